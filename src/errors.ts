@@ -1,0 +1,37 @@
+/** Exit codes users and scripts can rely on. */
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_FAILURE = 1;
+
+/**
+ * The one error type users see. The CLI prints it as a single line
+ * (`Error: <message> (<hint>)`) and exits with its code; stacks only under --debug or DEBUG.
+ */
+export class PlannerError extends Error {
+  readonly hint?: string;
+  readonly exitCode: number;
+
+  constructor(message: string, options: {hint?: string; exitCode?: number; cause?: unknown} = {}) {
+    super(message, options.cause === undefined ? undefined : {cause: options.cause});
+    this.name = 'PlannerError';
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? EXIT_FAILURE;
+  }
+}
+
+/** Bad input from the user (a flag, a file, a record): exit code 2. */
+export function badInput(message: string, hint?: string, cause?: unknown): PlannerError {
+  return new PlannerError(message, {hint, exitCode: EXIT_BAD_INPUT, cause});
+}
+
+/** Something failed that the input did not cause (a server, the disk): exit code 1. */
+export function failure(message: string, hint?: string, cause?: unknown): PlannerError {
+  return new PlannerError(message, {hint, exitCode: EXIT_FAILURE, cause});
+}
+
+/** The one-line text shown for an error. */
+export function errorLine(err: unknown): string {
+  if (err instanceof PlannerError) return `Error: ${err.message}${err.hint ? ` (${err.hint})` : ''}`;
+  const message = err instanceof Error ? err.message : String(err);
+  // Collapse multi-line library messages (oclif parse errors) onto one line.
+  return `Error: ${message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ')}`;
+}
