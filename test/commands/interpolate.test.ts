@@ -29,8 +29,8 @@ describe('planner interpolate', () => {
     expect(out.decode.requestRatePerGpu).toBeCloseTo(4555.68 / 300, 2);
   });
 
-  it('flags an ISL outside the profiled range and says when an SLA cannot be met', async () => {
-    const r = await runCli(['interpolate', '--profile', PROFILE, '--isl', '20000', '--osl', '100', '--ttft', '100', '--itl', '2']);
+  it('clamps an ISL outside the profiled range with --method spline, saying so, and says when an SLA cannot be met', async () => {
+    const r = await runCli(['interpolate', '--profile', PROFILE, '--isl', '20000', '--osl', '100', '--ttft', '100', '--itl', '2', '--method', 'spline']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Warning: ISL 20000 is outside the profiled range 100..16372; using the value at ISL 16372 (no extrapolation).');
     expect(r.stdout).toContain('Estimated TTFT=375.48ms > target TTFT=100.00ms. Cannot meet TTFT SLA.');
@@ -49,12 +49,12 @@ describe('planner interpolate', () => {
 
     const csv = await runCli(['interpolate', '--profile', PROFILE, '--input', file, '--csv']);
     const rows = csv.stdout.trim().split('\n');
-    expect(rows[0]).toBe('isl,osl,ttftMs,ttftTargetMs,queueHeadroomMs,prefillMeetsSla,prefillThptPerGpu,prefillRequestRatePerGpu,clamped,contextLength,itlMs,itlTargetMs,decodeMeetsSla,kvUsage,decodeThptPerGpu,decodeRequestRatePerGpu');
+    expect(rows[0]).toBe('isl,osl,prefillMethod,ttftMs,ttftTargetMs,queueHeadroomMs,prefillMeetsSla,prefillThptPerGpu,prefillRequestRatePerGpu,clamped,decodeMethod,contextLength,itlMs,itlTargetMs,decodeMeetsSla,kvUsage,decodeThptPerGpu,decodeRequestRatePerGpu');
     expect(rows).toHaveLength(3);
-    expect(rows[1].startsWith('3000,300,60.458')).toBe(true);
+    expect(rows[1].startsWith('3000,300,spline,60.458')).toBe(true);
 
     const text = await runCli(['interpolate', '--profile', PROFILE, '--input', file]);
-    expect(text.stdout.split('\n')[0]).toContain('isl=3000 osl=300 | ttft=60.46ms (target 200.00ms, met) prefill=49481.09 tok/s/gpu 16.49 req/s | itl=9.73ms');
+    expect(text.stdout.split('\n')[0]).toContain('isl=3000 osl=300 | spline: ttft=60.46ms (target 200.00ms, met) prefill=49481.09 tok/s/gpu 16.49 req/s | spline: itl=9.73ms');
 
     writeFileSync(file, '{"isl":3000}\n{"isl":-4}\n');
     const bad = await runCli(['interpolate', '--profile', PROFILE, '--input', file, '--json']);
