@@ -36,8 +36,8 @@ export interface SyntheticFlagValues {
   'gpu-mem-util'?: string;
 }
 
-/** Turn parsed synthetic flags into factory options (`tp` overridable, e.g. one of a --tp list). */
-export function syntheticOptionsFromFlags(flags: SyntheticFlagValues, tp?: number): SyntheticOptions {
+/** Turn parsed synthetic flags into factory options (pass {...flags, tp} to pick one of a --tp list). */
+export function syntheticOptionsFromFlags(flags: SyntheticFlagValues): SyntheticOptions {
   if (!flags.model) throw badInput('--model is required', `one of ${modelNames().join(', ')}, or the path of a config.json`);
   if (!flags.gpu) throw badInput('--gpu is required', `one of ${gpuNames().join(', ')}`);
   const util = Number(flags['gpu-mem-util'] ?? '0.9');
@@ -45,7 +45,7 @@ export function syntheticOptionsFromFlags(flags: SyntheticFlagValues, tp?: numbe
   return {
     model: flags.model,
     gpu: flags.gpu,
-    tp: tp ?? flags.tp ?? 1,
+    tp: flags.tp ?? 1,
     quant: (flags.quant ?? 'bf16') as 'bf16' | 'fp8',
     kvQuant: (flags['kv-quant'] ?? 'bf16') as 'bf16' | 'fp8',
     backend: flags.backend ?? 'vllm',
