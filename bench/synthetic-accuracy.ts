@@ -11,6 +11,10 @@ import {fileURLToPath} from 'node:url';
 import type {Profile} from '../src/profile/types.js';
 import {SyntheticPerfModel} from '../src/engines/synthetic/model.js';
 import {syntheticDecodePoint} from '../src/sweep/synthetic.js';
+import {resolveGpu} from '../src/engines/synthetic/gpus.js';
+import {allReducePoint, contextAttentionPoint, gemmPoint, generationAttentionPoint, parseCsv, type MeasuredPoint} from '../src/engines/synthetic/aic-rows.js';
+import {ALLREDUCE_UTIL, CONTEXT_ATTENTION_UTIL, GEMM_UTIL, GENERATION_ATTENTION_UTIL} from '../src/engines/synthetic/calibration-data.js';
+import {lookupGemmUtil, lookupUtil} from '../src/engines/synthetic/ops.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ref = JSON.parse(readFileSync(path.join(root, 'profiles/h200-llama3.1-8b-fp8-tp1/profile.json'), 'utf8')) as Profile;
@@ -67,4 +71,23 @@ if (args.includes('--json')) {
   console.log(`${pad('MAPE', 22)}${'calibrated'.padStart(12)}${'no overheads'.padStart(14)}${'target'.padStart(8)}`);
   console.log(`${pad('prefill TTFT (17 pts)', 22)}${`${calibrated.prefillMapePct.toFixed(1)} %`.padStart(12)}${`${raw.prefillMapePct.toFixed(1)} %`.padStart(14)}${'10 %'.padStart(8)}`);
   console.log(`${pad('decode ITL (41 pts)', 22)}${`${calibrated.decodeMapePct.toFixed(1)} %`.padStart(12)}${`${raw.decodeMapePct.toFixed(1)} %`.padStart(14)}${'15 %'.padStart(8)}`);
+}
+
+// Per-op accuracy: the fitted curves against every AIC H200 measurement they were fitted on.
+if (!args.includes('--json')) {
+  const h200 = resolveGpu('h200_sxm');
+  const csv = (f: string) => parseCsv(readFileSync(path.join(root, 'fixtures/aic', f), 'utf8'));
+  const families: [string, MeasuredPoint[], (p: MeasuredPoint) => number][] = [
+    ['GEMM', csv('h200_gemm.csv').map((r) => gemmPoint(h200, r)), (p) => Math.max(GEMM_UTIL[p.key].floorMs, (p.solS * 1000) / lookupGemmUtil(GEMM_UTIL[p.key], p.a, p.b, p.c))],
+    ['prefill attention', csv('h200_context_attention.csv').map((r) => contextAttentionPoint(h200, r)), (p) => Math.max(CONTEXT_ATTENTION_UTIL[p.key].floorMs, (p.solS * 1000) / lookupUtil(CONTEXT_ATTENTION_UTIL[p.key], p.a, p.b))],
+    ['decode attention', csv('h200_generation_attention.csv').map((r) => generationAttentionPoint(h200, r)), (p) => Math.max(GENERATION_ATTENTION_UTIL[p.key].floorMs, (p.solS * 1000) / lookupUtil(GENERATION_ATTENTION_UTIL[p.key], p.a, p.b))],
+    ['all-reduce', csv('h200_allreduce.csv').map((r) => allReducePoint(h200, r)).filter((p): p is MeasuredPoint => p !== undefined), (p) => Math.max(ALLREDUCE_UTIL[p.key].floorMs, (p.solS * 1000) / lookupUtil(ALLREDUCE_UTIL[p.key], p.a, p.b))],
+  ];
+  const q = (v: number[], f: number) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(v.length * f))];
+  console.log('');
+  console.log(`${'op family vs AIC H200'.padEnd(22)}${'points'.padStart(8)}${'median err'.padStart(12)}${'p90 err'.padStart(10)}`);
+  for (const [name, pts, predict] of families) {
+    const e = pts.map((p) => Math.abs(predict(p) / p.latencyMs - 1) * 100);
+    console.log(`${name.padEnd(22)}${String(e.length).padStart(8)}${`${q(e, 0.5).toFixed(2)} %`.padStart(12)}${`${q(e, 0.9).toFixed(1)} %`.padStart(10)}`);
+  }
 }

@@ -45,8 +45,49 @@ export function evenKnots(values: number[], step: number): number[] {
   return out;
 }
 
-/** Median utilisation per cell; empty cells take the nearest filled cell along y, then along x. */
-export function fitUtilGrid(samples: UtilSample[], x: number[], y: number[]): UtilGrid {
+/** Pool-adjacent-violators: the non-decreasing sequence closest (least squares) to `v`. */
+export function isotonic(v: number[]): number[] {
+  const blocks: {sum: number; n: number}[] = [];
+  for (const x of v) {
+    blocks.push({sum: x, n: 1});
+    while (blocks.length > 1) {
+      const b = blocks[blocks.length - 1];
+      const a = blocks[blocks.length - 2];
+      if (a.sum / a.n <= b.sum / b.n) break;
+      a.sum += b.sum;
+      a.n += b.n;
+      blocks.pop();
+    }
+  }
+  return blocks.flatMap((b) => Array<number>(b.n).fill(b.sum / b.n));
+}
+
+/** SOL (any time unit) of the op at axis values (a, b), for the monotonicity pass. */
+export type SolOf = (a: number, b: number) => number;
+
+/**
+ * Make latency (SOL / util) non-decreasing along both axes (more tokens, batch or context never
+ * take less time); measurement noise and kernel switches otherwise leave small dips.
+ */
+export function enforceMonotoneLatency(util: number[][], x: number[], y: number[], sol: SolOf): number[][] {
+  const lat = util.map((row, i) => row.map((u, j) => sol(2 ** x[i], 2 ** y[j]) / u));
+  // Least-squares isotonic fit (in log latency) along x, then along y; the cumulative maxima
+  // below only mop up what the second pass undid.
+  for (let j = 0; j < y.length; j++) {
+    const col = isotonic(lat.map((row) => Math.log(row[j])));
+    col.forEach((v, i) => (lat[i][j] = Math.exp(v)));
+  }
+  for (let i = 0; i < x.length; i++) lat[i] = isotonic(lat[i].map(Math.log)).map(Math.exp);
+  for (let i = 0; i < x.length; i++) for (let j = 1; j < y.length; j++) lat[i][j] = Math.max(lat[i][j], lat[i][j - 1]);
+  for (let j = 0; j < y.length; j++) for (let i = 1; i < x.length; i++) lat[i][j] = Math.max(lat[i][j], lat[i - 1][j]);
+  return lat.map((row, i) => row.map((l, j) => sol(2 ** x[i], 2 ** y[j]) / l));
+}
+
+/**
+ * Median utilisation per cell; empty cells take the nearest filled cell along y, then along x;
+ * with `sol`, latency is then made monotone along both axes.
+ */
+export function fitUtilGrid(samples: UtilSample[], x: number[], y: number[], sol?: SolOf): UtilGrid {
   if (samples.length === 0) throw new Error('fitUtilGrid: no samples');
   const cells: number[][][] = x.map(() => y.map(() => [] as number[]));
   for (const s of samples) cells[nearest(x, Math.log2(s.a))][nearest(y, Math.log2(s.b))].push(s.util);
@@ -64,20 +105,23 @@ export function fitUtilGrid(samples: UtilSample[], x: number[], y: number[]): Ut
   for (let i = 0; i < x.length; i++) fillAlong((j) => util[i][j], (j, v) => (util[i][j] = v), y.length);
   for (let j = 0; j < y.length; j++) fillAlong((i) => util[i][j], (i, v) => (util[i][j] = v), x.length);
   const floorMs = Math.min(...samples.map((s) => s.latencyMs));
+  let filled = util.map((row) => row.map((v) => v ?? 1));
+  if (sol) filled = enforceMonotoneLatency(filled, x, y, sol);
   return {
     x,
     y,
-    util: util.map((row) => row.map((v) => Number((v ?? 1).toPrecision(4)))),
+    util: filled.map((row) => row.map((v) => Number(v.toPrecision(4)))),
     floorMs: Number(floorMs.toPrecision(4)),
   };
 }
 
-/** One (m, n) grid per distinct k. */
-export function fitGemmUtil(samples: (UtilSample & {c: number})[]): GemmUtil {
+/** One (m, n) grid per distinct k; `sol(m, n, k)` makes latency monotone in m and n. */
+export function fitGemmUtil(samples: (UtilSample & {c: number})[], sol?: (m: number, n: number, k: number) => number): GemmUtil {
   const ks = knotsOf(samples.map((s) => s.c));
   const slices = ks.map((lk) => {
     const sub = samples.filter((s) => Math.abs(Math.log2(s.c) - lk) < 1e-9);
-    return fitUtilGrid(sub, knotsOf(sub.map((s) => s.a)), knotsOf(sub.map((s) => s.b)));
+    const k = 2 ** lk;
+    return fitUtilGrid(sub, knotsOf(sub.map((s) => s.a)), knotsOf(sub.map((s) => s.b)), sol ? (m, n) => sol(m, n, k) : undefined);
   });
   return {k: ks, slices, floorMs: Math.min(...slices.map((s) => s.floorMs))};
 }
