@@ -268,6 +268,7 @@ export class SyntheticPerfModel implements PerfModel {
           kvDtype: this.kvQuant,
         });
     }
+    // Decode attention at the decode requests' mean KV length (the shape carries only the sum).
     if (decodeRequests > 0) {
       b.decodeAttention =
         L *
