@@ -1,0 +1,118 @@
+import {Flags} from '@oclif/core';
+import {stringify} from 'csv-stringify/sync';
+import {loadProfile} from '../src/profile/io.js';
+import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolate/spline.js';
+import {readQueries} from '../src/profile/queries.js';
+import {answerSla, type SlaAnswer, type SlaQuery} from '../src/profile/sla.js';
+import {PlannerCommand} from '../src/ui/command.js';
+import {positiveNumber} from '../src/ui/flags.js';
+
+const f2 = (v: number) => v.toFixed(2);
+
+/** The text Dynamo's perf_interpolation prints (v2026 wording, ms with two decimals). */
+export function slaText(a: SlaAnswer, q: SlaQuery, profileDir: string): string {
+  const lines = [`ISL=${a.isl}, OSL=${a.osl}`, `TTFT=${f2(q.ttftMs)}ms, ITL=${f2(q.itlMs)}ms`, `Using profile results from ${profileDir}`, ''];
+  lines.push('Interpolating prefill performance ...');
+  const p = a.prefill;
+  if (!p) lines.push('\tThe profile has no prefill data.');
+  else {
+    if (p.clamped) {
+      const edge = a.isl < p.profiledIslRange[0] ? p.profiledIslRange[0] : p.profiledIslRange[1];
+      lines.push(`\tWarning: ISL ${a.isl} is outside the profiled range ${p.profiledIslRange[0]}..${p.profiledIslRange[1]}; using the value at ISL ${edge} (no extrapolation).`);
+    }
+    lines.push(
+      p.meetsSla
+        ? `\tEstimated TTFT=${f2(p.ttftMs)}ms <= target TTFT=${f2(p.ttftTargetMs)}ms. Requests can queue ${f2(p.queueHeadroomMs)}ms maximally while meeting TTFT SLA.`
+        : `\tEstimated TTFT=${f2(p.ttftMs)}ms > target TTFT=${f2(p.ttftTargetMs)}ms. Cannot meet TTFT SLA.`,
+    );
+    lines.push(`\tEstimated throughput: ${f2(p.thptPerGpu)} tokens/s/gpu. Request rate at ${f2(p.requestRatePerGpu)} requests/s will saturate one GPU.`);
+  }
+  lines.push('', 'Interpolating decode performance ...');
+  const d = a.decode;
+  if (!d) lines.push('\tThe profile has no decode data.');
+  else {
+    lines.push(`\tAverage context length: isl + osl/2 = ${d.contextLength}.`);
+    if (d.meetsSla) {
+      lines.push(`\tEstimated ITL=${f2(d.itlMs)}ms <= target ITL=${f2(d.itlTargetMs)}ms at ${f2(d.kvUsage * 100)}% active kv usage.`);
+      lines.push(`\tEstimated throughput: ${f2(d.thptPerGpu)} token/s/gpu. Request rate at ${f2(d.requestRatePerGpu)} requests/s will saturate one GPU.`);
+    } else {
+      lines.push(`\tEstimated ITL=${f2(d.itlMs)}ms > target ITL=${f2(d.itlTargetMs)}ms. Cannot meet ITL SLA.`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const CSV_COLUMNS = [
+  'isl', 'osl', 'ttftMs', 'ttftTargetMs', 'queueHeadroomMs', 'prefillMeetsSla', 'prefillThptPerGpu', 'prefillRequestRatePerGpu', 'clamped',
+  'contextLength', 'itlMs', 'itlTargetMs', 'decodeMeetsSla', 'kvUsage', 'decodeThptPerGpu', 'decodeRequestRatePerGpu',
+];
+
+function csvRow(a: SlaAnswer): unknown[] {
+  const p = a.prefill;
+  const d = a.decode;
+  return [
+    a.isl, a.osl, p?.ttftMs, p?.ttftTargetMs, p?.queueHeadroomMs, p?.meetsSla, p?.thptPerGpu, p?.requestRatePerGpu, p?.clamped,
+    d?.contextLength, d?.itlMs, d?.itlTargetMs, d?.meetsSla, d?.kvUsage, d?.thptPerGpu, d?.requestRatePerGpu,
+  ];
+}
+
+/** One line per query in batch mode. */
+function summaryLine(a: SlaAnswer): string {
+  const parts = [`isl=${a.isl} osl=${a.osl}`];
+  const p = a.prefill;
+  if (p) parts.push(`ttft=${f2(p.ttftMs)}ms (target ${f2(p.ttftTargetMs)}ms, ${p.meetsSla ? 'met' : 'MISSED'}${p.clamped ? ', ISL clamped' : ''}) prefill=${f2(p.thptPerGpu)} tok/s/gpu ${f2(p.requestRatePerGpu)} req/s`);
+  const d = a.decode;
+  if (d) parts.push(`itl=${f2(d.itlMs)}ms (target ${f2(d.itlTargetMs)}ms, ${d.meetsSla ? 'met' : 'MISSED'}) kv=${f2(d.kvUsage * 100)}% decode=${f2(d.thptPerGpu)} tok/s/gpu ${f2(d.requestRatePerGpu)} req/s`);
+  return parts.join(' | ');
+}
+
+export default class Interpolate extends PlannerCommand {
+  static override summary = 'Predict TTFT and ITL at a target ISL/OSL, the headroom against SLA targets, and the request rate that saturates one GPU.';
+  static override description = `Answers from a profile the way NVIDIA Dynamo's perf_interpolation does: a not-a-knot cubic spline over
+the prefill points (ISL clamped to the profiled range, never extrapolated) and, for decode, a 100 x 100
+grid over kv usage and context length filled by Clough-Tocher interpolation. Decode context is
+ISL + floor(OSL/2); the decode answer is the highest kv usage whose ITL meets the target.
+
+--profile takes a planner profile directory (or its profile.json) or a Dynamo results directory
+(selected_prefill_interpolation/raw_data.npz + selected_decode_interpolation/raw_data.npz).`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --profile profiles/h200-llama3.1-8b-fp8-tp1 --isl 3000 --osl 300 --ttft 200 --itl 10',
+    '<%= config.bin %> <%= command.id %> --profile profiles/h200-llama3.1-8b-fp8-tp1 --isl 8000 --osl 500 --json',
+    '<%= config.bin %> <%= command.id %> --profile profiles/h200-llama3.1-8b-fp8-tp1 --input queries.jsonl --csv > answers.csv',
+  ];
+
+  static override flags = {
+    profile: Flags.string({char: 'p', description: 'Profile directory, profile.json, or Dynamo results directory.', required: true}),
+    isl: Flags.integer({description: 'Input sequence length, tokens.', default: 3000, min: 1}),
+    osl: Flags.integer({description: 'Output sequence length, tokens.', default: 150, min: 1}),
+    ttft: positiveNumber({description: 'TTFT target, ms.', default: 100}),
+    itl: positiveNumber({description: 'ITL target, ms.', default: 10}),
+    method: Flags.string({description: 'Interpolation method.', options: ['spline'], default: 'spline'}),
+    input: Flags.string({description: 'JSONL file of queries ({"isl","osl","ttft","itl"} per line; missing fields take the flags); one answer per line.'}),
+    csv: Flags.boolean({description: 'With --input: print CSV (one row per query).', default: false, exclusive: ['json']}),
+  };
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Interpolate);
+    const defaults: SlaQuery = {isl: flags.isl, osl: flags.osl, ttftMs: flags.ttft, itlMs: flags.itl};
+    const profile = await loadProfile(flags.profile);
+    const models = {
+      prefill: profile.prefill && new PrefillInterpolator(profile.prefill),
+      decode: profile.decode && new DecodeInterpolator(profile.decode),
+    };
+
+    if (!flags.input) {
+      const answer = answerSla(models, defaults);
+      if (flags.json) this.printJson(answer);
+      else this.print(slaText(answer, defaults, flags.profile));
+      return;
+    }
+    if (flags.csv) process.stdout.write(stringify([CSV_COLUMNS]));
+    for await (const {query} of readQueries(flags.input, defaults)) {
+      const answer = answerSla(models, query);
+      if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
+      else if (flags.csv) process.stdout.write(stringify([csvRow(answer)]));
+      else this.print(summaryLine(answer));
+    }
+  }
+}
