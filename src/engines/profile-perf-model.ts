@@ -21,6 +21,7 @@
  * itself never extrapolates). ITL outside the measured surface is held at the nearest edge.
  */
 import {badInput} from '../errors.js';
+import {DecodeInterpolator, PrefillInterpolator} from '../profile/interpolate/spline.js';
 import type {DecodeData, PrefillData, Profile} from '../profile/types.js';
 import type {IterationShape, PerfModel} from './perf-model.js';
 
@@ -39,7 +40,7 @@ export interface DecodeSurface {
 /** Shortest iteration the model returns, ms (an engine step is never free). */
 export const MIN_STEP_MS = 0.5;
 
-/** Piecewise-linear TTFT through the profile's prefill points. */
+/** Piecewise-linear TTFT through the profile's prefill points (ISL clamped to the range). */
 export class LinearPrefillCurve implements PrefillCurve {
   readonly minIsl: number;
   readonly maxIsl: number;
@@ -155,7 +156,11 @@ export function curvesPerfModel(options: CurvesPerfModelOptions): PerfModel {
   };
 }
 
-export type ProfileInterpolation = 'linear';
+/**
+ * `spline`: the profile's Dynamo-exact interpolators (not-a-knot spline for TTFT, the 100 x 100
+ * Clough-Tocher grid for ITL). `linear`: piecewise linear through the measured points.
+ */
+export type ProfileInterpolation = 'spline' | 'linear';
 
 /** A perf model from a loaded profile; it needs both the prefill and the decode data. */
 export function profilePerfModel(profile: Profile, options: {interpolation?: ProfileInterpolation; file?: string} = {}): PerfModel {
@@ -165,11 +170,13 @@ export function profilePerfModel(profile: Profile, options: {interpolation?: Pro
   const maxKvTokens = profile.decode.max_kv_tokens || profile.engine.maxKvTokens || 0;
   if (!(maxKvTokens > 0)) throw badInput(`${where} has no KV capacity (decode.max_kv_tokens or engine.maxKvTokens)`);
   const e = profile.engine;
+  const interpolation = options.interpolation ?? 'spline';
+  const decodeData = {...profile.decode, max_kv_tokens: maxKvTokens};
   return curvesPerfModel({
-    name: `profile ${e.model} ${e.gpu} tp${e.tp}`,
+    name: `profile ${e.model} ${e.gpu} tp${e.tp} (${interpolation})`,
     gpusPerEngine: e.gpusPerEngine || e.tp || 1,
     maxKvTokens,
-    prefill: new LinearPrefillCurve(profile.prefill),
-    decode: new LinearDecodeSurface({...profile.decode, max_kv_tokens: maxKvTokens}),
+    prefill: interpolation === 'linear' ? new LinearPrefillCurve(profile.prefill) : new PrefillInterpolator(profile.prefill),
+    decode: interpolation === 'linear' ? new LinearDecodeSurface(decodeData) : new DecodeInterpolator(decodeData),
   });
 }

@@ -5,12 +5,13 @@
 import {Flags} from '@oclif/core';
 import {badInput} from '../../errors.js';
 import type {PerfModel} from '../perf-model.js';
-import {profilePerfModel} from '../profile-perf-model.js';
+import {profilePerfModel, type ProfileInterpolation} from '../profile-perf-model.js';
 import {DEFAULT_BLOCK_SIZE, DEFAULT_MAX_NUM_BATCHED_TOKENS, DEFAULT_MAX_NUM_SEQS, type SimEngineConfig} from './engine.js';
-import {readProfileForSim} from './profile-source.js';
+import {loadProfile, profileFileOf} from '../../profile/io.js';
 
 export const simEngineFlags = {
   profile: Flags.string({description: 'Profile directory (or profile.json) whose TTFT and ITL drive the engine\'s timing.', required: true}),
+  interpolation: Flags.string({description: 'How TTFT and ITL are read from the profile: Dynamo-exact spline grid or piecewise linear through the points.', options: ['spline', 'linear'], default: 'spline'}),
   'block-size': Flags.integer({description: 'Tokens per KV-cache block.', default: DEFAULT_BLOCK_SIZE, min: 1}),
   'max-num-batched-tokens': Flags.integer({description: 'Token budget of one engine iteration (default: the profile\'s, else 8192).', min: 1}),
   'max-num-seqs': Flags.integer({description: 'Most requests running at once (default: the profile\'s, else 256).', min: 1}),
@@ -20,6 +21,7 @@ export const simEngineFlags = {
 
 export interface SimEngineFlagValues {
   profile: string;
+  interpolation: string;
   'block-size': number;
   'max-num-batched-tokens'?: number;
   'max-num-seqs'?: number;
@@ -37,8 +39,9 @@ export interface SimSetup {
 }
 
 export async function simSetupFromFlags(flags: SimEngineFlagValues): Promise<SimSetup> {
-  const {profile, file} = await readProfileForSim(flags.profile);
-  const perfModel = profilePerfModel(profile, {file});
+  const profile = await loadProfile(flags.profile);
+  const file = profileFileOf(flags.profile);
+  const perfModel = profilePerfModel(profile, {file, interpolation: flags.interpolation as ProfileInterpolation});
   const maxKvTokens = flags['max-kv-tokens'] ?? perfModel.maxKvTokens;
   if (maxKvTokens < flags['block-size']) throw badInput(`--max-kv-tokens ${maxKvTokens} is smaller than one block (--block-size ${flags['block-size']})`);
   return {
