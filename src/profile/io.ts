@@ -1,0 +1,106 @@
+/** Reading and writing profiles (DESIGN.md 3.1). */
+import {existsSync, statSync} from 'node:fs';
+import {mkdir, readFile, writeFile} from 'node:fs/promises';
+import path from 'node:path';
+import {badInput, failure} from '../errors.js';
+import {TOOL_NAME} from '../version.js';
+import {findDynamoFiles, isDynamoResultsDir, readDynamoFiles, type DynamoPhases} from './dynamo.js';
+import {PROFILE_FILE, type EngineInfo, type Profile, type ProfileSource} from './types.js';
+import {validateProfile} from './validate.js';
+
+export {validateProfile};
+
+/** The profile.json of a profile directory (or the file itself when given one). */
+export function profileFileOf(dirOrFile: string): string {
+  return existsSync(dirOrFile) && statSync(dirOrFile).isFile() ? dirOrFile : path.join(dirOrFile, PROFILE_FILE);
+}
+
+/** Position -> line:column, so a JSON syntax error points at the spot. */
+function lineColumn(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  if (!m) return '';
+  const before = text.slice(0, Number(m[1]));
+  const line = before.split('\n').length;
+  return ` at line ${line}, column ${Number(m[1]) - before.lastIndexOf('\n')}`;
+}
+
+export function parseProfileText(text: string, file: string): Profile {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    const message = (err as Error).message;
+    const nan = /\bNaN\b|\bInfinity\b/.test(text) ? ' (NaN and Infinity are not allowed in a profile)' : '';
+    throw badInput(`${file}: not valid JSON${lineColumn(text, message)}${nan}`);
+  }
+  return validateProfile(doc, file);
+}
+
+/**
+ * Load and validate a profile from a directory (its profile.json), a profile.json file, or a
+ * Dynamo results directory (converted in memory, as `profile import` would).
+ */
+export async function loadProfile(dirOrFile: string): Promise<Profile> {
+  if (!existsSync(dirOrFile)) throw badInput(`profile ${dirOrFile} does not exist`, 'give a profile directory such as profiles/h200-llama3.1-8b-fp8-tp1');
+  const file = profileFileOf(dirOrFile);
+  if (!existsSync(file)) {
+    if (isDynamoResultsDir(dirOrFile)) return profileFromDynamo(await readDynamoFiles(findDynamoFiles(dirOrFile)), {origin: dirOrFile});
+    throw badInput(`${dirOrFile}: no ${PROFILE_FILE} here, and no Dynamo results (selected_*_interpolation/raw_data.npz)`, 'create one with `planner profile` or `planner profile import`');
+  }
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw badInput(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return parseProfileText(text, file);
+}
+
+/** Write `dir/profile.json` (creating `dir`); returns the file written. */
+export async function saveProfile(dir: string, profile: Profile): Promise<string> {
+  validateProfile(profile, path.join(dir, PROFILE_FILE));
+  const file = path.join(dir, PROFILE_FILE);
+  try {
+    await mkdir(dir, {recursive: true});
+    await writeFile(file, `${JSON.stringify(profile, null, 2)}\n`);
+  } catch (err) {
+    throw failure(`${file}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  return file;
+}
+
+export interface ImportOptions {
+  engine?: Partial<EngineInfo>;
+  origin?: string;
+  source?: Partial<ProfileSource>;
+}
+
+/** Build a validated profile from Dynamo's phase data. */
+export function profileFromDynamo(phases: DynamoPhases, options: ImportOptions = {}): Profile {
+  const maxKvTokens = phases.decode?.max_kv_tokens;
+  const tp = options.engine?.tp ?? 1;
+  const profile: Profile = {
+    format: 'planner-profile',
+    version: 1,
+    engine: {
+      model: 'unknown',
+      gpu: 'unknown',
+      tp,
+      gpusPerEngine: tp,
+      backend: 'unknown',
+      ...(maxKvTokens !== undefined ? {maxKvTokens} : {}),
+      ...options.engine,
+    },
+    source: {
+      kind: 'import',
+      createdAt: new Date().toISOString(),
+      tool: TOOL_NAME,
+      origin: options.origin ?? phases.files.join(', '),
+      ...options.source,
+    },
+    ...(phases.prefill ? {prefill: phases.prefill} : {}),
+    ...(phases.decode ? {decode: phases.decode} : {}),
+    dtypes: phases.dtypes,
+  };
+  return validateProfile(profile, phases.files.join(' + '));
+}

@@ -1,0 +1,119 @@
+/** Validation of a profile document (DESIGN.md 3.1): every message names the file, the key and the problem. */
+import {badInput} from '../errors.js';
+import type {NpyDtype, Profile} from './types.js';
+
+const SOURCE_KINDS = new Set(['live', 'synthetic', 'import']);
+const DTYPES = new Set<NpyDtype>(['<i8', '<f8', '<i4', '<f4']);
+
+type Obj = Record<string, unknown>;
+
+class Checker {
+  constructor(private readonly file: string) {}
+
+  fail(key: string, problem: string): never {
+    throw badInput(`${this.file}: ${key} ${problem}`);
+  }
+
+  object(value: unknown, key: string): Obj {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(key, value === undefined ? 'is missing' : 'must be an object');
+    return value as Obj;
+  }
+
+  string(obj: Obj, key: string, path: string, optional = false): void {
+    const v = obj[key];
+    if (v === undefined && optional) return;
+    if (typeof v !== 'string' || v.length === 0) this.fail(`${path}.${key}`, v === undefined ? 'is missing' : 'must be a non-empty string');
+  }
+
+  positiveInt(obj: Obj, key: string, path: string, optional = false): void {
+    const v = obj[key];
+    if (v === undefined && optional) return;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) this.fail(`${path}.${key}`, v === undefined ? 'is missing' : `must be a positive integer (got ${JSON.stringify(v)})`);
+  }
+
+  /** A finite-number array; `expectLength` enforces equal lengths across a section. */
+  numbers(obj: Obj, key: string, path: string, expectLength?: number): number[] {
+    const v = obj[key];
+    const name = `${path}.${key}`;
+    if (v === undefined) this.fail(name, 'is missing');
+    if (!Array.isArray(v)) this.fail(name, 'must be an array of numbers');
+    if (expectLength !== undefined && v.length !== expectLength) this.fail(name, `has ${v.length} values but ${path} has ${expectLength} points (wrong length)`);
+    v.forEach((x, i) => {
+      if (typeof x !== 'number') this.fail(`${name}[${i}]`, `is ${JSON.stringify(x)}, not a number`);
+      if (Number.isNaN(x)) this.fail(`${name}[${i}]`, 'is NaN');
+      if (!Number.isFinite(x)) this.fail(`${name}[${i}]`, 'is infinite');
+    });
+    return v as number[];
+  }
+
+  each(values: number[], name: string, ok: (x: number) => boolean, problem: string): void {
+    values.forEach((x, i) => {
+      if (!ok(x)) this.fail(`${name}[${i}]`, `is ${x}: ${problem}`);
+    });
+  }
+}
+
+/** Check a parsed profile document and return it typed; throws a bad-input error naming `file`. */
+export function validateProfile(value: unknown, file: string): Profile {
+  const c = new Checker(file);
+  const doc = c.object(value, 'the document');
+  if (doc.format !== 'planner-profile') c.fail('format', `must be "planner-profile" (got ${JSON.stringify(doc.format)})`);
+  if (doc.version !== 1) c.fail('version', `must be 1 (got ${JSON.stringify(doc.version)})`);
+
+  const engine = c.object(doc.engine, 'engine');
+  c.string(engine, 'model', 'engine');
+  c.string(engine, 'gpu', 'engine');
+  c.string(engine, 'backend', 'engine');
+  c.positiveInt(engine, 'tp', 'engine');
+  c.positiveInt(engine, 'gpusPerEngine', 'engine');
+  for (const key of ['maxKvTokens', 'maxNumBatchedTokens', 'maxNumSeqs']) c.positiveInt(engine, key, 'engine', true);
+
+  const source = c.object(doc.source, 'source');
+  if (!SOURCE_KINDS.has(source.kind as string)) c.fail('source.kind', `must be one of live, synthetic, import (got ${JSON.stringify(source.kind)})`);
+  c.string(source, 'createdAt', 'source');
+  c.string(source, 'tool', 'source');
+
+  if (doc.prefill === undefined && doc.decode === undefined) c.fail('prefill/decode', 'are both missing: a profile needs at least one phase');
+  let prefillPoints: number | undefined;
+  let decodePoints: number | undefined;
+
+  if (doc.prefill !== undefined) {
+    const p = c.object(doc.prefill, 'prefill');
+    const isl = c.numbers(p, 'prefill_isl', 'prefill');
+    if (isl.length === 0) c.fail('prefill.prefill_isl', 'is empty');
+    prefillPoints = isl.length;
+    c.each(isl, 'prefill.prefill_isl', (x) => Number.isInteger(x) && x > 0, 'ISLs must be positive integers');
+    for (let i = 1; i < isl.length; i++) {
+      if (isl[i] === isl[i - 1]) c.fail(`prefill.prefill_isl[${i}]`, `is ${isl[i]}, a duplicate ISL`);
+      if (isl[i] < isl[i - 1]) c.fail(`prefill.prefill_isl[${i}]`, `is ${isl[i]} after ${isl[i - 1]}: ISLs must be sorted ascending`);
+    }
+    c.each(c.numbers(p, 'prefill_ttft', 'prefill', isl.length), 'prefill.prefill_ttft', (x) => x > 0, 'latency must be positive (ms)');
+    c.each(c.numbers(p, 'prefill_thpt_per_gpu', 'prefill', isl.length), 'prefill.prefill_thpt_per_gpu', (x) => x >= 0, 'throughput must not be negative');
+  }
+
+  if (doc.decode !== undefined) {
+    const d = c.object(doc.decode, 'decode');
+    const x = c.numbers(d, 'x_kv_usage', 'decode');
+    if (x.length === 0) c.fail('decode.x_kv_usage', 'is empty');
+    decodePoints = x.length;
+    c.each(x, 'decode.x_kv_usage', (v) => v >= 0 && v <= 1, 'kv usage must be within 0..1');
+    c.each(c.numbers(d, 'y_context_length', 'decode', x.length), 'decode.y_context_length', (v) => v > 0, 'context length must be positive');
+    c.each(c.numbers(d, 'z_itl', 'decode', x.length), 'decode.z_itl', (v) => v > 0, 'latency must be positive (ms)');
+    c.each(c.numbers(d, 'z_thpt_per_gpu', 'decode', x.length), 'decode.z_thpt_per_gpu', (v) => v >= 0, 'throughput must not be negative');
+    const kv = d.max_kv_tokens;
+    if (typeof kv !== 'number' || !Number.isInteger(kv) || kv <= 0) c.fail('decode.max_kv_tokens', kv === undefined ? 'is missing' : `must be a positive integer (got ${JSON.stringify(kv)})`);
+  }
+
+  if (doc.spread !== undefined) {
+    const s = c.object(doc.spread, 'spread');
+    for (const [key, points] of [['prefill_ttft_p10', prefillPoints], ['prefill_ttft_p90', prefillPoints], ['z_itl_p10', decodePoints], ['z_itl_p90', decodePoints]] as const) {
+      if (s[key] !== undefined) c.numbers(s, key, 'spread', points ?? -1);
+    }
+  }
+  if (doc.fits !== undefined) c.object(doc.fits, 'fits');
+  if (doc.dtypes !== undefined) {
+    const dt = c.object(doc.dtypes, 'dtypes');
+    for (const [key, v] of Object.entries(dt)) if (!DTYPES.has(v as NpyDtype)) c.fail(`dtypes.${key}`, `must be one of <i8, <f8, <i4, <f4 (got ${JSON.stringify(v)})`);
+  }
+  return doc as unknown as Profile;
+}
