@@ -37,6 +37,7 @@ export function classicReport(ticks: readonly ClassicTick[], ctx: DryrunReportCo
   const xaxis = {title: {text: 'planner time (min)'}};
   const shape = {line: {shape: 'hv'}};
   const perInterval = `tokens per ${cfg.intervalS} s interval`;
+  const replicasAxis = {title: {text: 'replicas'}, overlaying: 'y', side: 'right', rangemode: 'tozero', dtick: 1, showgrid: false};
   const warm = ctx.warmup ?? [];
   const wx = warm.map((_, i) => (-(warm.length - i) * cfg.intervalS) / 60);
   const requestTraces = [
@@ -59,20 +60,20 @@ export function classicReport(ticks: readonly ClassicTick[], ctx: DryrunReportCo
     {title: 'ISL and OSL: observed vs predicted', xGroup: 'time', figure: {data: [
       line('observed ISL', x, ticks.map((t) => t.observed.isl)),
       line('predicted ISL', x, ticks.map((t) => t.predicted.isl), {line: {dash: 'dash'}}),
-      line('observed OSL', x, ticks.map((t) => t.observed.osl)),
-      line('predicted OSL', x, ticks.map((t) => t.predicted.osl), {line: {dash: 'dash'}}),
-    ], layout: {xaxis, yaxis: {title: {text: 'tokens'}}}}},
+      line('observed OSL', x, ticks.map((t) => t.observed.osl), {yaxis: 'y2'}),
+      line('predicted OSL', x, ticks.map((t) => t.predicted.osl), {yaxis: 'y2', line: {dash: 'dash'}}),
+    ], layout: {xaxis, yaxis: {title: {text: 'ISL (tokens)'}, rangemode: 'tozero'}, yaxis2: {title: {text: 'OSL (tokens)'}, overlaying: 'y', side: 'right', rangemode: 'tozero'}}}},
     {title: 'Prefill: load vs safe limit, and replicas', xGroup: 'time', figure: {data: [
       line('prefill tokens', x, ticks.map((t) => t.prefillTokens)),
       line('safe prefill limit', x, ticks.map((t) => t.safePrefillThpt), {line: {dash: 'dot', shape: 'hv'}}),
       line('prefill replicas', x, ticks.map((t) => t.prefillReplicas), {yaxis: 'y2', ...shape}),
-    ], layout: {xaxis, yaxis: {title: {text: perInterval}}, yaxis2: {title: {text: 'replicas'}, overlaying: 'y', side: 'right', rangemode: 'tozero'}}},
+    ], layout: {xaxis, yaxis: {title: {text: perInterval}}, yaxis2: replicasAxis}},
     note: 'Safe limit = replicas x profile tokens/s/GPU at the observed ISL x interval; 0 when batch-1 TTFT already misses the SLA.'},
     {title: 'Decode: load vs safe limit, and replicas', xGroup: 'time', figure: {data: [
       line('decode tokens', x, ticks.map((t) => t.decodeTokens)),
       line('safe decode limit', x, ticks.map((t) => t.safeDecodeThpt), {line: {dash: 'dot', shape: 'hv'}}),
       line('decode replicas', x, ticks.map((t) => t.decodeReplicas), {yaxis: 'y2', ...shape}),
-    ], layout: {xaxis, yaxis: {title: {text: perInterval}}, yaxis2: {title: {text: 'replicas'}, overlaying: 'y', side: 'right', rangemode: 'tozero'}}},
+    ], layout: {xaxis, yaxis: {title: {text: perInterval}}, yaxis2: replicasAxis}},
     note: 'Safe limit = replicas x best decode tokens/s/GPU with ITL within the SLA at context ISL + OSL/2 x interval.'},
     {title: 'GPUs in use', xGroup: 'time', figure: {data: [
       line('GPUs', x, ticks.map((t) => t.gpus), shape),

@@ -75,7 +75,7 @@ var specs=JSON.parse(document.getElementById('report-data').textContent);
 var groups={};var busy=false;
 specs.forEach(function(s){
   var el=document.getElementById(s.id);
-  var layout=Object.assign({margin:{t:30,r:60,b:50,l:70},hovermode:'x unified'},s.layout||{});
+  var layout=Object.assign({margin:{t:30,r:70,b:50,l:70},hovermode:'x unified',legend:{orientation:'h',x:0,y:1.02,yanchor:'bottom'}},s.layout||{});
   Plotly.newPlot(el,s.data,layout,{responsive:true,displaylogo:false});
   if(s.xGroup){(groups[s.xGroup]=groups[s.xGroup]||[]).push(el);
     el.on('plotly_relayout',function(ev){
