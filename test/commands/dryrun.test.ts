@@ -40,6 +40,16 @@ describe('planner dryrun', () => {
     expect(existsSync(path.join(dir, 'report.html'))).toBe(true);
   });
 
+  it('feeds a warm-up trace to the predictors first', async () => {
+    const trace = path.join(REPO_ROOT, 'fixtures/traces/empty-windows.jsonl');
+    const base = ['dryrun', '--trace', trace, '--adjustment-interval', '60', '--predictor', 'moving-average', '--json'];
+    const cold = JSON.parse((await runCli([...base, '--out', tmp()])).stdout);
+    const warm = JSON.parse((await runCli([...base, '--out', tmp(), '--warmup-trace', trace])).stdout);
+    // cold: history [3] -> 3; warm: history [3, 2, 1] + [3] -> mean 2.25
+    expect(cold.ticks[1].predicted.numReq).toBe(3);
+    expect(warm.ticks[1].predicted.numReq).toBe(2.25);
+  });
+
   it('escapes a hostile model name in the report', async () => {
     const dir = tmp();
     const profile = JSON.parse(readFileSync(path.join(SHIPPED_PROFILE, 'profile.json'), 'utf8'));
