@@ -28,10 +28,16 @@ export function failure(message: string, hint?: string, cause?: unknown): Planne
   return new PlannerError(message, {hint, exitCode: EXIT_FAILURE, cause});
 }
 
+/** Collapse a multi-line message onto one line. */
+function oneLine(message: string): string {
+  return message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+}
+
 /** The one-line text shown for an error. */
 export function errorLine(err: unknown): string {
-  if (err instanceof PlannerError) return `Error: ${err.message}${err.hint ? ` (${err.hint})` : ''}`;
-  const message = err instanceof Error ? err.message : String(err);
-  // Collapse multi-line library messages (oclif parse errors) onto one line.
-  return `Error: ${message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ')}`;
+  const raw = err instanceof Error ? err.message : String(err);
+  // oclif prefixes flag-parse errors with "Parsing --flag"; our messages already name the flag.
+  const message = oneLine(raw).replace(/^Parsing (--[\w-]+) (?=\1 )/, '');
+  const hint = err instanceof PlannerError && err.hint ? ` (${err.hint})` : '';
+  return `Error: ${message}${hint}`;
 }

@@ -108,7 +108,11 @@ export async function readDynamoFiles(files: {prefill?: string; decode?: string}
 /** The phase files in a Dynamo results directory (NPZ layout first, then the JSON pair). */
 export function findDynamoFiles(dir: string): {prefill?: string; decode?: string} {
   const pick = (...names: string[]) => names.map((n) => path.join(dir, n)).find((f) => existsSync(f));
-  return {prefill: pick(DYNAMO_PREFILL_NPZ, DYNAMO_PREFILL_JSON), decode: pick(DYNAMO_DECODE_NPZ, DYNAMO_DECODE_JSON)};
+  // Flat copies named prefill_raw_data.npz / decode_raw_data.npz are accepted too.
+  return {
+    prefill: pick(DYNAMO_PREFILL_NPZ, DYNAMO_PREFILL_JSON, 'prefill_raw_data.npz'),
+    decode: pick(DYNAMO_DECODE_NPZ, DYNAMO_DECODE_JSON, 'decode_raw_data.npz'),
+  };
 }
 
 export function isDynamoResultsDir(dir: string): boolean {

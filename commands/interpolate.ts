@@ -1,0 +1,135 @@
+import {Flags} from '@oclif/core';
+import {stringify} from 'csv-stringify/sync';
+import {loadProfile} from '../src/profile/io.js';
+import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolate/spline.js';
+import {readQueries} from '../src/profile/queries.js';
+import {regressionModels} from '../src/profile/interpolate/regression.js';
+import {answerSla, chooseModels, type DecodeModel, type Method, type PrefillModel, type SlaAnswer, type SlaQuery} from '../src/profile/sla.js';
+import {PlannerCommand} from '../src/ui/command.js';
+import {positiveNumber} from '../src/ui/flags.js';
+
+const f2 = (v: number) => v.toFixed(2);
+
+/** The text Dynamo's perf_interpolation prints (v2026 wording, ms with two decimals). */
+export function slaText(a: SlaAnswer, q: SlaQuery, profileDir: string): string {
+  const lines = [`ISL=${a.isl}, OSL=${a.osl}`, `TTFT=${f2(q.ttftMs)}ms, ITL=${f2(q.itlMs)}ms`, `Using profile results from ${profileDir}`, ''];
+  lines.push('Interpolating prefill performance ...');
+  const p = a.prefill;
+  if (!p) lines.push('\tThe profile has no prefill data.');
+  else {
+    if (p.method === 'regression') {
+      const range = `${p.profiledIslRange[0]}..${p.profiledIslRange[1]}`;
+      lines.push(p.extrapolated ? `\tWarning: ISL ${a.isl} is outside the profiled range ${range}; the regression fit extrapolates.` : '\tUsing the regression fit.');
+    }
+    if (p.clamped) {
+      const edge = a.isl < p.profiledIslRange[0] ? p.profiledIslRange[0] : p.profiledIslRange[1];
+      lines.push(`\tWarning: ISL ${a.isl} is outside the profiled range ${p.profiledIslRange[0]}..${p.profiledIslRange[1]}; using the value at ISL ${edge} (no extrapolation).`);
+    }
+    lines.push(
+      p.meetsSla
+        ? `\tEstimated TTFT=${f2(p.ttftMs)}ms <= target TTFT=${f2(p.ttftTargetMs)}ms. Requests can queue ${f2(p.queueHeadroomMs)}ms maximally while meeting TTFT SLA.`
+        : `\tEstimated TTFT=${f2(p.ttftMs)}ms > target TTFT=${f2(p.ttftTargetMs)}ms. Cannot meet TTFT SLA.`,
+    );
+    lines.push(`\tEstimated throughput: ${f2(p.thptPerGpu)} tokens/s/gpu. Request rate at ${f2(p.requestRatePerGpu)} requests/s will saturate one GPU.`);
+  }
+  lines.push('', 'Interpolating decode performance ...');
+  const d = a.decode;
+  if (!d) lines.push('\tThe profile has no decode data.');
+  else {
+    lines.push(`\tAverage context length: isl + osl/2 = ${d.contextLength}.`);
+    if (d.method === 'regression') {
+      const range = `${d.profiledContextRange[0]}..${d.profiledContextRange[1]}`;
+      lines.push(d.extrapolated ? `\tWarning: context ${d.contextLength} is outside the profiled range ${range}; the regression fit extrapolates.` : '\tUsing the regression fit.');
+    }
+    if (d.meetsSla) {
+      lines.push(`\tEstimated ITL=${f2(d.itlMs)}ms <= target ITL=${f2(d.itlTargetMs)}ms at ${f2(d.kvUsage * 100)}% active kv usage.`);
+      lines.push(`\tEstimated throughput: ${f2(d.thptPerGpu)} token/s/gpu. Request rate at ${f2(d.requestRatePerGpu)} requests/s will saturate one GPU.`);
+    } else {
+      lines.push(`\tEstimated ITL=${f2(d.itlMs)}ms > target ITL=${f2(d.itlTargetMs)}ms. Cannot meet ITL SLA.`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const CSV_COLUMNS = [
+  'isl', 'osl', 'prefillMethod', 'ttftMs', 'ttftTargetMs', 'queueHeadroomMs', 'prefillMeetsSla', 'prefillThptPerGpu', 'prefillRequestRatePerGpu', 'clamped',
+  'decodeMethod', 'contextLength', 'itlMs', 'itlTargetMs', 'decodeMeetsSla', 'kvUsage', 'decodeThptPerGpu', 'decodeRequestRatePerGpu',
+];
+
+function csvRow(a: SlaAnswer): unknown[] {
+  const p = a.prefill;
+  const d = a.decode;
+  return [
+    a.isl, a.osl, p?.method, p?.ttftMs, p?.ttftTargetMs, p?.queueHeadroomMs, p?.meetsSla, p?.thptPerGpu, p?.requestRatePerGpu, p?.clamped,
+    d?.method, d?.contextLength, d?.itlMs, d?.itlTargetMs, d?.meetsSla, d?.kvUsage, d?.thptPerGpu, d?.requestRatePerGpu,
+  ];
+}
+
+/** One line per query in batch mode. */
+function summaryLine(a: SlaAnswer): string {
+  const parts = [`isl=${a.isl} osl=${a.osl}`];
+  const p = a.prefill;
+  if (p) parts.push(`${p.method}: ttft=${f2(p.ttftMs)}ms (target ${f2(p.ttftTargetMs)}ms, ${p.meetsSla ? 'met' : 'MISSED'}${p.clamped ? ', ISL clamped' : ''}${p.extrapolated ? ', extrapolated' : ''}) prefill=${f2(p.thptPerGpu)} tok/s/gpu ${f2(p.requestRatePerGpu)} req/s`);
+  const d = a.decode;
+  if (d) parts.push(`${d.method}: itl=${f2(d.itlMs)}ms (target ${f2(d.itlTargetMs)}ms, ${d.meetsSla ? 'met' : 'MISSED'}${d.extrapolated ? ', extrapolated' : ''}) kv=${f2(d.kvUsage * 100)}% decode=${f2(d.thptPerGpu)} tok/s/gpu ${f2(d.requestRatePerGpu)} req/s`);
+  return parts.join(' | ');
+}
+
+export default class Interpolate extends PlannerCommand {
+  static override summary = 'Predict TTFT and ITL at a target ISL/OSL, the headroom against SLA targets, and the request rate that saturates one GPU.';
+  static override description = `Answers from a profile the way NVIDIA Dynamo's perf_interpolation does: a not-a-knot cubic spline over
+the prefill points (ISL clamped to the profiled range, never extrapolated) and, for decode, a 100 x 100
+grid over kv usage and context length filled by Clough-Tocher interpolation. Decode context is
+ISL + floor(OSL/2); the decode answer is the highest kv usage whose ITL meets the target.
+
+--method regression answers from the profile's fits (see \`planner fit\`; computed on the fly when the
+profile has none) and may extrapolate, with a warning naming the profiled range. --method auto (the
+default) uses the spline inside the profiled range and the regression outside it, per phase; the
+answer says which method was used.
+
+--profile takes a planner profile directory (or its profile.json) or a Dynamo results directory
+(selected_prefill_interpolation/raw_data.npz + selected_decode_interpolation/raw_data.npz).`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --profile profiles/h200-llama3.1-8b-fp8-tp1 --isl 3000 --osl 300 --ttft 200 --itl 10',
+    '<%= config.bin %> <%= command.id %> --profile profiles/h200-llama3.1-8b-fp8-tp1 --isl 8000 --osl 500 --json',
+    '<%= config.bin %> <%= command.id %> --profile profiles/h200-llama3.1-8b-fp8-tp1 --input queries.jsonl --csv > answers.csv',
+  ];
+
+  static override flags = {
+    profile: Flags.string({char: 'p', description: 'Profile directory, profile.json, or Dynamo results directory.', required: true}),
+    isl: Flags.integer({description: 'Input sequence length, tokens.', default: 3000, min: 1}),
+    osl: Flags.integer({description: 'Output sequence length, tokens.', default: 150, min: 1}),
+    ttft: positiveNumber({description: 'TTFT target, ms.', default: 100}),
+    itl: positiveNumber({description: 'ITL target, ms.', default: 10}),
+    method: Flags.string({description: 'spline (Dynamo-exact), regression (fits; extrapolates) or auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'], default: 'auto'}),
+    input: Flags.string({description: 'JSONL file of queries ({"isl","osl","ttft","itl"} per line; missing fields take the flags); one answer per line.'}),
+    csv: Flags.boolean({description: 'With --input: print CSV (one row per query).', default: false, exclusive: ['json']}),
+  };
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Interpolate);
+    const defaults: SlaQuery = {isl: flags.isl, osl: flags.osl, ttftMs: flags.ttft, itlMs: flags.itl};
+    const profile = await loadProfile(flags.profile);
+    const spline: {prefill?: PrefillModel; decode?: DecodeModel} = {
+      prefill: profile.prefill && new PrefillInterpolator(profile.prefill),
+      decode: profile.decode && new DecodeInterpolator(profile.decode),
+    };
+    const regression: {prefill?: PrefillModel; decode?: DecodeModel} = flags.method === 'spline' ? {} : regressionModels(profile);
+    const method = flags.method as Method | 'auto';
+    const models = (q: SlaQuery) => chooseModels(q, method, spline, regression);
+
+    if (!flags.input) {
+      const answer = answerSla(models(defaults), defaults);
+      if (flags.json) this.printJson(answer);
+      else this.print(slaText(answer, defaults, flags.profile));
+      return;
+    }
+    if (flags.csv) process.stdout.write(stringify([CSV_COLUMNS]));
+    for await (const {query} of readQueries(flags.input, defaults)) {
+      const answer = answerSla(models(query), query);
+      if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
+      else if (flags.csv) process.stdout.write(stringify([csvRow(answer)]));
+      else this.print(summaryLine(answer));
+    }
+  }
+}

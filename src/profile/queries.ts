@@ -1,0 +1,42 @@
+/** SLA queries from a JSONL file (`{"isl","osl","ttft","itl"}` per line), read line by line. */
+import {createReadStream, existsSync} from 'node:fs';
+import readline from 'node:readline';
+import {badInput} from '../errors.js';
+import type {SlaQuery} from './sla.js';
+
+function positive(value: unknown, key: string, where: string, integer: boolean): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw badInput(`${where}: ${key} must be a positive ${integer ? 'integer' : 'number'} (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+/** Parse one query line; fields left out take the defaults. */
+export function parseQueryLine(line: string, where: string, defaults: SlaQuery): SlaQuery {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(line);
+  } catch {
+    throw badInput(`${where}: not a JSON object`, 'each line must look like {"isl":3000,"osl":300,"ttft":200,"itl":10}');
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw badInput(`${where}: not a JSON object`);
+  const q = doc as Record<string, unknown>;
+  return {
+    isl: q.isl === undefined ? defaults.isl : positive(q.isl, 'isl', where, true),
+    osl: q.osl === undefined ? defaults.osl : positive(q.osl, 'osl', where, true),
+    ttftMs: q.ttft === undefined ? defaults.ttftMs : positive(q.ttft, 'ttft', where, false),
+    itlMs: q.itl === undefined ? defaults.itlMs : positive(q.itl, 'itl', where, false),
+  };
+}
+
+/** Yield the queries of a JSONL file with their line numbers; blank lines are skipped. */
+export async function* readQueries(file: string, defaults: SlaQuery): AsyncGenerator<{line: number; query: SlaQuery}> {
+  if (!existsSync(file)) throw badInput(`${file}: no such file`);
+  const lines = readline.createInterface({input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY});
+  let n = 0;
+  for await (const text of lines) {
+    n++;
+    if (text.trim() === '') continue;
+    yield {line: n, query: parseQueryLine(text, `${file}:${n}`, defaults)};
+  }
+}

@@ -1,0 +1,136 @@
+/** SLA answers at a target ISL/OSL (DESIGN.md 5.3, Dynamo's perf_interpolation CLI). Pure. */
+import type {BestThroughput} from './interpolate/spline.js';
+
+export type Method = 'spline' | 'regression';
+
+export interface PrefillModel {
+  readonly method: Method;
+  readonly minIsl: number;
+  readonly maxIsl: number;
+  ttftMs(isl: number): number;
+  thptPerGpu(isl: number): number;
+  isClamped(isl: number): boolean;
+}
+
+export interface DecodeModel {
+  readonly method: Method;
+  readonly minContext: number;
+  readonly maxContext: number;
+  findBestThroughputPerGpu(itlTargetMs: number, contextLength: number): BestThroughput;
+}
+
+export interface SlaQuery {
+  isl: number;
+  osl: number;
+  ttftMs: number;
+  itlMs: number;
+}
+
+export interface PrefillAnswer {
+  /** Which interpolator answered. */
+  method: Method;
+  ttftMs: number;
+  ttftTargetMs: number;
+  /** How long a request may wait in queue and still meet the TTFT target, ms (0 when it cannot). */
+  queueHeadroomMs: number;
+  meetsSla: boolean;
+  thptPerGpu: number;
+  /** Requests/s of this ISL that saturate one GPU's prefill. */
+  requestRatePerGpu: number;
+  /** True when the ISL was outside the profiled range and the edge value was used. */
+  clamped: boolean;
+  /** True when a regression answered outside the profiled ISLs. */
+  extrapolated: boolean;
+  profiledIslRange: [number, number];
+}
+
+export interface DecodeAnswer {
+  method: Method;
+  /** ISL + floor(OSL / 2), tokens. */
+  contextLength: number;
+  itlMs: number;
+  itlTargetMs: number;
+  meetsSla: boolean;
+  kvUsage: number;
+  thptPerGpu: number;
+  /** Requests/s of this OSL that saturate one GPU's decode. */
+  requestRatePerGpu: number;
+  /** True when a regression answered outside the profiled context lengths. */
+  extrapolated: boolean;
+  profiledContextRange: [number, number];
+}
+
+export interface SlaAnswer {
+  isl: number;
+  osl: number;
+  prefill: PrefillAnswer | null;
+  decode: DecodeAnswer | null;
+}
+
+/** Average decode context of a request, as Dynamo's CLI computes it (integer division). */
+export function decodeContextLength(isl: number, osl: number): number {
+  return isl + Math.floor(osl / 2);
+}
+
+export function answerPrefill(model: PrefillModel, q: SlaQuery): PrefillAnswer {
+  const ttftMs = model.ttftMs(q.isl);
+  const thptPerGpu = model.thptPerGpu(q.isl);
+  const outside = q.isl < model.minIsl || q.isl > model.maxIsl;
+  return {
+    method: model.method,
+    ttftMs,
+    ttftTargetMs: q.ttftMs,
+    queueHeadroomMs: Math.max(0, q.ttftMs - ttftMs),
+    meetsSla: ttftMs <= q.ttftMs,
+    thptPerGpu,
+    requestRatePerGpu: thptPerGpu / q.isl,
+    clamped: model.isClamped(q.isl),
+    extrapolated: outside && model.method === 'regression',
+    profiledIslRange: [model.minIsl, model.maxIsl],
+  };
+}
+
+export function answerDecode(model: DecodeModel, q: SlaQuery): DecodeAnswer {
+  const contextLength = decodeContextLength(q.isl, q.osl);
+  const best = model.findBestThroughputPerGpu(q.itlMs, contextLength);
+  const outside = contextLength < model.minContext || contextLength > model.maxContext;
+  return {
+    method: model.method,
+    contextLength,
+    itlMs: best.itlMs,
+    itlTargetMs: q.itlMs,
+    meetsSla: best.itlMs <= q.itlMs,
+    kvUsage: best.kvUsage,
+    thptPerGpu: best.thptPerGpu,
+    requestRatePerGpu: best.thptPerGpu / q.osl,
+    extrapolated: outside && model.method === 'regression',
+    profiledContextRange: [model.minContext, model.maxContext],
+  };
+}
+
+export function answerSla(models: {prefill?: PrefillModel; decode?: DecodeModel}, q: SlaQuery): SlaAnswer {
+  return {
+    isl: q.isl,
+    osl: q.osl,
+    prefill: models.prefill ? answerPrefill(models.prefill, q) : null,
+    decode: models.decode ? answerDecode(models.decode, q) : null,
+  };
+}
+
+/** Per-phase choice for `--method auto`: the spline inside the profiled range, the regression outside. */
+export function chooseModels<P extends PrefillModel, D extends DecodeModel>(
+  q: SlaQuery,
+  method: Method | 'auto',
+  spline: {prefill?: P; decode?: D},
+  regression: {prefill?: P; decode?: D},
+): {prefill?: P; decode?: D} {
+  if (method === 'spline') return spline;
+  if (method === 'regression') return regression;
+  const p = spline.prefill;
+  const d = spline.decode;
+  const ctx = decodeContextLength(q.isl, q.osl);
+  return {
+    prefill: p && (q.isl < p.minIsl || q.isl > p.maxIsl) ? regression.prefill : p,
+    decode: d && (ctx < d.minContext || ctx > d.maxContext) ? regression.decode : d,
+  };
+}
