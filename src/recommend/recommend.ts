@@ -146,6 +146,8 @@ export function beyondProfiledKv(profile: Profile, contextLength: number, kvUsag
 }
 
 const ITL_PARETO_STEPS = 24;
+/** Ratios below this are reported as within modelling error. */
+export const CLOSE_MARGIN = 1.05;
 
 export function recommend(candidates: readonly RecommendCandidate[], opts: RecommendOptions): Recommendation {
   const q: SlaQuery = {isl: opts.isl, osl: opts.osl, ttftMs: opts.ttftMs, itlMs: opts.itlMs};
@@ -298,7 +300,8 @@ function compare(agg: AggTp | null, disagg: DisaggLayout | null, aggSkipped?: st
   return {
     winner,
     ratio,
-    text: `${winner} wins: ${Math.max(a, d).toFixed(0)} vs ${Math.min(a, d).toFixed(0)} tokens/s/GPU (${ratio.toFixed(2)}x, +${((ratio - 1) * 100).toFixed(1)} %)`,
+    text: `${winner} wins: ${Math.max(a, d).toFixed(0)} vs ${Math.min(a, d).toFixed(0)} tokens/s/GPU (${ratio.toFixed(2)}x, +${((ratio - 1) * 100).toFixed(1)} %)` +
+      (ratio < CLOSE_MARGIN ? `; a margin under ${((CLOSE_MARGIN - 1) * 100).toFixed(0)} % is within modelling error (the disaggregated figure leaves out KV transfer), so the simpler aggregated layout (TP ${agg.tp}, ${agg.gpusPerEngine} GPU${agg.gpusPerEngine > 1 ? 's' : ''} per replica vs ${disagg.gpus}) is as good a choice` : ''),
   };
 }
 
