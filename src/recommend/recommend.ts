@@ -10,7 +10,7 @@ import {regressionModels} from '../profile/interpolate/regression.js';
 import {answerSla, chooseModels, decodeContextLength, type DecodeAnswer, type DecodeModel, type Method, type PrefillAnswer, type PrefillModel, type SlaQuery} from '../profile/sla.js';
 import type {Profile} from '../profile/types.js';
 import {applyGlobalBudget, decodeReplicas, prefillReplicas} from '../planner/replicas.js';
-import {findMaxAggRate, type AggRun, type SlaStat} from './agg.js';
+import {findMaxAggRate, simulateRate, type AggRun, type SlaStat} from './agg.js';
 import {choosePhase, decodeKvBounds, prefillQueueBounds, type Bounds, type PhaseChoice} from './choose.js';
 import {bestDisaggLayout, decodeEngineRps, prefillEngineRps, type DecodeOption, type DisaggLayout, type PrefillOption} from './disagg.js';
 
@@ -146,6 +146,8 @@ export function beyondProfiledKv(profile: Profile, contextLength: number, kvUsag
 }
 
 const ITL_PARETO_STEPS = 24;
+/** Fractions of the highest aggregated rate also simulated for the Pareto chart. */
+const PARETO_LOAD_FRACTIONS = [0.15, 0.3, 0.5, 0.7, 0.85];
 /** Ratios below this are reported as within modelling error. */
 export const CLOSE_MARGIN = 1.05;
 
@@ -234,8 +236,13 @@ export function recommend(candidates: readonly RecommendCandidate[], opts: Recom
         {isl: opts.isl, osl: opts.osl, ttftTargetMs: opts.ttftMs, itlTargetMs: opts.itlMs, stat: slaStat},
         {guessRps: (1.5 * 1000) / ttft, extraTtftMs: c.agg.extraTtftMs, requests: opts.aggRequests, seed: opts.seed},
       );
-      aggPerTp.push({tp: c.tp, gpusPerEngine: c.gpusPerEngine, feasible: res.feasible, maxRateRps: res.maxRateRps, at: res.best, runs: res.runs.length});
-      for (const r of res.runs) {
+      const workload = {isl: opts.isl, osl: opts.osl, ttftTargetMs: opts.ttftMs, itlTargetMs: opts.itlMs, stat: slaStat};
+      // Lighter loads fill in the Pareto curve between the bisection's points.
+      const extra = res.feasible
+        ? PARETO_LOAD_FRACTIONS.map((f) => simulateRate(c.agg!.perfModel, c.agg!.engine, workload, res.maxRateRps * f, {extraTtftMs: c.agg!.extraTtftMs, requests: opts.aggRequests, seed: opts.seed}))
+        : [];
+      aggPerTp.push({tp: c.tp, gpusPerEngine: c.gpusPerEngine, feasible: res.feasible, maxRateRps: res.maxRateRps, at: res.best, runs: res.runs.length + extra.length});
+      for (const r of [...res.runs, ...extra]) {
         if (!r.meetsTtft || !Number.isFinite(r.tokensPerSPerUser)) continue;
         pareto.push({layout: 'aggregated', series: `agg TP${c.tp}`, tokensPerSPerGpu: r.tokensPerSPerGpu, tokensPerSPerUser: r.tokensPerSPerUser, ttftMs: r.ttftMs[slaStat], itlMs: r.itlMs[slaStat], detail: `${r.rateRps.toFixed(2)} req/s per engine`});
       }

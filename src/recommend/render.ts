@@ -131,7 +131,7 @@ export function recommendationReport(r: Recommendation, sourceLine: string, text
       title: 'Pareto: tokens/s/GPU vs tokens/s/user',
       figure: {data, layout: {hovermode: 'closest', xaxis: {title: {text: 'tokens/s/user (1000 / ITL)'}}, yaxis: {title: {text: 'output tokens/s/GPU'}, rangemode: 'tozero'},
         shapes: [{type: 'line', xref: 'x', yref: 'paper', x0: 1000 / q.itlMs, x1: 1000 / q.itlMs, y0: 0, y1: 1, line: {color: 'red', dash: 'dash'}}]}},
-      note: `Aggregated: one simulated engine per TP at the arrival rates the search tried (points meeting TTFT). Disaggregated: each decode TP at a range of ITL targets, rate-matched with prefill workers. The dashed line is the ITL target (${q.itlMs} ms).`,
+      note: `Aggregated: one simulated engine per TP at the arrival rates the search tried and at 15-85 % of its highest rate (points meeting TTFT). Disaggregated: each decode TP at a range of ITL targets, rate-matched with prefill workers. The dashed line is the ITL target (${q.itlMs} ms).`,
     },
     {title: 'Prefill per TP', table: {columns: ['TP', 'GPUs', 'TTFT ms', 'meets TTFT', 'tokens/s/GPU', 'req/s/GPU', 'method'],
       rows: r.perTp.filter((t) => t.prefill).map((t) => [t.tp, t.gpusPerEngine, t.prefill!.ttftMs, t.prefill!.meetsSla ? 'yes' : 'no', t.prefill!.thptPerGpu, t.prefill!.requestRatePerGpu, t.prefill!.method])}},
