@@ -103,7 +103,7 @@ A profile without decode data gives a prefill-only recommendation.`;
     'max-gpu-budget': Flags.integer({description: 'Total GPUs available; replicas are checked against it and no layout may exceed it.', min: 1}),
     'adjustment-interval': Flags.integer({description: 'Planner adjustment interval, s (replica formula and planner config).', default: DEFAULT_ADJUSTMENT_INTERVAL_S, min: 1}),
     'min-endpoint': Flags.integer({description: 'Fewest replicas per component.', default: 1, min: 0}),
-    'sla-stat': Flags.string({description: 'Statistic of simulated TTFT and ITL that must meet the targets (aggregated search).', options: ['mean', 'p50', 'p90', 'p99'], default: 'mean'}),
+    'sla-stat': Flags.string({description: 'Statistic of simulated TTFT and ITL that must meet the targets in the aggregated search (profile answers are means).', options: ['mean', 'p50', 'p90', 'p99'], default: 'mean'}),
     agg: Flags.boolean({description: 'Simulate aggregated serving (--no-agg skips it).', default: true, allowNo: true}),
     'sim-requests': Flags.integer({description: 'Measured requests per simulated run of the aggregated search.', default: DEFAULT_AGG_REQUESTS, min: 20}),
     seed: Flags.integer({description: 'Seed of the simulated Poisson arrivals.', default: 1}),

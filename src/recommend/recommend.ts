@@ -275,7 +275,12 @@ export function recommend(candidates: readonly RecommendCandidate[], opts: Recom
     });
   }
 
-  const comparison = compare(aggBest, disaggBest, aggSkipped);
+  if (slaStat !== 'mean' && aggPerTp.length > 0) {
+    warnings.push(`--sla-stat ${slaStat} applies to the simulated aggregated engines only; profile answers, and so the disaggregated layouts, are means`);
+  }
+  const comparison = prefillOnly
+    ? {winner: null, ratio: null, text: 'no comparison: the profiles have no decode data'}
+    : compare(aggBest, disaggBest, aggSkipped);
   const replicas = opts.requestRateRps === undefined ? null : replicasFor(opts, prefill, decode, aggBest, warnings);
 
   return {

@@ -93,6 +93,7 @@ describe('recommend: prefill-only profiles', () => {
     expect(r.thresholds.decodeKvUsage).toBeNull();
     expect(r.aggregated.skipped).toBe('needs decode data');
     expect(r.disaggregated.best).toBeNull();
+    expect(r.comparison).toEqual({winner: null, ratio: null, text: 'no comparison: the profiles have no decode data'});
     expect(r.replicas!.decode).toBeNull();
     expect(r.replicas!.prefill).toMatchObject({tp: 1, replicas: 2}); // 10 * 2000 / 16667 = 1.2 -> 2
     expect(r.warnings).toContain('no profile has decode data: prefill recommendation only (no decode TP, kv bounds, decode replicas or aggregated search)');
