@@ -3,7 +3,8 @@ import {stringify} from 'csv-stringify/sync';
 import {loadProfile} from '../src/profile/io.js';
 import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolate/spline.js';
 import {readQueries} from '../src/profile/queries.js';
-import {answerSla, type SlaAnswer, type SlaQuery} from '../src/profile/sla.js';
+import {regressionModels} from '../src/profile/interpolate/regression.js';
+import {answerSla, chooseModels, type DecodeModel, type Method, type PrefillModel, type SlaAnswer, type SlaQuery} from '../src/profile/sla.js';
 import {PlannerCommand} from '../src/ui/command.js';
 import {positiveNumber} from '../src/ui/flags.js';
 
@@ -16,6 +17,10 @@ export function slaText(a: SlaAnswer, q: SlaQuery, profileDir: string): string {
   const p = a.prefill;
   if (!p) lines.push('\tThe profile has no prefill data.');
   else {
+    if (p.method === 'regression') {
+      const range = `${p.profiledIslRange[0]}..${p.profiledIslRange[1]}`;
+      lines.push(p.extrapolated ? `\tWarning: ISL ${a.isl} is outside the profiled range ${range}; the regression fit extrapolates.` : '\tUsing the regression fit.');
+    }
     if (p.clamped) {
       const edge = a.isl < p.profiledIslRange[0] ? p.profiledIslRange[0] : p.profiledIslRange[1];
       lines.push(`\tWarning: ISL ${a.isl} is outside the profiled range ${p.profiledIslRange[0]}..${p.profiledIslRange[1]}; using the value at ISL ${edge} (no extrapolation).`);
@@ -32,6 +37,10 @@ export function slaText(a: SlaAnswer, q: SlaQuery, profileDir: string): string {
   if (!d) lines.push('\tThe profile has no decode data.');
   else {
     lines.push(`\tAverage context length: isl + osl/2 = ${d.contextLength}.`);
+    if (d.method === 'regression') {
+      const range = `${d.profiledContextRange[0]}..${d.profiledContextRange[1]}`;
+      lines.push(d.extrapolated ? `\tWarning: context ${d.contextLength} is outside the profiled range ${range}; the regression fit extrapolates.` : '\tUsing the regression fit.');
+    }
     if (d.meetsSla) {
       lines.push(`\tEstimated ITL=${f2(d.itlMs)}ms <= target ITL=${f2(d.itlTargetMs)}ms at ${f2(d.kvUsage * 100)}% active kv usage.`);
       lines.push(`\tEstimated throughput: ${f2(d.thptPerGpu)} token/s/gpu. Request rate at ${f2(d.requestRatePerGpu)} requests/s will saturate one GPU.`);
@@ -43,16 +52,16 @@ export function slaText(a: SlaAnswer, q: SlaQuery, profileDir: string): string {
 }
 
 const CSV_COLUMNS = [
-  'isl', 'osl', 'ttftMs', 'ttftTargetMs', 'queueHeadroomMs', 'prefillMeetsSla', 'prefillThptPerGpu', 'prefillRequestRatePerGpu', 'clamped',
-  'contextLength', 'itlMs', 'itlTargetMs', 'decodeMeetsSla', 'kvUsage', 'decodeThptPerGpu', 'decodeRequestRatePerGpu',
+  'isl', 'osl', 'prefillMethod', 'ttftMs', 'ttftTargetMs', 'queueHeadroomMs', 'prefillMeetsSla', 'prefillThptPerGpu', 'prefillRequestRatePerGpu', 'clamped',
+  'decodeMethod', 'contextLength', 'itlMs', 'itlTargetMs', 'decodeMeetsSla', 'kvUsage', 'decodeThptPerGpu', 'decodeRequestRatePerGpu',
 ];
 
 function csvRow(a: SlaAnswer): unknown[] {
   const p = a.prefill;
   const d = a.decode;
   return [
-    a.isl, a.osl, p?.ttftMs, p?.ttftTargetMs, p?.queueHeadroomMs, p?.meetsSla, p?.thptPerGpu, p?.requestRatePerGpu, p?.clamped,
-    d?.contextLength, d?.itlMs, d?.itlTargetMs, d?.meetsSla, d?.kvUsage, d?.thptPerGpu, d?.requestRatePerGpu,
+    a.isl, a.osl, p?.method, p?.ttftMs, p?.ttftTargetMs, p?.queueHeadroomMs, p?.meetsSla, p?.thptPerGpu, p?.requestRatePerGpu, p?.clamped,
+    d?.method, d?.contextLength, d?.itlMs, d?.itlTargetMs, d?.meetsSla, d?.kvUsage, d?.thptPerGpu, d?.requestRatePerGpu,
   ];
 }
 
@@ -60,9 +69,9 @@ function csvRow(a: SlaAnswer): unknown[] {
 function summaryLine(a: SlaAnswer): string {
   const parts = [`isl=${a.isl} osl=${a.osl}`];
   const p = a.prefill;
-  if (p) parts.push(`ttft=${f2(p.ttftMs)}ms (target ${f2(p.ttftTargetMs)}ms, ${p.meetsSla ? 'met' : 'MISSED'}${p.clamped ? ', ISL clamped' : ''}) prefill=${f2(p.thptPerGpu)} tok/s/gpu ${f2(p.requestRatePerGpu)} req/s`);
+  if (p) parts.push(`${p.method}: ttft=${f2(p.ttftMs)}ms (target ${f2(p.ttftTargetMs)}ms, ${p.meetsSla ? 'met' : 'MISSED'}${p.clamped ? ', ISL clamped' : ''}${p.extrapolated ? ', extrapolated' : ''}) prefill=${f2(p.thptPerGpu)} tok/s/gpu ${f2(p.requestRatePerGpu)} req/s`);
   const d = a.decode;
-  if (d) parts.push(`itl=${f2(d.itlMs)}ms (target ${f2(d.itlTargetMs)}ms, ${d.meetsSla ? 'met' : 'MISSED'}) kv=${f2(d.kvUsage * 100)}% decode=${f2(d.thptPerGpu)} tok/s/gpu ${f2(d.requestRatePerGpu)} req/s`);
+  if (d) parts.push(`${d.method}: itl=${f2(d.itlMs)}ms (target ${f2(d.itlTargetMs)}ms, ${d.meetsSla ? 'met' : 'MISSED'}${d.extrapolated ? ', extrapolated' : ''}) kv=${f2(d.kvUsage * 100)}% decode=${f2(d.thptPerGpu)} tok/s/gpu ${f2(d.requestRatePerGpu)} req/s`);
   return parts.join(' | ');
 }
 
@@ -72,6 +81,11 @@ export default class Interpolate extends PlannerCommand {
 the prefill points (ISL clamped to the profiled range, never extrapolated) and, for decode, a 100 x 100
 grid over kv usage and context length filled by Clough-Tocher interpolation. Decode context is
 ISL + floor(OSL/2); the decode answer is the highest kv usage whose ITL meets the target.
+
+--method regression answers from the profile's fits (see \`planner fit\`; computed on the fly when the
+profile has none) and may extrapolate, with a warning naming the profiled range. --method auto (the
+default) uses the spline inside the profiled range and the regression outside it, per phase; the
+answer says which method was used.
 
 --profile takes a planner profile directory (or its profile.json) or a Dynamo results directory
 (selected_prefill_interpolation/raw_data.npz + selected_decode_interpolation/raw_data.npz).`;
@@ -87,7 +101,7 @@ ISL + floor(OSL/2); the decode answer is the highest kv usage whose ITL meets th
     osl: Flags.integer({description: 'Output sequence length, tokens.', default: 150, min: 1}),
     ttft: positiveNumber({description: 'TTFT target, ms.', default: 100}),
     itl: positiveNumber({description: 'ITL target, ms.', default: 10}),
-    method: Flags.string({description: 'Interpolation method.', options: ['spline'], default: 'spline'}),
+    method: Flags.string({description: 'spline (Dynamo-exact), regression (fits; extrapolates) or auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'], default: 'auto'}),
     input: Flags.string({description: 'JSONL file of queries ({"isl","osl","ttft","itl"} per line; missing fields take the flags); one answer per line.'}),
     csv: Flags.boolean({description: 'With --input: print CSV (one row per query).', default: false, exclusive: ['json']}),
   };
@@ -96,20 +110,23 @@ ISL + floor(OSL/2); the decode answer is the highest kv usage whose ITL meets th
     const {flags} = await this.parse(Interpolate);
     const defaults: SlaQuery = {isl: flags.isl, osl: flags.osl, ttftMs: flags.ttft, itlMs: flags.itl};
     const profile = await loadProfile(flags.profile);
-    const models = {
+    const spline: {prefill?: PrefillModel; decode?: DecodeModel} = {
       prefill: profile.prefill && new PrefillInterpolator(profile.prefill),
       decode: profile.decode && new DecodeInterpolator(profile.decode),
     };
+    const regression: {prefill?: PrefillModel; decode?: DecodeModel} = flags.method === 'spline' ? {} : regressionModels(profile);
+    const method = flags.method as Method | 'auto';
+    const models = (q: SlaQuery) => chooseModels(q, method, spline, regression);
 
     if (!flags.input) {
-      const answer = answerSla(models, defaults);
+      const answer = answerSla(models(defaults), defaults);
       if (flags.json) this.printJson(answer);
       else this.print(slaText(answer, defaults, flags.profile));
       return;
     }
     if (flags.csv) process.stdout.write(stringify([CSV_COLUMNS]));
     for await (const {query} of readQueries(flags.input, defaults)) {
-      const answer = answerSla(models, query);
+      const answer = answerSla(models(query), query);
       if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
       else if (flags.csv) process.stdout.write(stringify([csvRow(answer)]));
       else this.print(summaryLine(answer));

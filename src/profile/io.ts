@@ -17,11 +17,13 @@ export function profileFileOf(dirOrFile: string): string {
 
 /** Position -> line:column, so a JSON syntax error points at the spot. */
 function lineColumn(text: string, message: string): string {
-  const m = /position (\d+)/.exec(message);
+  // Node names the position in some versions; otherwise point at a NaN/Infinity token if there is one.
+  const m = /position (\d+)/.exec(message) ?? /\b(?:NaN|-?Infinity)\b/.exec(text);
   if (!m) return '';
-  const before = text.slice(0, Number(m[1]));
+  const offset = m[0].startsWith('position') ? Number(m[1]) : m.index;
+  const before = text.slice(0, offset);
   const line = before.split('\n').length;
-  return ` at line ${line}, column ${Number(m[1]) - before.lastIndexOf('\n')}`;
+  return ` at line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 }
 
 export function parseProfileText(text: string, file: string): Profile {

@@ -1,7 +1,10 @@
 /** SLA answers at a target ISL/OSL (DESIGN.md 5.3, Dynamo's perf_interpolation CLI). Pure. */
 import type {BestThroughput} from './interpolate/spline.js';
 
+export type Method = 'spline' | 'regression';
+
 export interface PrefillModel {
+  readonly method: Method;
   readonly minIsl: number;
   readonly maxIsl: number;
   ttftMs(isl: number): number;
@@ -10,6 +13,9 @@ export interface PrefillModel {
 }
 
 export interface DecodeModel {
+  readonly method: Method;
+  readonly minContext: number;
+  readonly maxContext: number;
   findBestThroughputPerGpu(itlTargetMs: number, contextLength: number): BestThroughput;
 }
 
@@ -21,6 +27,8 @@ export interface SlaQuery {
 }
 
 export interface PrefillAnswer {
+  /** Which interpolator answered. */
+  method: Method;
   ttftMs: number;
   ttftTargetMs: number;
   /** How long a request may wait in queue and still meet the TTFT target, ms (0 when it cannot). */
@@ -31,10 +39,13 @@ export interface PrefillAnswer {
   requestRatePerGpu: number;
   /** True when the ISL was outside the profiled range and the edge value was used. */
   clamped: boolean;
+  /** True when a regression answered outside the profiled ISLs. */
+  extrapolated: boolean;
   profiledIslRange: [number, number];
 }
 
 export interface DecodeAnswer {
+  method: Method;
   /** ISL + floor(OSL / 2), tokens. */
   contextLength: number;
   itlMs: number;
@@ -44,6 +55,9 @@ export interface DecodeAnswer {
   thptPerGpu: number;
   /** Requests/s of this OSL that saturate one GPU's decode. */
   requestRatePerGpu: number;
+  /** True when a regression answered outside the profiled context lengths. */
+  extrapolated: boolean;
+  profiledContextRange: [number, number];
 }
 
 export interface SlaAnswer {
@@ -61,7 +75,9 @@ export function decodeContextLength(isl: number, osl: number): number {
 export function answerPrefill(model: PrefillModel, q: SlaQuery): PrefillAnswer {
   const ttftMs = model.ttftMs(q.isl);
   const thptPerGpu = model.thptPerGpu(q.isl);
+  const outside = q.isl < model.minIsl || q.isl > model.maxIsl;
   return {
+    method: model.method,
     ttftMs,
     ttftTargetMs: q.ttftMs,
     queueHeadroomMs: Math.max(0, q.ttftMs - ttftMs),
@@ -69,6 +85,7 @@ export function answerPrefill(model: PrefillModel, q: SlaQuery): PrefillAnswer {
     thptPerGpu,
     requestRatePerGpu: thptPerGpu / q.isl,
     clamped: model.isClamped(q.isl),
+    extrapolated: outside && model.method === 'regression',
     profiledIslRange: [model.minIsl, model.maxIsl],
   };
 }
@@ -76,7 +93,9 @@ export function answerPrefill(model: PrefillModel, q: SlaQuery): PrefillAnswer {
 export function answerDecode(model: DecodeModel, q: SlaQuery): DecodeAnswer {
   const contextLength = decodeContextLength(q.isl, q.osl);
   const best = model.findBestThroughputPerGpu(q.itlMs, contextLength);
+  const outside = contextLength < model.minContext || contextLength > model.maxContext;
   return {
+    method: model.method,
     contextLength,
     itlMs: best.itlMs,
     itlTargetMs: q.itlMs,
@@ -84,6 +103,8 @@ export function answerDecode(model: DecodeModel, q: SlaQuery): DecodeAnswer {
     kvUsage: best.kvUsage,
     thptPerGpu: best.thptPerGpu,
     requestRatePerGpu: best.thptPerGpu / q.osl,
+    extrapolated: outside && model.method === 'regression',
+    profiledContextRange: [model.minContext, model.maxContext],
   };
 }
 
@@ -93,5 +114,23 @@ export function answerSla(models: {prefill?: PrefillModel; decode?: DecodeModel}
     osl: q.osl,
     prefill: models.prefill ? answerPrefill(models.prefill, q) : null,
     decode: models.decode ? answerDecode(models.decode, q) : null,
+  };
+}
+
+/** Per-phase choice for `--method auto`: the spline inside the profiled range, the regression outside. */
+export function chooseModels<P extends PrefillModel, D extends DecodeModel>(
+  q: SlaQuery,
+  method: Method | 'auto',
+  spline: {prefill?: P; decode?: D},
+  regression: {prefill?: P; decode?: D},
+): {prefill?: P; decode?: D} {
+  if (method === 'spline') return spline;
+  if (method === 'regression') return regression;
+  const p = spline.prefill;
+  const d = spline.decode;
+  const ctx = decodeContextLength(q.isl, q.osl);
+  return {
+    prefill: p && (q.isl < p.minIsl || q.isl > p.maxIsl) ? regression.prefill : p,
+    decode: d && (ctx < d.minContext || ctx > d.maxContext) ? regression.decode : d,
   };
 }

@@ -52,6 +52,9 @@ export abstract class PlannerCommand extends Command {
   }
 
   protected override async catch(err: Error & {exitCode?: number}): Promise<void> {
+    // A flag error is thrown from inside parse(); mark parsing done so oclif does not also warn
+    // (in development/test environments) that the command never parsed its arguments.
+    this.parsed = true;
     reportError(err);
   }
 }

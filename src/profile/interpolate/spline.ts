@@ -27,6 +27,7 @@ export function linspace(start: number, stop: number, num: number): number[] {
 }
 
 export class PrefillInterpolator {
+  readonly method = 'spline' as const;
   readonly minIsl: number;
   readonly maxIsl: number;
   private readonly ttft: Curve;
@@ -69,6 +70,7 @@ export interface BestThroughput {
 }
 
 export class DecodeInterpolator {
+  readonly method = 'spline' as const;
   readonly maxKvTokens: number;
   readonly resolution: number;
   /** Grid axes: kv usage (columns) and context length (rows). */

@@ -1,0 +1,54 @@
+import {Flags} from '@oclif/core';
+import {badInput} from '../errors.js';
+import {backendNames} from '../engines/synthetic/backends.js';
+import {gpuNames} from '../engines/synthetic/gpus.js';
+import {modelNames} from '../engines/synthetic/models.js';
+import type {SyntheticOptions} from '../engines/synthetic/model.js';
+
+/**
+ * Flags that choose a synthetic engine (model on GPU at TP), shared by estimate, profile
+ * --synthetic, serve-mock, simulate and recommend. `--model` and `--gpu` are validated by
+ * syntheticOptionsFromFlags so commands where the synthetic engine is optional can reuse them.
+ */
+export const syntheticFlags = {
+  model: Flags.string({
+    description: `Model: a catalog name (${modelNames().join(', ')}), a Hugging Face id of one, or the path of a dense Llama-family config.json.`,
+    helpGroup: 'SYNTHETIC ENGINE',
+  }),
+  gpu: Flags.string({
+    description: `GPU: ${gpuNames().join(', ')}. Kernel efficiencies are fitted on H200 measurements and applied to other GPUs through their own peak FLOPS and bandwidths.`,
+    helpGroup: 'SYNTHETIC ENGINE',
+  }),
+  tp: Flags.integer({description: 'Tensor-parallel size (GPUs per engine).', default: 1, min: 1, helpGroup: 'SYNTHETIC ENGINE'}),
+  quant: Flags.string({description: 'GEMM weight precision.', options: ['bf16', 'fp8'], default: 'bf16', helpGroup: 'SYNTHETIC ENGINE'}),
+  'kv-quant': Flags.string({description: 'KV-cache precision.', options: ['bf16', 'fp8'], default: 'bf16', helpGroup: 'SYNTHETIC ENGINE'}),
+  backend: Flags.string({description: 'Serving framework whose kernels and overheads are modelled.', options: backendNames(), default: 'vllm', helpGroup: 'SYNTHETIC ENGINE'}),
+  'gpu-mem-util': Flags.string({description: 'Fraction of GPU memory the engine may use (KV capacity), 0..1.', default: '0.9', helpGroup: 'SYNTHETIC ENGINE'}),
+};
+
+export interface SyntheticFlagValues {
+  model?: string;
+  gpu?: string;
+  tp?: number;
+  quant?: string;
+  'kv-quant'?: string;
+  backend?: string;
+  'gpu-mem-util'?: string;
+}
+
+/** Turn parsed synthetic flags into factory options (pass {...flags, tp} to pick one of a --tp list). */
+export function syntheticOptionsFromFlags(flags: SyntheticFlagValues): SyntheticOptions {
+  if (!flags.model) throw badInput('--model is required', `one of ${modelNames().join(', ')}, or the path of a config.json`);
+  if (!flags.gpu) throw badInput('--gpu is required', `one of ${gpuNames().join(', ')}`);
+  const util = Number(flags['gpu-mem-util'] ?? '0.9');
+  if (!Number.isFinite(util) || util <= 0 || util > 1) throw badInput(`--gpu-mem-util must be a number in (0, 1], got "${flags['gpu-mem-util']}"`);
+  return {
+    model: flags.model,
+    gpu: flags.gpu,
+    tp: flags.tp ?? 1,
+    quant: (flags.quant ?? 'bf16') as 'bf16' | 'fp8',
+    kvQuant: (flags['kv-quant'] ?? 'bf16') as 'bf16' | 'fp8',
+    backend: flags.backend ?? 'vllm',
+    gpuMemUtil: util,
+  };
+}

@@ -1,0 +1,93 @@
+import {mkdtempSync, readFileSync, writeFileSync, mkdirSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {runCli, SHIPPED_PROFILE} from '../helpers/cli.js';
+
+const PROFILE = 'profiles/h200-llama3.1-8b-fp8-tp1';
+
+describe('planner interpolate', () => {
+  it("prints Dynamo's numbers for the README query", async () => {
+    const r = await runCli(['interpolate', '--profile', PROFILE, '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Estimated TTFT=60.46ms <= target TTFT=200.00ms. Requests can queue 139.54ms maximally while meeting TTFT SLA.');
+    expect(r.stdout).toContain('Estimated throughput: 49481.09 tokens/s/gpu. Request rate at 16.49 requests/s will saturate one GPU.');
+    expect(r.stdout).toContain('Average context length: isl + osl/2 = 3150.');
+    expect(r.stdout).toContain('Estimated ITL=9.73ms <= target ITL=10.00ms at 16.16% active kv usage.');
+    expect(r.stdout).toContain('Estimated throughput: 4555.68 token/s/gpu. Request rate at 15.19 requests/s will saturate one GPU.');
+    expect(r.stderr).toBe('');
+  });
+
+  it('prints only JSON under --json, with the documented keys', async () => {
+    const r = await runCli(['interpolate', '--profile', PROFILE, '--isl', '3000', '--osl', '300', '--ttft', '50', '--itl', '10', '--json']);
+    const out = JSON.parse(r.stdout);
+    expect(Object.keys(out)).toEqual(['isl', 'osl', 'prefill', 'decode']);
+    expect(out.prefill).toMatchObject({ttftTargetMs: 50, meetsSla: false, queueHeadroomMs: 0, clamped: false});
+    expect(out.prefill.ttftMs).toBeCloseTo(60.4587, 4);
+    expect(out.decode).toMatchObject({contextLength: 3150, itlTargetMs: 10, meetsSla: true});
+    expect(out.decode.kvUsage).toBeCloseTo(0.161616, 6);
+    expect(out.decode.requestRatePerGpu).toBeCloseTo(4555.68 / 300, 2);
+  });
+
+  it('clamps an ISL outside the profiled range with --method spline, saying so, and says when an SLA cannot be met', async () => {
+    const r = await runCli(['interpolate', '--profile', PROFILE, '--isl', '20000', '--osl', '100', '--ttft', '100', '--itl', '2', '--method', 'spline']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('Warning: ISL 20000 is outside the profiled range 100..16372; using the value at ISL 16372 (no extrapolation).');
+    expect(r.stdout).toContain('Estimated TTFT=375.48ms > target TTFT=100.00ms. Cannot meet TTFT SLA.');
+    expect(r.stdout).toMatch(/Estimated ITL=\d+\.\d\dms > target ITL=2\.00ms\. Cannot meet ITL SLA\./);
+  });
+
+  it('answers a JSONL file of queries as JSONL, CSV or lines, naming a bad line', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'planner-q-'));
+    const file = path.join(dir, 'q.jsonl');
+    writeFileSync(file, '{"isl":3000,"osl":300,"ttft":200,"itl":10}\n\n{"isl":8000,"osl":500}\n');
+    const json = await runCli(['interpolate', '--profile', PROFILE, '--input', file, '--json']);
+    const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0].prefill.thptPerGpu).toBeCloseTo(49481.09, 2);
+    expect(lines[1]).toMatchObject({isl: 8000, osl: 500, prefill: {ttftTargetMs: 100}, decode: {contextLength: 8250, itlTargetMs: 10}});
+
+    const csv = await runCli(['interpolate', '--profile', PROFILE, '--input', file, '--csv']);
+    const rows = csv.stdout.trim().split('\n');
+    expect(rows[0]).toBe('isl,osl,prefillMethod,ttftMs,ttftTargetMs,queueHeadroomMs,prefillMeetsSla,prefillThptPerGpu,prefillRequestRatePerGpu,clamped,decodeMethod,contextLength,itlMs,itlTargetMs,decodeMeetsSla,kvUsage,decodeThptPerGpu,decodeRequestRatePerGpu');
+    expect(rows).toHaveLength(3);
+    expect(rows[1].startsWith('3000,300,spline,60.458')).toBe(true);
+
+    const text = await runCli(['interpolate', '--profile', PROFILE, '--input', file]);
+    expect(text.stdout.split('\n')[0]).toContain('isl=3000 osl=300 | spline: ttft=60.46ms (target 200.00ms, met) prefill=49481.09 tok/s/gpu 16.49 req/s | spline: itl=9.73ms');
+
+    writeFileSync(file, '{"isl":3000}\n{"isl":-4}\n');
+    const bad = await runCli(['interpolate', '--profile', PROFILE, '--input', file, '--json']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.trim()).toBe(`Error: ${file}:2: isl must be a positive integer (got -4)`);
+    expect(bad.stdout.trim().split('\n')).toHaveLength(1); // the good line was answered before the bad one
+  });
+
+  it('accepts a Dynamo results directory as the profile', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'planner-dyn-'));
+    await runCli(['profile', 'export', PROFILE, '--out', dir]);
+    const r = await runCli(['interpolate', '--profile', dir, '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10', '--json']);
+    expect(JSON.parse(r.stdout).decode.thptPerGpu).toBeCloseTo(4555.68, 2);
+  });
+
+  it.each([
+    [['--profile', '/nonexistent/profile'], 'Error: profile /nonexistent/profile does not exist (give a profile directory such as profiles/h200-llama3.1-8b-fp8-tp1)'],
+    [['--profile', PROFILE, '--isl', '-5'], 'Error: Parsing --isl Expected an integer greater than or equal to 1 but received: -5 See more help with --help'],
+    [['--profile', PROFILE, '--ttft', '0'], 'Error: --ttft must be a positive number (got "0") See more help with --help'],
+  ])('refuses bad input with one line and exit code 2: %s', async (args, message) => {
+    const r = await runCli(['interpolate', ...args]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('refuses a profile with a NaN, naming the file and key', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'planner-nan-'));
+    mkdirSync(dir, {recursive: true});
+    const text = readFileSync(path.join(SHIPPED_PROFILE, 'profile.json'), 'utf8').replace('"z_itl": [\n      ', '"z_itl": [\n      NaN, ');
+    writeFileSync(path.join(dir, 'profile.json'), text);
+    const r = await runCli(['interpolate', '--profile', dir]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toMatch(new RegExp(`^Error: ${dir}/profile.json: not valid JSON at line \\d+, column \\d+ \\(NaN and Infinity are not allowed in a profile\\)$`));
+  });
+});

@@ -1,0 +1,49 @@
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {parseProfileText, validateProfile} from '../../src/profile/io.js';
+import type {Profile} from '../../src/profile/types.js';
+import {SHIPPED_PROFILE} from '../helpers/cli.js';
+
+const shipped = (): Profile => JSON.parse(readFileSync(path.join(SHIPPED_PROFILE, 'profile.json'), 'utf8'));
+
+function problem(edit: (p: Profile & Record<string, any>) => void): string {
+  const p = shipped() as Profile & Record<string, any>;
+  edit(p);
+  try {
+    validateProfile(p, 'p/profile.json');
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return 'accepted';
+}
+
+describe('profile validation', () => {
+  it('accepts the shipped profile', () => {
+    expect(validateProfile(shipped(), 'x').engine.maxKvTokens).toBe(945029);
+  });
+
+  it.each([
+    ['a missing key', (p: any) => delete p.prefill.prefill_ttft, 'p/profile.json: prefill.prefill_ttft is missing'],
+    ['a wrong length', (p: any) => p.decode.z_itl.pop(), 'p/profile.json: decode.z_itl has 40 values but decode has 41 points (wrong length)'],
+    ['a NaN', (p: any) => (p.decode.z_itl[5] = Number.NaN), 'p/profile.json: decode.z_itl[5] is NaN'],
+    ['a negative latency', (p: any) => (p.prefill.prefill_ttft[2] = -1), 'p/profile.json: prefill.prefill_ttft[2] is -1: latency must be positive (ms)'],
+    ['unsorted ISLs', (p: any) => ([p.prefill.prefill_isl[3], p.prefill.prefill_isl[4]] = [p.prefill.prefill_isl[4], p.prefill.prefill_isl[3]]), 'p/profile.json: prefill.prefill_isl[4] is 3151 after 4168: ISLs must be sorted ascending'],
+    ['duplicate ISLs', (p: any) => (p.prefill.prefill_isl[1] = 100), 'p/profile.json: prefill.prefill_isl[1] is 100, a duplicate ISL'],
+    ['kv usage above 1', (p: any) => (p.decode.x_kv_usage[0] = 1.2), 'p/profile.json: decode.x_kv_usage[0] is 1.2: kv usage must be within 0..1'],
+    ['kv usage below 0', (p: any) => (p.decode.x_kv_usage[0] = -0.1), 'p/profile.json: decode.x_kv_usage[0] is -0.1: kv usage must be within 0..1'],
+    ['max_kv_tokens of 0', (p: any) => (p.decode.max_kv_tokens = 0), 'p/profile.json: decode.max_kv_tokens must be a positive integer (got 0)'],
+    ['a string value', (p: any) => (p.prefill.prefill_isl[0] = '100'), 'p/profile.json: prefill.prefill_isl[0] is "100", not a number'],
+    ['a wrong format tag', (p: any) => (p.format = 'other'), 'p/profile.json: format must be "planner-profile" (got "other")'],
+    ['no phases', (p: any) => { delete p.prefill; delete p.decode; }, 'p/profile.json: prefill/decode are both missing: a profile needs at least one phase'],
+    ['a bad tp', (p: any) => (p.engine.tp = 0), 'p/profile.json: engine.tp must be a positive integer (got 0)'],
+    ['a bad source kind', (p: any) => (p.source.kind = 'guess'), 'p/profile.json: source.kind must be one of live, synthetic, import (got "guess")'],
+  ])('names the file, key and problem for %s', (_name, edit, message) => {
+    expect(problem(edit)).toBe(message);
+  });
+
+  it('points at the line of a JSON syntax error and explains NaN', () => {
+    expect(() => parseProfileText('{\n  "format": "planner-profile",\n  "x": NaN\n}', 'q.json')).toThrow(/^q\.json: not valid JSON.*\(NaN and Infinity are not allowed in a profile\)$/);
+    expect(() => parseProfileText('{\n "a": 1,\n "b": }', 'q.json')).toThrow(/q\.json: not valid JSON/);
+  });
+});
