@@ -61,6 +61,18 @@ describe('planner serve-mock (spawned)', () => {
     expect(r.status).toBe(400);
   });
 
+  it('--synthetic serves the op-level model under the --model name', async () => {
+    const proc = execa(process.execPath, [path.join(REPO_ROOT, 'bin/run.js'), 'serve-mock', '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--port', '0'], {reject: false, env: {NO_COLOR: '1'}});
+    running = proc;
+    const url = await new Promise<string>((resolve) => proc.stdout!.on('data', (d: Buffer) => {
+      const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(d.toString());
+      if (m) resolve(m[1]!);
+    }));
+    const r = await fetch(`${url}/v1/chat/completions`, {method: 'POST', body: JSON.stringify({model: 'llama-3.1-8b', messages: [{role: 'user', content: 'hello there'}], max_tokens: 5})});
+    const body = await r.json();
+    expect(body.usage).toEqual({prompt_tokens: 2, completion_tokens: 5, total_tokens: 7});
+  });
+
   it('rejects bad flags with one line and exit 2', async () => {
     const r = await runCli(['serve-mock', '--profile', SHIPPED_PROFILE, '--error-rate', '2']);
     expect(r.exitCode).toBe(2);
