@@ -46,7 +46,7 @@ describe('planner serve-mock (spawned)', () => {
     expect(body.usage.prompt_tokens).toBe(5185);
     // prefill_ttft at ISL 5185 is 104.89 ms (the profile's point)
     expect(ms).toBeGreaterThanOrEqual(104.8);
-    expect(ms).toBeLessThan(104.9 + 30);
+    expect(ms).toBeLessThan(104.9 + 60);
     proc.kill('SIGTERM');
     const r = await proc;
     running = undefined;
