@@ -12,7 +12,8 @@
  */
 import type {PerfModel} from '../engines/perf-model.js';
 import {SimEngine, type SimEngineConfig, type SimRequest} from '../engines/sim/engine.js';
-import {latencyStats, seededRandom, type LatencyStats} from '../engines/sim/stats.js';
+import {Rng} from '../random.js';
+import {latencyStats, type LatencyStats} from '../engines/sim/stats.js';
 
 export type SlaStat = 'mean' | 'p50' | 'p90' | 'p99';
 
@@ -52,7 +53,7 @@ export interface AggRun {
   meanRunning: number;
 }
 
-export const DEFAULT_AGG_REQUESTS = 300;
+export const DEFAULT_AGG_REQUESTS = 1500;
 
 function pick(s: LatencyStats, stat: SlaStat): number {
   return s[stat];
@@ -66,7 +67,8 @@ export function simulateRate(perfModel: PerfModel, engine: Omit<SimEngineConfig,
   const extra = opts.extraTtftMs ?? 0;
   const overloadMs = (opts.overloadFactor ?? 5) * w.ttftTargetMs;
   const sim = new SimEngine({...engine, perfModel});
-  const random = seededRandom(opts.seed ?? 1);
+  const rng = new Rng(opts.seed ?? 1);
+  const random = () => rng.uniform();
   const meanGapMs = 1000 / rateRps;
 
   const measured: SimRequest[] = [];

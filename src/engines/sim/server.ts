@@ -15,7 +15,7 @@ import {monitorEventLoopDelay} from 'node:perf_hooks';
 import type {PerfModel} from '../perf-model.js';
 import {SimEngine, type SimEngineConfig, type SimRequest} from './engine.js';
 import {RealtimeEngine} from './realtime.js';
-import {seededRandom} from './stats.js';
+import {Rng} from '../../random.js';
 import {outputText, promptBlockHashes, textTokens} from './tokenizer.js';
 
 export interface ServeMockFaults {
@@ -121,7 +121,8 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
   const defaultMaxTokens = options.defaultMaxTokens ?? 16;
   const tokensPerChunk = Math.max(1, Math.floor(options.tokensPerChunk ?? 1));
   const faults = options.faults ?? {};
-  const random = seededRandom(options.seed ?? 1);
+  const rng = new Rng(options.seed ?? 1);
+  const random = () => rng.uniform();
   const startedMs = performance.now();
   const readyAtMs = startedMs + (faults.startupDelayMs ?? 0);
   const truth: WriteStream | null = options.truthFile ? createWriteStream(options.truthFile, {flags: 'a'}) : null;
