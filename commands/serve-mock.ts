@@ -1,0 +1,101 @@
+import {Flags} from '@oclif/core';
+import {badInput} from '../src/errors.js';
+import {simEngineFlags, simSetupFromFlags} from '../src/engines/sim/flags.js';
+import {startServeMock} from '../src/engines/sim/server.js';
+import {PlannerCommand} from '../src/ui/command.js';
+
+function fraction(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < 0 || v > 1) throw badInput(`--${name} must be a fraction between 0 and 1, got "${raw}"`);
+  return v;
+}
+
+function nonNegative(name: string, raw: string | undefined, positive = false): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < 0 || (positive && v === 0)) throw badInput(`--${name} must be a ${positive ? 'positive' : 'non-negative'} number, got "${raw}"`);
+  return v;
+}
+
+export default class ServeMock extends PlannerCommand {
+  static override summary = 'Serve a simulated engine over an OpenAI-compatible HTTP API';
+  static override description = `Starts an HTTP server (POST /v1/completions and /v1/chat/completions, streaming or not; GET /v1/models, /health, /metrics) whose tokens come out at the times a simulated continuous-batching engine produces them, with iteration times from a profile. Use it to test clients and measurement code against known ground truth.
+
+Mock tokenizer: one token per whitespace-separated word of the prompt (or one per token id when the completions prompt is an array of integers); chat prompts count the words of every message's text, no template tokens. Every request generates exactly max_tokens tokens (default 16) and ends with finish_reason "length".
+
+The server prints its URL on stdout (with --json: {"url", "port", ...}) and runs until interrupted.`;
+
+  static override examples = [
+    '<%= config.bin %> serve-mock --profile profiles/h200-llama3.1-8b-fp8-tp1 --port 8000',
+    '<%= config.bin %> serve-mock --profile profiles/h200-llama3.1-8b-fp8-tp1 --port 0 --truth truth.jsonl --tokens-per-chunk 4',
+    '<%= config.bin %> serve-mock --profile profiles/h200-llama3.1-8b-fp8-tp1 --error-rate 0.05 --rate-limit 20 --stall-ms 500 --stall-rate 0.1 --drop-rate 0.02',
+  ];
+
+  static override flags = {
+    ...simEngineFlags,
+    port: Flags.integer({description: 'TCP port to listen on (0 picks a free port).', default: 8000, min: 0, max: 65_535}),
+    host: Flags.string({description: 'Address to listen on.', default: '127.0.0.1'}),
+    'served-model-name': Flags.string({description: 'Model name the server answers to (default: the profile\'s model).'}),
+    'max-model-len': Flags.integer({description: 'Longest prompt + max_tokens accepted, tokens (default: the KV capacity).', min: 2}),
+    'default-max-tokens': Flags.integer({description: 'max_tokens of requests that give none.', default: 16, min: 1}),
+    'tokens-per-chunk': Flags.integer({description: 'Tokens per SSE chunk after the first token.', default: 1, min: 1}),
+    truth: Flags.string({description: 'Append the server\'s own timing of every request to this JSONL file.'}),
+    'error-rate': Flags.string({description: 'Fraction of requests answered with HTTP 500.'}),
+    'rate-limit': Flags.string({description: 'Requests per second accepted; excess requests get 429 with Retry-After.'}),
+    'stall-ms': Flags.string({description: 'Length of a mid-stream stall, ms (with --stall-rate).'}),
+    'stall-rate': Flags.string({description: 'Fraction of streams that stall half way through.'}),
+    'drop-rate': Flags.string({description: 'Fraction of streams whose connection is closed half way through.'}),
+    'startup-delay': Flags.string({description: 'Seconds after start during which requests get 503 (like an engine loading weights).'}),
+    seed: Flags.integer({description: 'Seed of the fault injection.', default: 1}),
+  };
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(ServeMock);
+    const faults = {
+      errorRate: fraction('error-rate', flags['error-rate']),
+      rateLimit: nonNegative('rate-limit', flags['rate-limit'], true),
+      stallMs: nonNegative('stall-ms', flags['stall-ms']),
+      stallRate: fraction('stall-rate', flags['stall-rate']),
+      dropRate: fraction('drop-rate', flags['drop-rate']),
+      startupDelayMs: (nonNegative('startup-delay', flags['startup-delay']) ?? 0) * 1000,
+    };
+    if ((faults.stallRate ?? 0) > 0 && !faults.stallMs) throw badInput('--stall-rate needs --stall-ms (the length of a stall)');
+    const setup = await simSetupFromFlags(flags);
+    let mock;
+    try {
+      mock = await startServeMock({
+        perfModel: setup.perfModel,
+        engine: setup.engine,
+        model: flags['served-model-name'] ?? setup.model,
+        host: flags.host,
+        port: flags.port,
+        maxModelLen: flags['max-model-len'],
+        defaultMaxTokens: flags['default-max-tokens'],
+        tokensPerChunk: flags['tokens-per-chunk'],
+        truthFile: flags.truth,
+        faults,
+        seed: flags.seed,
+      });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE') throw badInput(`--port ${flags.port} on ${flags.host} is already in use`, 'pick another port or --port 0');
+      if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw badInput(`--host ${flags.host} is not an address of this machine`);
+      throw err;
+    }
+    if (flags.json) this.printJson({url: mock.url, port: mock.port, host: mock.host, model: flags['served-model-name'] ?? setup.model, perfModel: setup.perfModel.name});
+    else {
+      this.print(mock.url);
+      this.note(`serve-mock: ${setup.perfModel.name} (${setup.source}), model "${flags['served-model-name'] ?? setup.model}", listening on ${mock.url}; Ctrl-C stops`);
+    }
+    await new Promise<void>((resolve) => {
+      const stop = (): void => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        void mock.close().then(resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  }
+}

@@ -1,0 +1,46 @@
+/** Summary statistics as benchmark clients report them. */
+
+export interface LatencyStats {
+  mean: number;
+  p50: number;
+  p90: number;
+  p99: number;
+}
+
+/**
+ * Percentile q (0..100) of ascending-sorted values with linear interpolation between closest
+ * ranks (NumPy's default, which vLLM's and aiperf's reports use).
+ */
+export function percentileSorted(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const pos = ((sorted.length - 1) * q) / 100;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  const frac = pos - lo;
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * frac;
+}
+
+export function latencyStats(values: readonly number[]): LatencyStats {
+  if (values.length === 0) return {mean: Number.NaN, p50: Number.NaN, p90: Number.NaN, p99: Number.NaN};
+  const sorted = [...values].sort((a, b) => a - b);
+  let sum = 0;
+  for (const v of sorted) sum += v;
+  return {
+    mean: sum / sorted.length,
+    p50: percentileSorted(sorted, 50),
+    p90: percentileSorted(sorted, 90),
+    p99: percentileSorted(sorted, 99),
+  };
+}
+
+/** Small seeded PRNG (mulberry32) so simulations and fault injection are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

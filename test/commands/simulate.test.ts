@@ -1,0 +1,53 @@
+import {describe, expect, it} from 'vitest';
+import {runCli, SHIPPED_PROFILE} from '../helpers/cli.js';
+
+describe('planner simulate', () => {
+  it('--json prints only the benchmark result', async () => {
+    const r = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '3000', '--osl', '300', '--concurrency', '16', '--requests', '200', '--json']);
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout);
+    for (const key of ['ttftMs', 'itlMs', 'e2eMs', 'tpotMs']) expect(Object.keys(out[key]).sort()).toEqual(['mean', 'p50', 'p90', 'p99']);
+    expect(out.requests).toBe(200);
+    expect(out.warmupRequests).toBe(16);
+    // 16 streams at ~ITL ms each: output tokens/s = 16 * 1000 / TPOT, within the tail effects
+    expect(out.outputTokensPerS).toBeGreaterThan(0.8 * (16 * 1000) / out.tpotMs.mean);
+    expect(out.outputTokensPerS).toBeLessThan(1.05 * (16 * 1000) / out.tpotMs.mean);
+    expect(out.tokensPerSPerGpu).toBeCloseTo(out.outputTokensPerS, 9);
+    expect(out.requestsPerS).toBeCloseTo(out.outputTokensPerS / 300, 6);
+    // A lone 3000-token prompt takes the profile's TTFT at 3000 (spline between 2134 and 3151: ~60 ms);
+    // with 16 streams TTFT includes waiting behind other prefills and decodes.
+    expect(out.ttftMs.p50).toBeGreaterThan(55);
+  });
+
+  it('concurrency 1 reproduces the profile: TTFT at the ISL, ITL at one stream', async () => {
+    const r = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '3151', '--osl', '50', '--concurrency', '1', '--requests', '20', '--json']);
+    const out = JSON.parse(r.stdout);
+    expect(out.ttftMs.mean).toBeCloseTo(63.214755, 3); // prefill_ttft at ISL 3151
+    expect(out.itlMs.mean).toBeGreaterThan(4.3); // z_itl at one stream, ~4.4 ms
+    expect(out.itlMs.mean).toBeLessThan(4.6);
+  });
+
+  it('prints a table for people', async () => {
+    const r = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '1000', '--osl', '100', '--request-rate', '5', '--requests', '100']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/Simulated benchmark: ISL 1000, OSL 100, 5 req\/s \(poisson\)/);
+    expect(r.stdout).toMatch(/^TTFT\s+\d/m);
+    expect(r.stdout).toMatch(/^Output tokens\/s\s+\d+/m);
+    expect(r.stderr).toMatch(/simulated 100 requests/);
+  });
+
+  it('bad input: one-line errors, exit 2', async () => {
+    const both = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '10', '--osl', '10', '--concurrency', '2', '--request-rate', '3']);
+    expect(both.exitCode).toBe(2);
+    const rate = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '10', '--osl', '10', '--request-rate', 'fast']);
+    expect(rate.exitCode).toBe(2);
+    expect(rate.stderr.trim()).toBe('Error: --request-rate must be a positive number of requests per second, got "fast"');
+    const missing = await runCli(['simulate', '--profile', '/nonexistent/p', '--isl', '10', '--osl', '10', '--concurrency', '1']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/^Error: profile \/nonexistent\/p does not exist/);
+    expect(missing.stderr).not.toMatch(/at .*\.js/);
+    const long = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '2000000', '--osl', '10', '--concurrency', '1']);
+    expect(long.exitCode).toBe(2);
+    expect(long.stderr).toMatch(/exceed the engine's KV capacity/);
+  });
+});
