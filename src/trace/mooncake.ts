@@ -1,0 +1,167 @@
+/**
+ * Mooncake JSONL traces (DESIGN.md 3.3): one request per line with `timestamp` (ms from trace
+ * start), `input_length`, `output_length` (tokens) and `hash_ids` (one id per block of prompt).
+ * Reading streams line by line; every bad record is reported with its line number.
+ */
+import {createReadStream, openSync, writeSync, closeSync} from 'node:fs';
+import {badInput, failure} from '../errors.js';
+
+export interface TraceRecord {
+  /** Arrival time, ms from trace start. */
+  timestamp: number;
+  /** Prompt length, tokens. */
+  input_length: number;
+  /** Output length, tokens. */
+  output_length: number;
+  /** Prefix-cache block ids, one per block of the prompt. */
+  hash_ids?: number[];
+}
+
+export interface BadLine {
+  line: number;
+  reason: string;
+}
+
+/** Check one parsed line; returns the record or the reason it is bad. */
+export function validateRecord(value: unknown): TraceRecord | string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'not a JSON object';
+  const v = value as Record<string, unknown>;
+  const ts = v.timestamp;
+  if (typeof ts !== 'number' || !Number.isFinite(ts)) return '"timestamp" must be a number (ms)';
+  if (ts < 0) return `"timestamp" must be >= 0, got ${ts}`;
+  for (const key of ['input_length', 'output_length'] as const) {
+    const x = v[key];
+    if (typeof x !== 'number' || !Number.isInteger(x)) return `"${key}" must be an integer (tokens)`;
+    if (x < 0) return `"${key}" must be >= 0, got ${x}`;
+  }
+  if (v.hash_ids !== undefined && !Array.isArray(v.hash_ids)) return '"hash_ids" must be an array';
+  return value as TraceRecord;
+}
+
+export interface ReadTraceOptions {
+  /** Skip bad records (counted in `stats.badLines`) instead of failing on the first. */
+  skipBadLines?: boolean;
+  /** How many bad lines to remember for reporting (all are counted). */
+  keepBadLines?: number;
+}
+
+/** Counters a reader fills while it streams. */
+export interface ReadStats {
+  lines: number;
+  records: number;
+  blankLines: number;
+  badLines: number;
+  firstBad: BadLine[];
+}
+
+/** Split a byte stream into lines without holding more than one chunk and a partial line. */
+async function* lines(file: string): AsyncGenerator<string> {
+  const stream = createReadStream(file, {encoding: 'utf8', highWaterMark: 1 << 20});
+  let rest = '';
+  try {
+    for await (const chunk of stream as AsyncIterable<string>) {
+      const text = rest + chunk;
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf('\n', start);
+        if (nl < 0) break;
+        yield text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl);
+        start = nl + 1;
+      }
+      rest = text.slice(start);
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw badInput(`trace file ${file} does not exist`);
+    if (code === 'EISDIR') throw badInput(`trace file ${file} is a directory`);
+    throw failure(`cannot read trace file ${file}: ${(err as Error).message}`);
+  }
+  if (rest.length > 0) yield rest.endsWith('\r') ? rest.slice(0, -1) : rest;
+}
+
+/**
+ * Stream the records of a mooncake JSONL file. Blank lines are ignored. A bad record throws
+ * `badInput` naming `file:line`, unless `skipBadLines`, in which case it is counted in `stats`.
+ */
+export async function* readTrace(file: string, options: ReadTraceOptions = {}, stats: ReadStats = newReadStats()): AsyncGenerator<TraceRecord> {
+  const keep = options.keepBadLines ?? 10;
+  let lineNo = 0;
+  for await (const text of lines(file)) {
+    lineNo += 1;
+    stats.lines = lineNo;
+    if (text.trim() === '') {
+      stats.blankLines += 1;
+      continue;
+    }
+    let parsed: unknown;
+    let reason: string;
+    try {
+      parsed = JSON.parse(text);
+      const checked = validateRecord(parsed);
+      if (typeof checked !== 'string') {
+        stats.records += 1;
+        yield checked;
+        continue;
+      }
+      reason = checked;
+    } catch {
+      reason = 'not valid JSON';
+    }
+    stats.badLines += 1;
+    if (stats.firstBad.length < keep) stats.firstBad.push({line: lineNo, reason});
+    if (!options.skipBadLines) {
+      throw badInput(`${file}:${lineNo}: bad trace record: ${reason}`, 'pass --skip-bad-lines to skip bad records');
+    }
+  }
+}
+
+export function newReadStats(): ReadStats {
+  return {lines: 0, records: 0, blankLines: 0, badLines: 0, firstBad: []};
+}
+
+/** Read a whole (small) trace into memory; for tests and short traces. */
+export async function readTraceAll(file: string, options: ReadTraceOptions = {}): Promise<{records: TraceRecord[]; stats: ReadStats}> {
+  const stats = newReadStats();
+  const records: TraceRecord[] = [];
+  for await (const r of readTrace(file, options, stats)) records.push(r);
+  return {records, stats};
+}
+
+/** One JSONL line for a record, keys in mooncake order. */
+export function formatRecord(r: TraceRecord): string {
+  const hash = r.hash_ids === undefined ? '' : `,"hash_ids":[${r.hash_ids.join(',')}]`;
+  return `{"timestamp":${r.timestamp},"input_length":${r.input_length},"output_length":${r.output_length}${hash}}`;
+}
+
+/**
+ * Write records to `file` as they are produced, buffering about 1 MB at a time, so a generator
+ * of any length streams to disk. Returns the number of records written.
+ */
+export function writeTrace(file: string, records: Iterable<TraceRecord>): number {
+  let fd: number;
+  try {
+    fd = openSync(file, 'w');
+  } catch (err) {
+    throw badInput(`cannot write trace file ${file}: ${(err as Error).message}`);
+  }
+  let count = 0;
+  let buffer: string[] = [];
+  let size = 0;
+  try {
+    for (const r of records) {
+      const line = formatRecord(r);
+      buffer.push(line);
+      size += line.length + 1;
+      count += 1;
+      if (size >= 1 << 20) {
+        writeSync(fd, buffer.join('\n') + '\n');
+        buffer = [];
+        size = 0;
+      }
+    }
+    if (buffer.length > 0) writeSync(fd, buffer.join('\n') + '\n');
+  } finally {
+    closeSync(fd);
+  }
+  return count;
+}

@@ -1,0 +1,95 @@
+import {describe, expect, it} from 'vitest';
+import {existsSync, mkdtempSync, readFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {REPO_ROOT, SHIPPED_PROFILE, runCli} from '../helpers/cli.js';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'dryrun-cmd-'));
+
+describe('planner dryrun', () => {
+  it('with no flags runs the shipped profile under the default sinusoid and writes the report', async () => {
+    const dir = tmp();
+    const r = await runCli(['dryrun'], {cwd: dir});
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('dry run (classic, arima predictor) of sinusoid 5-30 req/s');
+    expect(r.stdout).toContain('intervals: 40');
+    expect(r.stdout).toMatch(/peak replicas: prefill \d+, decode \d+; peak GPUs \d+/);
+    expect(r.stdout).toMatch(/GPU-hours: \d+\.\d\d/);
+    expect(r.stdout).toMatch(/intervals over the safe limit: \d+/);
+    const html = readFileSync(path.join(dir, 'dryrun-report/report.html'), 'utf8');
+    expect(html).toContain('<title>Planner dry run (classic)</title>');
+    expect(html).toContain('nvidia/Llama-3.1-8B-Instruct-FP8');
+    const csv = readFileSync(path.join(dir, 'dryrun-report/ticks.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('timeS,windowStartS,observedNumReq,observedIsl,observedOsl,predictedNumReq,predictedIsl,predictedOsl,prefillReplicas,decodeReplicas,gpus,prefillTokens,safePrefillThpt,decodeTokens,safeDecodeThpt,budgetApplied');
+    expect(csv).toHaveLength(41);
+  });
+
+  it('--json prints only the documented result', async () => {
+    const dir = tmp();
+    const r = await runCli(['dryrun', '--trace', path.join(REPO_ROOT, 'fixtures/traces/empty-windows.jsonl'), '--adjustment-interval', '60',
+      '--predictor', 'constant', '--out', dir, '--json', '--profile', SHIPPED_PROFILE]);
+    expect(r.exitCode).toBe(0);
+    const j = JSON.parse(r.stdout);
+    // empty windows dropped: 3 ticks at planner times 0, 60, 120
+    expect(j.ticks.map((t: {timeS: number}) => t.timeS)).toEqual([0, 60, 120]);
+    expect(j.ticks[0]).toMatchObject({observed: {numReq: 3, isl: 2000, osl: 200}, predicted: {numReq: 3, isl: 2000, osl: 200}, prefillReplicas: 1, decodeReplicas: 1});
+    expect(j.ticks[1].predicted).toEqual({numReq: 3, isl: 2000, osl: 200});
+    for (const k of ['timeS', 'observed', 'predicted', 'prefillReplicas', 'decodeReplicas', 'safePrefillThpt', 'safeDecodeThpt']) expect(j.ticks[2]).toHaveProperty(k);
+    expect(j.summary).toMatchObject({intervals: 3, totalRequests: 6, peakPrefillReplicas: 1, peakDecodeReplicas: 1, peakGpus: 2, predictor: 'constant'});
+    expect(j.summary.gpuHours).toBeCloseTo((3 * 2 * 60) / 3600, 12);
+    expect(existsSync(path.join(dir, 'report.html'))).toBe(true);
+  });
+
+  it('feeds a warm-up trace to the predictors first', async () => {
+    const trace = path.join(REPO_ROOT, 'fixtures/traces/empty-windows.jsonl');
+    const base = ['dryrun', '--trace', trace, '--adjustment-interval', '60', '--predictor', 'moving-average', '--json'];
+    const cold = JSON.parse((await runCli([...base, '--out', tmp()])).stdout);
+    const warm = JSON.parse((await runCli([...base, '--out', tmp(), '--warmup-trace', trace])).stdout);
+    // cold: history [3] -> 3; warm: history [3, 2, 1] + [3] -> mean 2.25
+    expect(cold.ticks[1].predicted.numReq).toBe(3);
+    expect(warm.ticks[1].predicted.numReq).toBe(2.25);
+  });
+
+  it('escapes a hostile model name in the report', async () => {
+    const dir = tmp();
+    const profile = JSON.parse(readFileSync(path.join(SHIPPED_PROFILE, 'profile.json'), 'utf8'));
+    profile.engine.model = '<script>alert(1)</script>';
+    const {writeFileSync, mkdirSync} = await import('node:fs');
+    mkdirSync(path.join(dir, 'p'));
+    writeFileSync(path.join(dir, 'p/profile.json'), JSON.stringify(profile));
+    const r = await runCli(['dryrun', '--profile', path.join(dir, 'p'), '--time-duration', '1800', '--out', path.join(dir, 'out')]);
+    expect(r.exitCode).toBe(0);
+    const html = readFileSync(path.join(dir, 'out/report.html'), 'utf8');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('<script>alert(1)');
+  });
+
+  it('rejects mixing --trace with generator flags, and bad input, with one line', async () => {
+    const r = await runCli(['dryrun', '--trace', 'x.jsonl', '--request-rate-max', '9']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe('Error: --trace cannot be combined with generator flags (--request-rate-max)');
+    const r2 = await runCli(['dryrun', '--trace', 'missing.jsonl', '--out', tmp()]);
+    expect(r2.exitCode).toBe(2);
+    expect(r2.stderr.trim()).toBe('Error: trace file missing.jsonl does not exist');
+    const r3 = await runCli(['dryrun', '--ttft', '-1']);
+    expect(r3.exitCode).toBe(2);
+    expect(r3.stderr).toContain('--ttft must be > 0, got -1');
+    // NODE_ENV=production as for users: under NODE_ENV=test oclif adds a "did not parse" warning after parse errors.
+    const r4 = await runCli(['dryrun', '--predictor', 'magic'], {env: {NODE_ENV: 'production'}});
+    expect(r4.exitCode).toBe(2);
+    expect(r4.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+  });
+
+  it('runs every predictor on a generated load', async () => {
+    for (const p of ['constant', 'moving-average', 'kalman', 'prophet']) {
+      const r = await runCli(['dryrun', '--predictor', p, '--time-duration', '3600', '--adjustment-interval', '120', '--out', tmp(), '--json']);
+      expect(r.exitCode).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.summary.intervals).toBe(30);
+      for (const t of j.ticks) {
+        expect(t.predicted.numReq).toBeGreaterThanOrEqual(0);
+        expect(t.prefillReplicas + t.decodeReplicas).toBeLessThanOrEqual(8);
+      }
+    }
+  });
+});

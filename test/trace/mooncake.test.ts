@@ -1,0 +1,73 @@
+import {describe, expect, it} from 'vitest';
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {readTraceAll, writeTrace, validateRecord, type TraceRecord} from '../../src/trace/mooncake.js';
+import {bucketTrace, WindowAccumulator, summarize} from '../../src/trace/windows.js';
+import {REPO_ROOT} from '../helpers/cli.js';
+import {PlannerError} from '../../src/errors.js';
+
+const fixture = (name: string) => path.join(REPO_ROOT, 'fixtures/traces', name);
+
+describe('mooncake reader', () => {
+  it('stops at the first bad record, naming file and line', async () => {
+    const err = await readTraceAll(fixture('bad-records.jsonl')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PlannerError);
+    expect((err as PlannerError).exitCode).toBe(2);
+    expect((err as Error).message).toContain('bad-records.jsonl:4: bad trace record: "input_length" must be an integer');
+  });
+  it('skips and counts bad records with their line numbers', async () => {
+    const {records, stats} = await readTraceAll(fixture('bad-records.jsonl'), {skipBadLines: true});
+    expect(records.map((r) => r.timestamp)).toEqual([0, 500, 4000]);
+    expect(stats).toMatchObject({lines: 10, records: 3, blankLines: 1, badLines: 6});
+    expect(stats.firstBad.map((b) => b.line)).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(stats.firstBad[1]!.reason).toBe('not valid JSON');
+    expect(stats.firstBad[2]!.reason).toContain('"timestamp" must be >= 0');
+    expect(stats.firstBad[3]!.reason).toBe('not a JSON object');
+    expect(stats.firstBad[5]!.reason).toContain('"hash_ids" must be an array');
+  });
+  it('names a missing file', async () => {
+    await expect(readTraceAll('/nonexistent/trace.jsonl')).rejects.toThrow(/trace file \/nonexistent\/trace.jsonl does not exist/);
+  });
+  it('validates fields', () => {
+    expect(validateRecord({timestamp: 1, input_length: 2, output_length: 3})).toEqual({timestamp: 1, input_length: 2, output_length: 3});
+    expect(validateRecord({input_length: 2, output_length: 3})).toMatch(/timestamp/);
+    expect(validateRecord({timestamp: 1, input_length: 2})).toMatch(/output_length/);
+  });
+  it('round-trips through the writer, handling CRLF and a missing final newline', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trace-'));
+    const file = path.join(dir, 't.jsonl');
+    const recs: TraceRecord[] = Array.from({length: 25000}, (_, i) => ({timestamp: i * 10, input_length: i % 700, output_length: 7, hash_ids: [i, i + 1]}));
+    expect(writeTrace(file, recs)).toBe(25000);
+    const {records} = await readTraceAll(file);
+    expect(records).toEqual(recs);
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/\n/g, '\r\n').replace(/\r\n$/, ''));
+    expect((await readTraceAll(file)).records).toEqual(recs);
+  });
+});
+
+describe('windows', () => {
+  it('buckets per interval, dropping empty windows like Dynamo\'s classic dry run', async () => {
+    const {records} = await readTraceAll(fixture('empty-windows.jsonl'));
+    const m = await bucketTrace(records, 60);
+    expect(m).toEqual([
+      {startS: 0, requestCount: 3, avgIsl: 2000, avgOsl: 200},
+      {startS: 180, requestCount: 2, avgIsl: 1000, avgOsl: 100},
+      {startS: 240, requestCount: 1, avgIsl: 800, avgOsl: 80},
+    ]);
+  });
+  it('can fill empty windows with zeros', async () => {
+    const {records} = await readTraceAll(fixture('empty-windows.jsonl'));
+    const m = await bucketTrace(records, 60, true);
+    expect(m.map((w) => [w.startS, w.requestCount])).toEqual([[0, 3], [60, 0], [120, 0], [180, 2], [240, 1]]);
+    expect(m[1]).toEqual({startS: 60, requestCount: 0, avgIsl: 0, avgOsl: 0});
+  });
+  it('summarises totals', async () => {
+    const {records} = await readTraceAll(fixture('empty-windows.jsonl'));
+    const acc = new WindowAccumulator(60);
+    for (const r of records) acc.add(r);
+    const s = summarize(acc, acc.metrics(true));
+    expect(s).toMatchObject({requests: 6, spanS: 240, meanIsl: 8800 / 6, meanOsl: 880 / 6, windows: 5, emptyWindows: 2, peakRateRps: 3 / 60, outOfOrder: 0});
+    expect(s.meanRateRps).toBeCloseTo(6 / 300, 12);
+  });
+});
