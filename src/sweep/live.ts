@@ -6,6 +6,7 @@
  * one it was interrupted in.
  */
 import {closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync} from 'node:fs';
+import {setMaxListeners} from 'node:events';
 import {performance} from 'node:perf_hooks';
 import {badInput, failure} from '../errors.js';
 import type {HttpClient, StreamResult} from '../engines/http/client.js';
@@ -213,6 +214,8 @@ export function errorKind(message: string): string {
 
 export async function runLiveSweep(o: LiveRunOptions): Promise<LiveRunSummary> {
   const originMs = performance.now();
+  // Every in-flight request listens for Ctrl-C on the same signal.
+  setMaxListeners(0, o.signal);
   const summary: LiveRunSummary = {calibration: {overheadTokens: 0, tokensPerUnit: 1}, interrupted: false, pointsRun: 0, pointsSkipped: o.done.size, requests: 0, errors: 0, shortOutputs: 0, errorKinds: {}, droppedFields: []};
   const todo = o.points.filter((p) => !o.done.has(p.id));
   o.progress.start(o.points.length, o.points.length - todo.length);
