@@ -234,7 +234,11 @@ export async function runLiveSweep(o: LiveRunOptions): Promise<LiveRunSummary> {
     const [a, b] = o.probeUnits ?? [64, 512];
     const probes = [];
     for (const units of [a, b]) {
-      const r = await o.client.stream({prompt: o.prompts.raw(units), maxTokens: 1, signal: o.signal});
+      // A flaky server gets a few tries (beyond the client's own retries); a broken one fails here.
+      let r = await o.client.stream({prompt: o.prompts.raw(units), maxTokens: 1, signal: o.signal});
+      for (let tries = 1; r.status !== 'ok' && tries < 5 && (r.httpStatus === undefined || r.httpStatus >= 500) && !/ignored max_tokens|SSE stream/.test(r.error ?? '') && !aborted(); tries++) {
+        r = await o.client.stream({prompt: o.prompts.raw(units), maxTokens: 1, signal: o.signal});
+      }
       if (aborted()) return {...summary, interrupted: true};
       if (r.status !== 'ok') throw probeError(o.client.baseUrl, r);
       if (r.inputTokens === null) throw badInput(`${o.client.baseUrl} reports no usage.prompt_tokens, so prompt lengths cannot be calibrated`, 'give --tokenizer tokenizer.json of the served model');
