@@ -163,7 +163,8 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
-    const useInk = flags.progress === 'ink' || (flags.progress === 'auto' && process.stderr.isTTY === true && !flags.json);
+    // A terminal without a size (e.g. under `script`) cannot lay out the ink view: plain lines there.
+    const useInk = flags.progress === 'ink' || (flags.progress === 'auto' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0 && !flags.json);
     const makeProgress = async (prefix: string): Promise<LiveProgress> => {
       if (flags.progress === 'none') return new PlainProgress(() => {});
       if (useInk) {

@@ -255,10 +255,10 @@ export async function runLiveSweep(o: LiveRunOptions): Promise<LiveRunSummary> {
 
   let shortWarned = false;
   let index = o.points.length - todo.length;
-  let runCostS = 0;
-  let runUnits = 0;
-  // ETA: seconds per "request-token" unit of the points run so far.
-  const units = (p: LivePoint) => p.expected * (p.isl / 1000 + p.osl) / (p.phase === 'decode' ? Math.max(1, p.concurrency) ** 0.5 : 1);
+  // ETA: seconds per unit of work, learnt per phase from the points run so far. Prefill work
+  // grows with the tokens prefilled; a decode point with the OSL steps and the KV they read.
+  const cost = {prefill: {s: 0, units: 0}, decode: {s: 0, units: 0}};
+  const units = (p: LivePoint) => (p.phase === 'prefill' ? p.expected * p.isl : p.osl * (1 + (p.concurrency * (p.isl + p.osl)) / 100_000));
   const record = (point: LivePoint, r: StreamResult, intended: number): SampleRecord => {
     const s = sampleFrom(point, r, intended, originMs);
     o.log.append(s);
@@ -305,10 +305,18 @@ export async function runLiveSweep(o: LiveRunOptions): Promise<LiveRunSummary> {
     if (aborted()) break;
     summary.pointsRun++;
     const elapsedS = (performance.now() - t0) / 1000;
-    runCostS += elapsedS;
-    runUnits += units(point);
+    cost[point.phase].s += elapsedS;
+    cost[point.phase].units += units(point);
     const left = o.points.slice(index).filter((p) => !o.done.has(p.id));
-    const etaS = runUnits > 0 ? (runCostS / runUnits) * left.reduce((s, p) => s + units(p), 0) : null;
+    let etaS: number | null = 0;
+    for (const p of left) {
+      const c = cost[p.phase];
+      if (c.units === 0) {
+        etaS = null;
+        break;
+      }
+      etaS += (c.s / c.units) * units(p);
+    }
     const ok = got.filter((s) => s.status === 'ok');
     const med = (xs: number[]) => (xs.length === 0 ? null : [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!);
     o.progress.pointDone(point, {

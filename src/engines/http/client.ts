@@ -291,7 +291,19 @@ export class HttpClient {
     try {
       const body = this.body(req);
       result.sendAt = performance.now();
-      res = await this.axios.post<Readable>(this.route(), body, {responseType: 'stream', signal: controller.signal, headers: {'Accept-Encoding': 'identity', Accept: 'text/event-stream'}});
+      // The actual send is when the request has been handed to the socket ('finish'), not when
+      // axios was called: on a busy client those differ, and the gap is client queueing.
+      const base = this.baseUrl.startsWith('https:') ? https : http;
+      const transport = {
+        request: (opts: http.RequestOptions, cb: (res: http.IncomingMessage) => void) => {
+          const r = base.request(opts, cb);
+          r.once('finish', () => {
+            result.sendAt = performance.now();
+          });
+          return r;
+        },
+      };
+      res = await this.axios.post<Readable>(this.route(), body, {responseType: 'stream', signal: controller.signal, headers: {'Accept-Encoding': 'identity', Accept: 'text/event-stream'}, transport});
       result.httpStatus = res.status;
       if (res.status !== 200) {
         const text = await readBody(res.data);
@@ -331,7 +343,8 @@ export class HttpClient {
 
   private async consume(stream: Readable, req: StreamRequest, result: StreamResult, api: ApiKind): Promise<void> {
     const parser = new SseParser();
-    const send = result.sendAt;
+    // Offsets are taken from the wire send, known by the time the first byte of the answer arrives.
+    const sendOf = () => result.sendAt;
     let done = false;
     let lastCumulative = 0;
     let usageSeen = false;
@@ -364,8 +377,8 @@ export class HttpClient {
         if (tokens === 0) tokens = 1;
       }
       countedTokens += tokens;
-      if (result.ttftMs === null) result.ttftMs = at - send;
-      result.chunks.push([at - send, tokens]);
+      if (result.ttftMs === null) result.ttftMs = at - sendOf();
+      result.chunks.push([at - sendOf(), tokens]);
       if (countedTokens > req.maxTokens) throw new ProtocolError(`the server ignored max_tokens: it sent more than ${req.maxTokens} tokens`);
     };
     for await (const piece of stream) {
