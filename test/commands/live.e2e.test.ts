@@ -148,6 +148,19 @@ describe('planner profile --endpoint', () => {
     }
   });
 
+  it('warns when the server stops before max_tokens despite ignore_eos', async () => {
+    const srv = await misbehaving('short');
+    try {
+      const out = tmp();
+      const r = await runCli(['profile', '--endpoint', srv.url, '--out', out, '--only', 'prefill', '--max-context', '300', '--prefill-granularity', '1', '--prefill-repeats', '2', '--warmup', '0', '--progress', 'plain']);
+      expect(r.exitCode).toBe(0);
+      expect(r.stderr).toMatch(/warning: the server returned 2 output tokens for max_tokens 5 \(prefill\/isl=100\): it stopped early despite ignore_eos\/min_tokens/);
+      expect(r.stdout).toMatch(/2 short outputs/);
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('Ctrl-C keeps finished samples and says how to resume; the resumed sweep ends like an uninterrupted one', async () => {
     const m = await startMock();
     const out = tmp();
@@ -209,6 +222,28 @@ describe('planner profile --launch', () => {
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   });
 
+  it('SIGTERM during a launched sweep stops the engine and keeps the samples', async () => {
+    const out = tmp();
+    const launch = `"${process.execPath}" "${path.join(REPO_ROOT, 'bin/run.js')}" serve-mock --profile "${SHIPPED_PROFILE}" --port {port}`;
+    const child = execa(process.execPath, [path.join(REPO_ROOT, 'bin/run.js'), 'profile', '--launch', launch, '--tp', '1', '--out', out, '--only', 'prefill', '--prefill-granularity', '40', '--prefill-repeats', '2', '--warmup', '0', '--progress', 'plain'], {reject: false, env: {NO_COLOR: '1'}});
+    let err = '';
+    await new Promise<void>((resolve) => {
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/\[2\/\d+\]/.test(err)) resolve();
+      });
+    });
+    child.kill('SIGTERM');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    expect(r.stderr).toMatch(/SIGTERM: stopping/);
+    expect(r.stderr).toMatch(/tp 1: engine stopped/);
+    expect(r.stderr).toMatch(/resume with: .*--resume/);
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(r.stderr)![1]);
+    await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
+    expect(readSamples(path.join(out, 'tp1')).length).toBeGreaterThanOrEqual(4);
+  });
+
   it('an engine that exits before it is ready is reported with its last log lines', async () => {
     const launch = `"${process.execPath}" -e "console.error('CUDA out of memory'); process.exit(3)" {port}`;
     const r = await runCli(['profile', '--launch', launch, '--tp', '1', '--out', tmp(), '--only', 'prefill', '--launch-timeout', '20']);
@@ -218,9 +253,13 @@ describe('planner profile --launch', () => {
 });
 
 /** A real HTTP server that breaks the protocol in one way. */
-async function misbehaving(kind: 'runaway' | 'html' | 'plain'): Promise<{url: string; close(): Promise<void>}> {
+async function misbehaving(kind: 'runaway' | 'html' | 'plain' | 'short'): Promise<{url: string; close(): Promise<void>}> {
   const server = http.createServer((req, res) => {
-    req.resume();
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => answer(req, res, body));
+  });
+  const answer = (req: http.IncomingMessage, res: http.ServerResponse, body: string): void => {
     if (req.url === '/v1/models') {
       res.writeHead(200, {'content-type': 'application/json'});
       res.end('{"data":[{"id":"m"}]}');
@@ -237,6 +276,15 @@ async function misbehaving(kind: 'runaway' | 'html' | 'plain'): Promise<{url: st
       return;
     }
     res.writeHead(200, {'content-type': 'text/event-stream'});
+    if (kind === 'short') {
+      // an engine that hits EOS after two tokens whatever max_tokens says (prompt: one token per word)
+      const req = JSON.parse(body) as {prompt: string; max_tokens: number};
+      const promptTokens = String(req.prompt).split(/\s+/).filter(Boolean).length;
+      const n = Math.min(2, req.max_tokens);
+      for (let k = 0; k < n; k++) res.write('data: {"choices":[{"text":" a"}]}\n\n');
+      res.end(`data: {"choices":[],"usage":{"prompt_tokens":${promptTokens},"completion_tokens":${n}}}\n\ndata: [DONE]\n\n`);
+      return;
+    }
     let i = 0;
     const t = setInterval(() => {
       res.write(`data: {"choices":[{"text":" w"}],"usage":{"prompt_tokens":5,"completion_tokens":${++i}}}\n\n`);
@@ -246,7 +294,7 @@ async function misbehaving(kind: 'runaway' | 'html' | 'plain'): Promise<{url: st
       }
     }, 1);
     res.on('close', () => clearInterval(t));
-  });
+  };
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {url, close: () => new Promise<void>((r) => {
