@@ -42,6 +42,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
   static override flags = {
     synthetic: Flags.boolean({description: 'Evaluate the sweep on the synthetic op-level model instead of a live endpoint.', default: false}),
     ...syntheticFlags,
+    model: Flags.string({description: `${syntheticFlags.model.description} With --endpoint/--launch: the served model name sent in requests (default: the first model of /v1/models).`, helpGroup: 'SYNTHETIC ENGINE'}),
     tp: integerList({description: 'Tensor-parallel sizes to profile, comma-separated; one profile directory each.', default: [1, 2, 4, 8], helpGroup: 'SYNTHETIC ENGINE'}),
     out: Flags.string({description: 'Output directory; profiles go to DIR/tp<N>/profile.json.', required: true}),
     'max-context': Flags.integer({description: 'Largest context the sweep covers, tokens (capped at the model\'s positions).', default: 16384, min: 200}),

@@ -27,6 +27,11 @@ function stats(values: number[]): {median: number; p10: number; p90: number} {
   return {median: quantile(s, 0.5), p10: quantile(s, 0.1), p90: quantile(s, 0.9)};
 }
 
+/** True when every sample's chunk token counts add up to its usage total. */
+export function chunkCountsKnown(samples: readonly SampleRecord[]): boolean {
+  return samples.every((s) => s.outputTokens === null || s.chunks.reduce((a, c) => a + c[1], 0) === s.outputTokens);
+}
+
 export interface SteadyWindow {
   /** Absolute (sweep-relative) ms: the latest first token and the earliest last token. */
   startMs: number;
@@ -136,7 +141,9 @@ export function decodePoint(g: PointGroup, gpus: number, maxKvTokens: number): D
   if (ok.length === 0) return null;
   const isl = measuredIsl(ok, g.isl);
   const contextLength = isl + g.osl / 2;
-  const w = steadyWindow(ok);
+  // Window ITLs need the tokens of each chunk; a server that packs several tokens per chunk without
+  // per-chunk usage leaves only the whole-request ITL (from the usage total).
+  const w = chunkCountsKnown(ok) ? steadyWindow(ok) : null;
   let itls: number[] = [];
   let thpt = 0;
   let steady = false;
@@ -232,7 +239,7 @@ export function samplesForFit(samples: readonly SampleRecord[]): SampleRecord[] 
       continue;
     }
     const ok = g.samples.filter((s) => s.status === 'ok' && s.chunks.length > 0);
-    const w = steadyWindow(ok);
+    const w = chunkCountsKnown(ok) ? steadyWindow(ok) : null;
     if (!w) {
       // No steady window at this point: whole-request ITLs are all there is.
       out.push(...g.samples);

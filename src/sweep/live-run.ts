@@ -152,7 +152,7 @@ export async function profileEndpoint(o: EndpointProfileOptions): Promise<Endpoi
       version: 1,
       engine: {model: result.model, gpu: o.gpu, tp: o.tp, gpusPerEngine: o.tp, backend: o.backend, ...(maxKvTokens ? {maxKvTokens} : {})},
       source: {
-        kind: 'live', endpoint: client.baseUrl, createdAt: o.createdAt, tool: o.tool, origin: `planner profile --endpoint (${o.api} API)`,
+        kind: 'live', endpoint: withoutCredentials(client.baseUrl), createdAt: o.createdAt, tool: o.tool, origin: `planner profile --endpoint (${o.api} API)`,
         api: o.api, calibration: run.calibration, prefillRepeats: o.prefillRepeats, decodeOsl: o.decodeOsl, prefillOsl: o.prefillOsl,
         requests: samples.length, errors: samples.filter((s) => s.status !== 'ok').length,
       },
@@ -194,4 +194,17 @@ function countKinds(samples: {status: string; error?: string}[]): Map<string, nu
     m.set(k, (m.get(k) ?? 0) + 1);
   }
   return m;
+}
+
+/** A URL without user:password, for files and reports. */
+export function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
 }

@@ -254,6 +254,7 @@ export async function runLiveSweep(o: LiveRunOptions): Promise<LiveRunSummary> {
   }
 
   let shortWarned = false;
+  let chunkWarned = false;
   let index = o.points.length - todo.length;
   // ETA: seconds per unit of work, learnt per phase from the points run so far. Prefill work
   // grows with the tokens prefilled; a decode point with the OSL steps and the KV they read.
@@ -270,6 +271,10 @@ export async function runLiveSweep(o: LiveRunOptions): Promise<LiveRunSummary> {
         shortWarned = true;
         o.progress.warn(`the server returned ${s.outputTokens} output tokens for max_tokens ${point.osl} (${point.id}): it stopped early despite ignore_eos/min_tokens; ITL and throughput use the tokens actually received`);
       }
+    }
+    if (s.status === 'ok' && !r.chunkTokensFromUsage && s.outputTokens !== null && s.outputTokens > s.chunks.length && !chunkWarned) {
+      chunkWarned = true;
+      o.progress.warn(`the server sends several tokens per chunk without per-chunk usage (${s.outputTokens} tokens in ${s.chunks.length} chunks at ${point.id}): per-request ITL uses the usage total, but per-chunk token counts are unknown and steady-window ITLs count chunks, not tokens`);
     }
     o.progress.request(point, s);
     return s;

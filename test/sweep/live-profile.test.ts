@@ -43,6 +43,15 @@ describe('steady-state window', () => {
     expect(r.kvUsage).toBeCloseTo((103 * 2) / 1000, 12);
   });
 
+  it('chunks whose tokens are unknown (no per-chunk usage) fall back to whole-request ITLs', () => {
+    // 3 chunks counted one token each, but usage says 9 tokens: the per-request ITL (from usage) is used
+    const x = sample({sendMs: 0, chunks: [[10, 1], [50, 1], [90, 1]], outputTokens: 9, itlMs: 10});
+    const y = sample({sendMs: 0, chunks: [[10, 1], [50, 1], [90, 1]], outputTokens: 9, itlMs: 10});
+    const r = decodePoint({point: 'd', phase: 'decode', isl: 100, osl: 9, concurrency: 2, samples: [x, y]}, 1, 1000)!;
+    expect(r.steady).toBe(false);
+    expect(r.itlMs).toBe(10);
+  });
+
   it('no window (prefill outlasted decode): whole-request ITLs', () => {
     const late = sample({sendMs: 100, chunks: [[10, 1], [20, 1]], itlMs: 10, outputTokens: 2});
     const r = decodePoint({point: 'd', phase: 'decode', isl: 100, osl: 6, concurrency: 2, samples: [a, late]}, 2, 1000)!;
