@@ -44,7 +44,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     ...syntheticFlags,
     model: Flags.string({description: `${syntheticFlags.model.description} With --endpoint/--launch: the served model name sent in requests (default: the first model of /v1/models).`, helpGroup: 'SYNTHETIC ENGINE'}),
     tp: integerList({description: 'Tensor-parallel sizes to profile, comma-separated; one profile directory each.', default: [1, 2, 4, 8], helpGroup: 'SYNTHETIC ENGINE'}),
-    out: Flags.string({description: 'Output directory; profiles go to DIR/tp<N>/profile.json.', required: true}),
+    out: Flags.string({description: 'Output directory: --synthetic and --launch write DIR/tp<N>/profile.json, --endpoint writes DIR/profile.json (with samples.jsonl and report.html).', required: true}),
     'max-context': Flags.integer({description: 'Largest context the sweep covers, tokens (capped at the model\'s positions).', default: 16384, min: 200}),
     'prefill-granularity': Flags.integer({description: 'Number of prefill ISL steps.', default: 16, min: 1}),
     'decode-granularity': Flags.integer({description: 'Number of decode ISL steps and concurrency steps per ISL.', default: 6, min: 1}),

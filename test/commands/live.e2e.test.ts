@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
-import {existsSync, mkdtempSync, readFileSync} from 'node:fs';
+import {existsSync, mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {execa} from 'execa';
@@ -86,6 +86,21 @@ describe('planner profile --endpoint', () => {
     expect(d.z_itl[0]).toBeLessThan(13);
     const s = readSamples(out).find((x) => x.concurrency === 1)!;
     expect(s.chunks.map((c) => c[1])).toEqual([1, 4, 4, 4, 4, 3]);
+  });
+
+  it('--tokenizer sends token-id prompts of the exact length', async () => {
+    const m = await startMock();
+    const out = tmp();
+    const vocab: Record<string, number> = {'<s>': 0};
+    for (let i = 1; i < 500; i++) vocab[`t${i}`] = i;
+    const tok = path.join(out, 'tokenizer.json');
+    writeFileSync(tok, JSON.stringify({model: {vocab}, added_tokens: [{id: 0}]}));
+    const r = await runCli(['profile', '--endpoint', m.url, '--out', path.join(out, 'p'), '--tokenizer', tok, '--only', 'prefill', '--max-context', '1000', '--prefill-granularity', '3', '--prefill-repeats', '1', '--warmup', '0']);
+    expect(r.exitCode).toBe(0);
+    expect(readProfile(path.join(out, 'p')).prefill!.prefill_isl).toEqual([100, 400, 700]);
+    const chat = await runCli(['profile', '--endpoint', m.url, '--out', path.join(out, 'q'), '--tokenizer', tok, '--api', 'chat']);
+    expect(chat.exitCode).toBe(2);
+    expect(chat.stderr.trim()).toBe('Error: --tokenizer needs --api completions (token-id prompts) (drop --tokenizer to calibrate chat prompts from usage.prompt_tokens)');
   });
 
   it('survives and counts every serve-mock fault: 500, 429, stalls and dropped streams', async () => {
