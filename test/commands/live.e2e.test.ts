@@ -44,19 +44,18 @@ describe('planner profile --endpoint', () => {
     expect(p.engine).toMatchObject({model: 'mock-model', gpu: 'h200_sxm', tp: 1, maxKvTokens: 20_000});
     // prompts calibrated to the mock tokenizer: the measured ISLs are the plan's
     expect(p.prefill!.prefill_isl).toEqual([100, 350]);
-    // linear model: prefill of 350 tokens = one step of 10 + 0.01 * 350 = 13.5 ms, plus HTTP overhead
+    // linear model: prefill of 350 tokens = one step of 10 + 0.01 * 350 = 13.5 ms, plus HTTP overhead.
+    // Only lower bounds and ratios: serve-mock shares this process, and the full suite loads both cores.
     expect(p.prefill!.prefill_ttft[1]).toBeGreaterThan(13.5);
-    expect(p.prefill!.prefill_ttft[1]).toBeLessThan(13.5 * 2.5);
     expect(p.spread!.prefill_ttft_p10).toHaveLength(2);
-    // decode at n=1, context 110: step = 10 + 1 + 0.001 * ~110 = ~11.1 ms (serve-mock shares the test
-    // process: a late first token followed by on-schedule ones shortens the measured ITL under load)
+    // decode at n=1, context 110: step = 10 + 1 + 0.001 * ~110 = ~11.1 ms; at n=8, context 400:
+    // 10 + 8 + 0.001 * 8 * ~400 = ~21.2 ms (a late first token followed by on-schedule ones can shorten
+    // a measured ITL a little, hence 9.5)
     const d = p.decode!;
     expect(d.y_context_length).toEqual([110, 110, 400, 400]);
     expect(d.z_itl[0]).toBeGreaterThan(9.5);
-    expect(d.z_itl[0]).toBeLessThan(13);
-    // n=8 at context 400: 10 + 8 + 0.001 * 8 * ~400 = ~21.2 ms
-    expect(d.z_itl[3]).toBeGreaterThan(19);
-    expect(d.z_itl[3]).toBeLessThan(26);
+    expect(d.z_itl[3]).toBeGreaterThan(17);
+    expect(d.z_itl[3] / d.z_itl[2]!).toBeGreaterThan(1.3);
     expect(d.x_kv_usage[3]).toBeCloseTo((400 * 8) / 20_000, 10);
     expect(d.max_kv_tokens).toBe(20_000);
     expect(p.fits?.prefill).toBeDefined();
@@ -81,11 +80,14 @@ describe('planner profile --endpoint', () => {
     expect(j.interrupted).toBe(false);
     expect(j.profiles[0]).toMatchObject({decodePoints: 4, maxKvTokensSource: 'metrics', calibration: {tokensPerUnit: 1}});
     const d = readProfile(out).decode!;
-    // a chunk carries 4 tokens, but the ITL is still the per-token step (~11.1 ms at n=1), not 4x it
     expect(d.z_itl[0]).toBeGreaterThan(9.5);
-    expect(d.z_itl[0]).toBeLessThan(13);
     const s = readSamples(out).find((x) => x.concurrency === 1)!;
     expect(s.chunks.map((c) => c[1])).toEqual([1, 4, 4, 4, 4, 3]);
+    // a chunk carries 4 tokens, and the ITL is per token: (last - first chunk) / 19 tokens after the first
+    expect(s.itlMs!).toBeCloseTo((s.chunks[5]![0] - s.chunks[0]![0]) / 19, 3);
+    const gaps = s.chunks.slice(2, 5).map((c, i) => c[0] - s.chunks[i + 1]![0]).sort((x, y) => x - y);
+    expect(gaps[1]! / s.itlMs!).toBeGreaterThan(2.5);
+    expect(gaps[1]! / s.itlMs!).toBeLessThan(6);
   });
 
   it('--tokenizer sends token-id prompts of the exact length', async () => {
