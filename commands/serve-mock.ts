@@ -20,7 +20,7 @@ function nonNegative(name: string, raw: string | undefined, positive = false): n
 
 export default class ServeMock extends PlannerCommand {
   static override summary = 'Serve a simulated engine over an OpenAI-compatible HTTP API';
-  static override description = `Starts an HTTP server (POST /v1/completions and /v1/chat/completions, streaming or not; GET /v1/models, /health, /metrics) whose tokens come out at the times a simulated continuous-batching engine produces them, with iteration times from a profile. Use it to test clients and measurement code against known ground truth.
+  static override description = `Starts an HTTP server (POST /v1/completions and /v1/chat/completions, streaming or not; GET /v1/models, /health, /metrics) whose tokens come out at the times a simulated continuous-batching engine produces them, with iteration times from a profile (--profile DIR) or from the synthetic op-level model (--synthetic --model --gpu --tp). Use it to test clients and measurement code against known ground truth.
 
 Mock tokenizer: one token per whitespace-separated word of the prompt (or one per token id when the completions prompt is an array of integers); chat prompts count the words of every message's text, no template tokens. Every request generates exactly max_tokens tokens (default 16) and ends with finish_reason "length".
 
@@ -29,6 +29,7 @@ The server prints its URL on stdout (with --json: {"url", "port", ...}) and runs
   static override examples = [
     '<%= config.bin %> serve-mock --profile profiles/h200-llama3.1-8b-fp8-tp1 --port 8000',
     '<%= config.bin %> serve-mock --profile profiles/h200-llama3.1-8b-fp8-tp1 --port 0 --truth truth.jsonl --tokens-per-chunk 4',
+    '<%= config.bin %> serve-mock --synthetic --model llama-3.1-8b --gpu h200_sxm --tp 1 --quant fp8 --port 8001',
     '<%= config.bin %> serve-mock --profile profiles/h200-llama3.1-8b-fp8-tp1 --error-rate 0.05 --rate-limit 20 --stall-ms 500 --stall-rate 0.1 --drop-rate 0.02',
   ];
 
@@ -36,7 +37,7 @@ The server prints its URL on stdout (with --json: {"url", "port", ...}) and runs
     ...simEngineFlags,
     port: Flags.integer({description: 'TCP port to listen on (0 picks a free port).', default: 8000, min: 0, max: 65_535}),
     host: Flags.string({description: 'Address to listen on.', default: '127.0.0.1'}),
-    'served-model-name': Flags.string({description: 'Model name the server answers to (default: the profile\'s model).'}),
+    'served-model-name': Flags.string({description: 'Model name the server answers to (default: the profile\'s model, or --model).'}),
     'max-model-len': Flags.integer({description: 'Longest prompt + max_tokens accepted, tokens (default: the KV capacity).', min: 2}),
     'default-max-tokens': Flags.integer({description: 'max_tokens of requests that give none.', default: 16, min: 1}),
     'tokens-per-chunk': Flags.integer({description: 'Tokens per SSE chunk after the first token.', default: 1, min: 1}),

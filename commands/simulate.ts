@@ -7,13 +7,14 @@ import type {LatencyStats} from '../src/engines/sim/stats.js';
 
 export default class Simulate extends PlannerCommand {
   static override summary = 'Run a benchmark on the simulated engine, in virtual time';
-  static override description = `Answers "what would my benchmark say?" before you have the GPUs: runs the requests a client such as aiperf would send (fixed ISL and OSL, closed-loop concurrency or open-loop request rate) through the simulated continuous-batching engine, whose iteration times come from a profile. No sockets, no waiting: thousands of requests take well under a second.
+  static override description = `Answers "what would my benchmark say?" before you have the GPUs: runs the requests a client such as aiperf would send (fixed ISL and OSL, closed-loop concurrency or open-loop request rate) through the simulated continuous-batching engine, whose iteration times come from a profile (--profile DIR) or from the synthetic op-level model (--synthetic --model --gpu --tp). No sockets, no waiting: thousands of requests take well under a second.
 
 TTFT is arrival to first token, ITL the per-request mean gap between tokens, TPOT includes TTFT (E2E / output tokens), E2E arrival to last token. Warm-up requests (by default the first wave of the concurrency) are not measured.`;
 
   static override examples = [
     '<%= config.bin %> simulate --profile profiles/h200-llama3.1-8b-fp8-tp1 --isl 3000 --osl 300 --concurrency 64',
     '<%= config.bin %> simulate --profile profiles/h200-llama3.1-8b-fp8-tp1 --isl 1000 --osl 200 --request-rate 20 --requests 2000 --json',
+    '<%= config.bin %> simulate --synthetic --model llama-3.1-70b --gpu h100_sxm --tp 4 --quant fp8 --isl 2000 --osl 200 --concurrency 128',
   ];
 
   static override flags = {

@@ -7,7 +7,7 @@
  * timestamps are integer ms; one hash id per `blockSize` tokens of prompt.
  * Extensions: exponential inter-arrival gaps, prefix-chained hash ids, ISL/OSL jitter, a seed.
  */
-import {Rng} from './prng.js';
+import {Rng} from '../random.js';
 import type {TraceRecord} from './mooncake.js';
 import {badInput} from '../errors.js';
 

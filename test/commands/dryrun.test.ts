@@ -74,8 +74,7 @@ describe('planner dryrun', () => {
     const r3 = await runCli(['dryrun', '--ttft', '-1']);
     expect(r3.exitCode).toBe(2);
     expect(r3.stderr).toContain('--ttft must be > 0, got -1');
-    // NODE_ENV=production as for users: under NODE_ENV=test oclif adds a "did not parse" warning after parse errors.
-    const r4 = await runCli(['dryrun', '--predictor', 'magic'], {env: {NODE_ENV: 'production'}});
+    const r4 = await runCli(['dryrun', '--predictor', 'magic']);
     expect(r4.exitCode).toBe(2);
     expect(r4.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });

@@ -36,6 +36,27 @@ describe('planner simulate', () => {
     expect(r.stderr).toMatch(/simulated 100 requests/);
   });
 
+  it('--synthetic times the engine with the op-level model', async () => {
+    const r = await runCli(['simulate', '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '2', '--isl', '2000', '--osl', '100', '--concurrency', '8', '--requests', '100', '--json']);
+    expect(r.exitCode).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.perfModel).toMatch(/^synthetic llama-3.1-8b h200_sxm tp2/);
+    expect(out.tokensPerSPerGpu).toBeCloseTo(out.outputTokensPerS / 2, 9);
+    expect(out.itlMs.mean).toBeGreaterThan(1);
+    expect(out.ttftMs.mean).toBeGreaterThan(out.itlMs.mean);
+  });
+
+  it('needs exactly one source of timing', async () => {
+    const none = await runCli(['simulate', '--isl', '10', '--osl', '10', '--concurrency', '1']);
+    expect(none.exitCode).toBe(2);
+    expect(none.stderr.trim()).toBe('Error: choose the timing: --profile DIR or --synthetic --model M --gpu G');
+    const both = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--isl', '10', '--osl', '10', '--concurrency', '1']);
+    expect(both.stderr.trim()).toBe('Error: give either --profile or --synthetic, not both');
+    const noModel = await runCli(['simulate', '--synthetic', '--gpu', 'h200_sxm', '--isl', '10', '--osl', '10', '--concurrency', '1']);
+    expect(noModel.exitCode).toBe(2);
+    expect(noModel.stderr).toMatch(/^Error: --model is required/);
+  });
+
   it('bad input: one-line errors, exit 2', async () => {
     const both = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '10', '--osl', '10', '--concurrency', '2', '--request-rate', '3']);
     expect(both.exitCode).toBe(2);

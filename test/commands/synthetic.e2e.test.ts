@@ -8,10 +8,8 @@ import {runCli} from '../helpers/cli.js';
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'synth-e2e-'));
 
 describe('planner estimate', () => {
-  it('answers --json with the documented keys, in under a second', async () => {
-    const t0 = performance.now();
+  it('answers --json with the documented keys', async () => {
     const r = await runCli(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '1', '--isl', '3000', '--json']);
-    const elapsedMs = performance.now() - t0;
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe('');
     const j = JSON.parse(r.stdout);
@@ -22,7 +20,6 @@ describe('planner estimate', () => {
     expect(j.decodeStepMs).toBeLessThan(20);
     expect(j.breakdown.prefill.qkvGemm).toBeGreaterThan(0);
     expect(j.engine).toMatchObject({model: 'llama-3.1-8b', gpu: 'h200_sxm', tp: 1, quant: 'bf16'});
-    expect(elapsedMs).toBeLessThan(1000);
   });
 
   it('prints a readable breakdown and the assumptions', async () => {

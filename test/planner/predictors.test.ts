@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {BasePredictor, KalmanPredictor, PREDICTOR_NAMES, createPredictor, type PredictorName} from '../../src/planner/predictors/index.js';
 import {autoArima, chooseD, kpssLevel, KPSS_CRITICAL_5PCT} from '../../src/planner/predictors/arima.js';
 import {detectPeriod, fitProphet} from '../../src/planner/predictors/prophet.js';
-import {Rng} from '../../src/trace/prng.js';
+import {Rng} from '../../src/random.js';
 
 const n = 40;
 const constantSeries = Array.from({length: n}, () => 7);

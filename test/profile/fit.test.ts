@@ -6,20 +6,15 @@ import {nnls} from '../../src/profile/nnls.js';
 import {DecodeRegression, PrefillRegression} from '../../src/profile/interpolate/regression.js';
 import type {SampleRecord} from '../../src/profile/samples.js';
 import type {Profile} from '../../src/profile/types.js';
+import {Rng} from '../../src/random.js';
 import {SHIPPED_PROFILE} from '../helpers/cli.js';
 
 const profile = JSON.parse(readFileSync(path.join(SHIPPED_PROFILE, 'profile.json'), 'utf8')) as Profile;
 
-/** Deterministic standard normal noise (Box-Muller on a mulberry32 stream). */
+/** Deterministic standard normal noise. */
 function gaussian(seed: number): () => number {
-  let s = seed >>> 0;
-  const u = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u());
+  const r = new Rng(seed);
+  return () => r.normal();
 }
 
 describe('NNLS', () => {

@@ -7,6 +7,7 @@ import {delaunay} from '../../src/profile/interpolate/delaunay.js';
 import {inCircle, orient, pointSet} from '../../src/profile/interpolate/predicates.js';
 import {DecodeInterpolator, linspace, PrefillInterpolator, roundHalfEven} from '../../src/profile/interpolate/spline.js';
 import type {Profile} from '../../src/profile/types.js';
+import {Rng} from '../../src/random.js';
 import {REPO_ROOT, SHIPPED_PROFILE} from '../helpers/cli.js';
 
 const profile = JSON.parse(readFileSync(path.join(SHIPPED_PROFILE, 'profile.json'), 'utf8')) as Profile;
@@ -14,16 +15,10 @@ const golden = JSON.parse(readFileSync(path.join(REPO_ROOT, 'fixtures/golden/h20
 const sortedTriangles = (tris: number[][]) => tris.map((t) => [...t].sort((a, b) => a - b)).sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
 const rel = (a: number, b: number) => Math.abs(a / b - 1);
 
-/** Deterministic PRNG for property tests (mulberry32). */
+/** Deterministic uniform stream for property tests. */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.uniform();
 }
 
 describe('numpy helpers', () => {

@@ -12,7 +12,8 @@
  */
 import type {PerfModel} from '../perf-model.js';
 import {SimEngine, type SimEngineConfig, type SimRequest} from './engine.js';
-import {latencyStats, seededRandom, type LatencyStats} from './stats.js';
+import {Rng} from '../../random.js';
+import {latencyStats, type LatencyStats} from './stats.js';
 
 export interface BenchmarkOptions {
   isl: number;
@@ -55,7 +56,8 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   const warmup = options.warmupRequests ?? (closed ? options.concurrency! : 0);
   const total = warmup + requests;
   const engine = new SimEngine({...engineConfig, perfModel});
-  const random = seededRandom(options.seed ?? 1);
+  const rng = new Rng(options.seed ?? 1);
+  const random = () => rng.uniform();
 
   const measured: SimRequest[] = [];
   let issued = 0;

@@ -8,6 +8,9 @@
 import {performance} from 'node:perf_hooks';
 import type {SimEngine, SimRequest, SimRequestInput, StepResult} from './engine.js';
 
+/** Margin before an iteration's end at which the timer hands over to polling, ms. */
+const SPIN_MS = 2;
+
 export interface TokenListener {
   /** Token `index` (0-based) of the request was produced at simulated time `scheduledMs`. */
   onToken(req: SimRequest, index: number, scheduledMs: number): void;
@@ -79,8 +82,10 @@ export class RealtimeEngine {
   }
 
   private arm(): void {
+    // libuv timers have 1 ms granularity and may wake up to ~1 ms late: sleep until SPIN_MS before
+    // the end, then poll with setImmediate (which still lets I/O through) until the time comes.
     const wait = this.pending!.metrics.endMs - this.now();
-    if (wait > 2) this.timer = setTimeout(() => this.fire(), Math.floor(wait - 1));
+    if (wait > SPIN_MS + 1) this.timer = setTimeout(() => this.fire(), Math.floor(wait - SPIN_MS));
     else this.immediate = setImmediate(() => this.fire());
   }
 

@@ -11,10 +11,11 @@
 import {createWriteStream, type WriteStream} from 'node:fs';
 import http from 'node:http';
 import type {AddressInfo, Socket} from 'node:net';
+import {monitorEventLoopDelay} from 'node:perf_hooks';
 import type {PerfModel} from '../perf-model.js';
 import {SimEngine, type SimEngineConfig, type SimRequest} from './engine.js';
 import {RealtimeEngine} from './realtime.js';
-import {seededRandom} from './stats.js';
+import {Rng} from '../../random.js';
 import {outputText, promptBlockHashes, textTokens} from './tokenizer.js';
 
 export interface ServeMockFaults {
@@ -120,7 +121,8 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
   const defaultMaxTokens = options.defaultMaxTokens ?? 16;
   const tokensPerChunk = Math.max(1, Math.floor(options.tokensPerChunk ?? 1));
   const faults = options.faults ?? {};
-  const random = seededRandom(options.seed ?? 1);
+  const rng = new Rng(options.seed ?? 1);
+  const random = () => rng.uniform();
   const startedMs = performance.now();
   const readyAtMs = startedMs + (faults.startupDelayMs ?? 0);
   const truth: WriteStream | null = options.truthFile ? createWriteStream(options.truthFile, {flags: 'a'}) : null;
@@ -130,6 +132,8 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
   const itlHist = new Histogram([0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5]);
   const e2eHist = new Histogram([0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480]);
   let nextId = 1;
+  const loopDelay = monitorEventLoopDelay({resolution: 1});
+  loopDelay.enable();
   // Token bucket of the rate limit.
   let bucket = faults.rateLimit ?? 0;
   let bucketAtMs = startedMs;
@@ -287,14 +291,15 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
     counters.promptTokens += p.promptTokens;
 
     const usage = (completion: number) => ({prompt_tokens: p.promptTokens, completion_tokens: completion, total_tokens: p.promptTokens + completion});
+    // Chunks are built by concatenation around a per-request prefix: this runs once per token per
+    // stream and is the server's hot path at high concurrency.
+    const chunkHead = `data: {"id":${JSON.stringify(id)},"object":"${p.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion'}","created":${created},"model":${JSON.stringify(modelName)},"choices":[{"index":0,`;
     const chunk = (from: number, to: number, finish: boolean): string => {
-      const text = outputText(from, to);
-      const choice = p.kind === 'chat'
-        ? {index: 0, delta: from === 0 ? {role: 'assistant', content: text} : {content: text}, logprobs: null, finish_reason: finish ? 'length' : null}
-        : {index: 0, text, logprobs: null, finish_reason: finish ? 'length' : null};
-      const obj: Record<string, unknown> = {id, object: p.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created, model: modelName, choices: [choice]};
-      if (p.continuousUsage) obj.usage = usage(to);
-      return `data: ${JSON.stringify(obj)}\n\n`;
+      const text = JSON.stringify(outputText(from, to));
+      const body = p.kind === 'chat' ? (from === 0 ? `"delta":{"role":"assistant","content":${text}}` : `"delta":{"content":${text}}`) : `"text":${text}`;
+      const tail = `,"logprobs":null,"finish_reason":${finish ? '"length"' : 'null'}}]`;
+      const u = p.continuousUsage ? `,"usage":{"prompt_tokens":${p.promptTokens},"completion_tokens":${to},"total_tokens":${p.promptTokens + to}}` : '';
+      return `${chunkHead}${body}${tail}${u}}\n\n`;
     };
 
     const flush = (upTo: number, finished: boolean): void => {
@@ -441,6 +446,8 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
     metric('planner_mock_iterations_total', 'counter', 'Engine iterations run.', engine.totals.iterations);
     metric('planner_mock_bad_requests_total', 'counter', 'Requests answered 400.', counters.badRequests);
     metric('planner_mock_client_closed_total', 'counter', 'Requests whose client went away before the end.', counters.clientClosed);
+    lines.push('# HELP planner_mock_event_loop_delay_seconds Event-loop delay of the server process since start (quantile 0.5, 0.99, 1).', '# TYPE planner_mock_event_loop_delay_seconds gauge');
+    for (const q of [50, 99, 100]) lines.push(`planner_mock_event_loop_delay_seconds{${l},quantile="${q / 100}"} ${loopDelay.percentile(q) / 1e9}`);
     metric('planner_mock_timeline_resyncs_total', 'counter', 'Times the emission timeline fell behind and restarted from now.', realtime.stats.resyncs);
     lines.push('# HELP planner_mock_faults_total Injected faults by kind.', '# TYPE planner_mock_faults_total counter');
     for (const [kind, n] of Object.entries(counters.faults)) lines.push(`planner_mock_faults_total{${l},kind="${kind}"} ${n}`);
@@ -464,6 +471,7 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
     counters,
     async close(): Promise<void> {
       realtime.close();
+      loopDelay.disable();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const s of sockets) s.destroy();
       await closed;

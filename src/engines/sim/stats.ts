@@ -32,15 +32,3 @@ export function latencyStats(values: readonly number[]): LatencyStats {
     p99: percentileSorted(sorted, 99),
   };
 }
-
-/** Small seeded PRNG (mulberry32) so simulations and fault injection are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

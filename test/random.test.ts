@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {Rng, logFactorial} from '../../src/trace/prng.js';
+import {Rng, logFactorial} from '../src/random.js';
 
 describe('Rng (xoshiro128** seeded by splitmix32)', () => {
   it('is deterministic per seed and differs across seeds', () => {

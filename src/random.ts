@@ -1,5 +1,5 @@
 /**
- * Seeded pseudo-random numbers for trace generation.
+ * Seeded pseudo-random numbers: traces, simulated arrivals, fault injection and property tests.
  *
  * Generator: xoshiro128** (Blackman & Vigna, 2018), 128-bit state of four 32-bit words, period
  * 2^128 - 1. The state is seeded from one integer seed with splitmix32 (a 32-bit variant of

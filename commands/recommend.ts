@@ -1,0 +1,240 @@
+import {Flags} from '@oclif/core';
+import {existsSync, readdirSync, statSync} from 'node:fs';
+import {mkdir, writeFile} from 'node:fs/promises';
+import path from 'node:path';
+import {badInput, failure, PlannerError} from '../src/errors.js';
+import {createSyntheticPerfModel} from '../src/engines/synthetic/index.js';
+import {profilePerfModel} from '../src/engines/profile-perf-model.js';
+import {DEFAULT_MAX_NUM_BATCHED_TOKENS, DEFAULT_MAX_NUM_SEQS} from '../src/engines/sim/engine.js';
+import {writeDynamoLayout} from '../src/profile/dynamo.js';
+import {loadProfile, profileFileOf} from '../src/profile/io.js';
+import {PROFILE_FILE, type Profile} from '../src/profile/types.js';
+import type {Method} from '../src/profile/sla.js';
+import {DEFAULT_AGG_REQUESTS, type SlaStat} from '../src/recommend/agg.js';
+import {legacyPlannerArgs, plannerConfig, type PlannerConfigInput} from '../src/recommend/planner-config.js';
+import {DEFAULT_ADJUSTMENT_INTERVAL_S, recommend, type RecommendCandidate, type Recommendation} from '../src/recommend/recommend.js';
+import {recommendationReport, recommendationText} from '../src/recommend/render.js';
+import {renderReport} from '../src/report/html.js';
+import {syntheticCandidateProfile} from '../src/recommend/synthetic.js';
+import {PlannerCommand} from '../src/ui/command.js';
+import {integerList, positiveNumber} from '../src/ui/flags.js';
+import {syntheticFlags, syntheticOptionsFromFlags, type SyntheticFlagValues} from '../src/ui/synthetic-flags.js';
+import {TOOL_NAME} from '../src/version.js';
+
+/** `tpN` subdirectories of a directory, in TP order, when it is not itself a profile. */
+function tpSubdirs(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory() || existsSync(path.join(dir, PROFILE_FILE))) return [];
+  return readdirSync(dir)
+    .filter((name) => /^tp\d+$/.test(name) && statSync(path.join(dir, name)).isDirectory())
+    .sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)))
+    .map((name) => path.join(dir, name));
+}
+
+async function profileCandidates(dirs: string[]): Promise<RecommendCandidate[]> {
+  const expanded = dirs.flatMap((d) => {
+    const subs = tpSubdirs(d);
+    return subs.length > 0 ? subs : [d];
+  });
+  const out: RecommendCandidate[] = [];
+  const byTp = new Map<number, string>();
+  for (const dir of expanded) {
+    const profile = await loadProfile(dir);
+    const tp = profile.engine.tp;
+    const file = existsSync(profileFileOf(dir)) ? profileFileOf(dir) : dir;
+    if (byTp.has(tp)) throw badInput(`--profile: ${file} and ${byTp.get(tp)} are both TP ${tp}`, 'give one profile per TP');
+    byTp.set(tp, file);
+    let agg: RecommendCandidate['agg'];
+    if (profile.prefill && profile.decode) {
+      const perfModel = profilePerfModel(profile, {file});
+      agg = {
+        perfModel,
+        engine: {
+          maxNumBatchedTokens: profile.engine.maxNumBatchedTokens ?? DEFAULT_MAX_NUM_BATCHED_TOKENS,
+          maxNumSeqs: profile.engine.maxNumSeqs ?? DEFAULT_MAX_NUM_SEQS,
+          maxKvTokens: perfModel.maxKvTokens,
+        },
+        extraTtftMs: 0,
+      };
+    }
+    out.push({tp, gpusPerEngine: profile.engine.gpusPerEngine || tp, source: file, profile, agg});
+  }
+  return out;
+}
+
+export default class Recommend extends PlannerCommand {
+  static override summary = 'Recommend prefill and decode TP, planner thresholds, replicas, and aggregated vs disaggregated serving for an SLA.';
+  static override description = `From one profile per TP (or the synthetic model at --tp 1,2,4,8), answers what NVIDIA Dynamo's
+pre-deployment profiler and AIConfigurator answer:
+
+- per TP and phase: whether the SLA is met, tokens/s/GPU at the SLA and the latency there (prefill:
+  batch-1 TTFT at the ISL; decode: best throughput with ITL <= target at context ISL + OSL/2);
+- the prefill and decode TP, as Dynamo's profiler chooses: the best tokens/s/GPU meeting the target,
+  or the lowest latency (with a warning) when no TP meets it; ties go to the smaller TP;
+- the thresholds Dynamo's profiler prints (prefill queue bounds, decode kv-usage bounds) and, with
+  --emit-planner-config, a Dynamo SLA-planner config plus the profile data it points to;
+- with --request-rate: prefill and decode replicas by Dynamo's planner formula, and the GPUs, checked
+  against --max-gpu-budget;
+- aggregated vs disaggregated: each TP's engine is simulated (continuous batching, mixed prefill and
+  decode iterations, Poisson arrivals) to find the highest rate meeting both targets; disaggregated
+  layouts rate-match prefill workers (queueing-aware, M/D/1) with decode workers; the better output
+  tokens/s/GPU wins.
+
+--profile takes profile directories (one per TP), or a directory of tp1/, tp2/, ... profiles.
+A profile without decode data gives a prefill-only recommendation.`;
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --synthetic --model llama-3.1-8b --gpu h200_sxm --tp 1,2,4,8 --isl 4000 --osl 500 --ttft 300 --itl 20',
+    '<%= config.bin %> <%= command.id %> --profile out/llama8b-h200 --isl 3000 --osl 300 --ttft 200 --itl 15 --request-rate 40 --max-gpu-budget 16',
+    '<%= config.bin %> <%= command.id %> --profile out/tp1 --profile out/tp2 --isl 3000 --osl 300 --ttft 200 --itl 15 --emit-planner-config deploy/planner.json --html rec.html',
+  ];
+
+  static override flags = {
+    profile: Flags.string({char: 'p', description: 'Profile directory (one per TP; repeat the flag), or a directory of tpN profile directories.', multiple: true, exclusive: ['synthetic']}),
+    synthetic: Flags.boolean({description: 'Use the synthetic op-level model at each --tp instead of profiles (sweeps made in memory).', default: false}),
+    ...syntheticFlags,
+    tp: integerList({description: 'With --synthetic: tensor-parallel sizes to compare, comma-separated.', default: [1, 2, 4, 8], helpGroup: 'SYNTHETIC ENGINE'}),
+    'max-context': Flags.integer({description: 'With --synthetic: largest context the in-memory sweep covers, tokens.', default: 16384, min: 200, helpGroup: 'SYNTHETIC ENGINE'}),
+    isl: Flags.integer({description: 'Input sequence length, tokens.', required: true, min: 1}),
+    osl: Flags.integer({description: 'Output sequence length, tokens.', required: true, min: 1}),
+    ttft: positiveNumber({description: 'TTFT target, ms.', required: true}),
+    itl: positiveNumber({description: 'ITL target, ms.', required: true}),
+    method: Flags.string({description: 'How per-TP answers are read from a profile: spline (Dynamo-exact), regression (fits), auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'], default: 'auto'}),
+    'request-rate': positiveNumber({description: 'Target requests/s: size prefill and decode replicas (and aggregated replicas).'}),
+    'max-gpu-budget': Flags.integer({description: 'Total GPUs available; replicas are checked against it and no layout may exceed it.', min: 1}),
+    'adjustment-interval': Flags.integer({description: 'Planner adjustment interval, s (replica formula and planner config).', default: DEFAULT_ADJUSTMENT_INTERVAL_S, min: 1}),
+    'min-endpoint': Flags.integer({description: 'Fewest replicas per component.', default: 1, min: 0}),
+    'sla-stat': Flags.string({description: 'Statistic of simulated TTFT and ITL that must meet the targets in the aggregated search (profile answers are means).', options: ['mean', 'p50', 'p90', 'p99'], default: 'mean'}),
+    agg: Flags.boolean({description: 'Simulate aggregated serving (--no-agg skips it).', default: true, allowNo: true}),
+    'sim-requests': Flags.integer({description: 'Measured requests per simulated run of the aggregated search.', default: DEFAULT_AGG_REQUESTS, min: 20}),
+    seed: Flags.integer({description: 'Seed of the simulated Poisson arrivals.', default: 1}),
+    html: Flags.string({description: 'Write a self-contained HTML report with the Pareto chart to this file.'}),
+    'emit-planner-config': Flags.string({description: "Write a Dynamo SLA-planner config (JSON) to this file, and the chosen TPs' profile data in Dynamo's layout next to it."}),
+    'planner-profile-dir': Flags.string({description: "Where --emit-planner-config writes the profile data (default: FILE's directory/profiling_results)."}),
+  };
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Recommend);
+    const started = performance.now();
+    let candidates: RecommendCandidate[];
+    let sourceLine: string;
+    if (flags.synthetic) {
+      candidates = this.syntheticCandidates(flags);
+      sourceLine = `synthetic ${flags.model} on ${flags.gpu} (${flags.quant} weights, ${flags['kv-quant']} KV, ${flags.backend}), TP ${candidates.map((c) => c.tp).join(', ')}`;
+    } else {
+      if (!flags.profile || flags.profile.length === 0) throw badInput('give --profile DIR (one per TP, or a directory of tpN profiles) or --synthetic with --model and --gpu');
+      candidates = await profileCandidates(flags.profile);
+      sourceLine = candidates.map((c) => `TP ${c.tp}: ${c.source}`).join('; ');
+    }
+    if (candidates.length === 0) throw badInput('no profile to recommend from');
+
+    let rec: Recommendation;
+    try {
+      rec = recommend(candidates, {
+        isl: flags.isl,
+        osl: flags.osl,
+        ttftMs: flags.ttft,
+        itlMs: flags.itl,
+        method: flags.method as Method | 'auto',
+        requestRateRps: flags['request-rate'],
+        maxGpuBudget: flags['max-gpu-budget'],
+        adjustmentIntervalS: flags['adjustment-interval'],
+        minEndpoint: flags['min-endpoint'],
+        slaStat: flags['sla-stat'] as SlaStat,
+        aggRequests: flags['sim-requests'],
+        seed: flags.seed,
+        noAgg: !flags.agg,
+      });
+    } catch (err) {
+      if (err instanceof RangeError) throw badInput(err.message);
+      throw err;
+    }
+
+    let planner: {file: string; profileDir: string; files: string[]; legacyArgs: string[]} | undefined;
+    if (flags['emit-planner-config']) planner = await this.emitPlannerConfig(flags['emit-planner-config'], flags['planner-profile-dir'], rec, candidates, flags);
+
+    const text = recommendationText(rec, sourceLine);
+    if (flags.html) {
+      const html = renderReport(recommendationReport(rec, sourceLine, text));
+      try {
+        await mkdir(path.dirname(path.resolve(flags.html)), {recursive: true});
+        await writeFile(flags.html, html);
+      } catch (err) {
+        throw failure(`--html ${flags.html}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
+    }
+    const elapsedMs = performance.now() - started;
+    if (flags.json) {
+      this.printJson({...rec, plannerConfig: planner ?? null, elapsedMs: Math.round(elapsedMs)});
+      return;
+    }
+    this.print(text);
+    if (planner) {
+      this.print('');
+      this.print(`Planner config: ${planner.file} (profile data in ${planner.profileDir})`);
+      this.print(`  v2025-08 planner flags: ${planner.legacyArgs.join(' ')}`);
+    }
+    for (const w of rec.warnings) this.note(`Warning: ${w}`);
+    if (flags.html) this.note(`Wrote ${flags.html}`);
+    this.note(`recommend took ${(elapsedMs / 1000).toFixed(2)} s`);
+  }
+
+  private syntheticCandidates(flags: Omit<SyntheticFlagValues, 'tp'> & {tp: number[]; 'max-context': number; isl: number; osl: number}): RecommendCandidate[] {
+    const out: RecommendCandidate[] = [];
+    for (const tp of [...new Set(flags.tp)].sort((a, b) => a - b)) {
+      let model;
+      try {
+        model = createSyntheticPerfModel(syntheticOptionsFromFlags({...flags, tp}));
+      } catch (err) {
+        if (err instanceof PlannerError && /does not fit|does not divide/.test(err.message) && flags.tp.length > 1) {
+          this.note(`skipping TP ${tp}: ${err.message}`);
+          continue;
+        }
+        throw err;
+      }
+      const maxContext = Math.min(flags['max-context'], model.model.maxPositions);
+      if (flags.isl + flags.osl > model.maxKvTokens) throw badInput(`--isl + --osl = ${flags.isl + flags.osl} tokens exceed the KV capacity of ${model.name} (${model.maxKvTokens} tokens)`);
+      const profile = syntheticCandidateProfile(model, {maxContext, target: {isl: flags.isl, osl: flags.osl}, tool: TOOL_NAME});
+      out.push({
+        tp,
+        gpusPerEngine: model.gpusPerEngine,
+        source: model.name,
+        profile,
+        agg: {perfModel: model, engine: {maxNumBatchedTokens: model.maxNumBatchedTokens, maxNumSeqs: model.maxNumSeqs, maxKvTokens: model.maxKvTokens}, extraTtftMs: model.perRequestMs},
+      });
+    }
+    return out;
+  }
+
+  private async emitPlannerConfig(
+    file: string,
+    dirFlag: string | undefined,
+    rec: Recommendation,
+    candidates: RecommendCandidate[],
+    flags: {ttft: number; itl: number; 'adjustment-interval': number; 'max-gpu-budget'?: number; 'min-endpoint': number},
+  ): Promise<{file: string; profileDir: string; files: string[]; legacyArgs: string[]}> {
+    if (!rec.prefill || !rec.decode) throw badInput('--emit-planner-config needs prefill and decode data: the profiles have no decode section');
+    const byTp = (tp: number): Profile => candidates.find((c) => c.tp === tp)!.profile;
+    const prefillProfile = byTp(rec.prefill.tp);
+    const decodeProfile = byTp(rec.decode.tp);
+    const profileDir = dirFlag ?? path.join(path.dirname(file), 'profiling_results');
+    const files = await writeDynamoLayout(profileDir, {prefill: prefillProfile.prefill, decode: decodeProfile.decode, dtypes: {...decodeProfile.dtypes, ...prefillProfile.dtypes}}, 'npz');
+    const input: PlannerConfigInput = {
+      ttftMs: flags.ttft,
+      itlMs: flags.itl,
+      prefillEngineNumGpu: rec.prefill.gpusPerEngine,
+      decodeEngineNumGpu: rec.decode.gpusPerEngine,
+      profileResultsDir: profileDir,
+      adjustmentIntervalS: flags['adjustment-interval'],
+      maxGpuBudget: flags['max-gpu-budget'] ?? -1,
+      minEndpoint: flags['min-endpoint'],
+      backend: decodeProfile.engine.backend,
+    };
+    try {
+      await mkdir(path.dirname(path.resolve(file)), {recursive: true});
+      await writeFile(file, `${JSON.stringify(plannerConfig(input), null, 2)}\n`);
+    } catch (err) {
+      throw failure(`--emit-planner-config ${file}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    return {file, profileDir, files, legacyArgs: legacyPlannerArgs(input)};
+  }
+}
