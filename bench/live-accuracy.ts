@@ -1,8 +1,8 @@
 /**
  * Measurement fidelity of the live client: TTFT and ITL as `planner profile --endpoint` measures
  * them vs the ground truth `serve-mock --truth` logs, at 1, 64, 256 and 1024 concurrent streams.
- * serve-mock runs in its own process (the synthetic Llama-3.1-8B FP8 on H200 at TP 1), the client
- * here; requests are matched by the response id. Prints per concurrency the median and p99
+ * serve-mock runs in its own process (`serve-mock --synthetic --model llama-3.1-8b --gpu h200_sxm
+ * --tp 1 --quant fp8`), the client here; requests are matched by the response id. Prints per concurrency the median and p99
  * relative error, the median absolute TTFT offset, the client's event-loop lag and its CPU time.
  *
  *   npm run build && npx tsx bench/live-accuracy.ts [--isl 500] [--osl 100] [--concurrency 1,64,256,1024]
@@ -38,11 +38,9 @@ interface Truth {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'live-accuracy-'));
-  const profileDir = path.join(dir, 'synthetic');
-  await execa(process.execPath, [bin, 'profile', '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '1', '--quant', 'fp8', '--out', profileDir]);
   const truthFile = path.join(dir, 'truth.jsonl');
   const maxConc = Math.max(...concurrencies);
-  const server = execa(process.execPath, [bin, 'serve-mock', '--profile', path.join(profileDir, 'tp1'), '--port', '0', '--truth', truthFile, '--max-num-seqs', String(maxConc), '--json'], {reject: false});
+  const server = execa(process.execPath, [bin, 'serve-mock', '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '1', '--quant', 'fp8', '--port', '0', '--truth', truthFile, '--max-num-seqs', String(maxConc), '--json'], {reject: false});
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     server.stdout!.on('data', (d: Buffer) => {
