@@ -198,9 +198,8 @@ function sampleFrom(point: LivePoint, r: StreamResult, intendedMs: number, origi
   };
   if (r.httpStatus !== undefined) rec.httpStatus = r.httpStatus;
   if (r.error) rec.error = r.error;
-  const extra = rec as SampleRecord & {responseId?: string; attempts?: number};
-  if (r.responseId) extra.responseId = r.responseId;
-  if (r.attempts > 1) extra.attempts = r.attempts;
+  if (r.responseId) rec.responseId = r.responseId;
+  if (r.attempts > 1) rec.attempts = r.attempts;
   return rec;
 }
 
