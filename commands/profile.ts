@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core';
+import {Flags, type Interfaces} from '@oclif/core';
 import path from 'node:path';
 import {PlannerCommand} from '../src/ui/command.js';
 import {badInput, PlannerError} from '../src/errors.js';
@@ -9,6 +9,11 @@ import {saveProfile} from '../src/profile/io.js';
 import {syntheticProfile} from '../src/sweep/synthetic.js';
 import {DEFAULT_DECODE_OSL} from '../src/sweep/plan.js';
 import {TOOL_NAME} from '../src/version.js';
+import {freePort, launchArgv, launchEngine, type LaunchedEngine} from '../src/engines/http/launch.js';
+import {loadTokenizerVocabulary, type IdVocabulary} from '../src/engines/http/prompt.js';
+import {profileEndpoint, type EndpointProfileResult} from '../src/sweep/live-run.js';
+import type {LiveProgress} from '../src/sweep/live.js';
+import {PlainProgress, resumeCommand} from '../src/ui/live-progress.js';
 
 /** createdAt honours SOURCE_DATE_EPOCH (seconds) so repeated runs can be byte-identical. */
 function createdAt(): string {
@@ -21,28 +26,57 @@ export default class Profile extends PlannerCommand {
   static override description = `Profile an engine configuration: sweep prefill ISLs and decode (ISL, concurrency) points, write one profile per TP.
 
 The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max context - 100) // prefill granularity), one request each; decode ISLs range(100, max context - OSL, (max context - OSL) // decode granularity) with OSL 500 and concurrencies up to what the KV cache holds.
---synthetic evaluates the plan on the op-level synthetic model (no GPU): kernel efficiencies fitted on H200 measurements, other GPUs scaled by their own peaks. Output: DIR/tp1/profile.json, DIR/tp2/profile.json, ...`;
+--synthetic evaluates the plan on the op-level synthetic model (no GPU): kernel efficiencies fitted on H200 measurements, other GPUs scaled by their own peaks. Output: DIR/tp1/profile.json, DIR/tp2/profile.json, ...
+
+--endpoint URL measures a running OpenAI-compatible server (vLLM, SGLang, TensorRT-LLM, a Dynamo frontend) with the same plan: prefill points at batch 1 (--prefill-repeats each, median kept, p10/p90 in spread), decode points with n streams started together, ITL taken in the window where all n are generating. Prompt lengths are calibrated with usage.prompt_tokens (or exact token ids from --tokenizer with --api completions); every prompt starts with a random prefix so no prefix cache serves it. Every request is appended to DIR/samples.jsonl as it finishes; Ctrl-C keeps them and --resume continues. Output: DIR/profile.json, DIR/report.html (and per-point CSV with --csv).
+--launch "<command with {tp} and {port}>" starts one engine per --tp (no shell), waits for /health, profiles it into DIR/tp<N> and stops it.`;
 
   static override examples = [
     '<%= config.bin %> profile --synthetic --model llama-3.1-8b --gpu h200_sxm --tp 1,2,4,8 --quant fp8 --out profiles/llama8b-h200',
     '<%= config.bin %> profile --synthetic --model llama-3.1-70b --gpu h100_sxm --tp 4,8 --out out/70b --max-context 8192',
+    '<%= config.bin %> profile --endpoint http://localhost:8000 --tp 1 --gpu h200_sxm --out results/live-tp1',
+    '<%= config.bin %> profile --endpoint http://localhost:8000 --only prefill --prefill-repeats 5 --out results/prefill --resume',
+    '<%= config.bin %> profile --launch "vllm serve meta-llama/Llama-3.1-8B-Instruct --tensor-parallel-size {tp} --port {port}" --tp 1,2 --out results/llama8b',
   ];
 
   static override flags = {
     synthetic: Flags.boolean({description: 'Evaluate the sweep on the synthetic op-level model instead of a live endpoint.', default: false}),
     ...syntheticFlags,
+    model: Flags.string({description: `${syntheticFlags.model.description} With --endpoint/--launch: the served model name sent in requests (default: the first model of /v1/models).`, helpGroup: 'SYNTHETIC ENGINE'}),
     tp: integerList({description: 'Tensor-parallel sizes to profile, comma-separated; one profile directory each.', default: [1, 2, 4, 8], helpGroup: 'SYNTHETIC ENGINE'}),
-    out: Flags.string({description: 'Output directory; profiles go to DIR/tp<N>/profile.json.', required: true}),
+    out: Flags.string({description: 'Output directory: --synthetic and --launch write DIR/tp<N>/profile.json, --endpoint writes DIR/profile.json (with samples.jsonl and report.html).', required: true}),
     'max-context': Flags.integer({description: 'Largest context the sweep covers, tokens (capped at the model\'s positions).', default: 16384, min: 200}),
     'prefill-granularity': Flags.integer({description: 'Number of prefill ISL steps.', default: 16, min: 1}),
     'decode-granularity': Flags.integer({description: 'Number of decode ISL steps and concurrency steps per ISL.', default: 6, min: 1}),
-    'decode-osl': Flags.integer({description: 'Output tokens of each decode request.', default: DEFAULT_DECODE_OSL, min: 2}),
+    'decode-osl': Flags.integer({description: 'Output tokens of each decode request.', default: DEFAULT_DECODE_OSL, min: 2, aliases: ['osl']}),
+    endpoint: Flags.string({description: 'Base URL of a running OpenAI-compatible server to measure (e.g. http://localhost:8000).', helpGroup: 'LIVE', exclusive: ['synthetic', 'launch']}),
+    launch: Flags.string({description: 'Command that starts one engine, with {tp} and {port} placeholders; run without a shell once per --tp.', helpGroup: 'LIVE', exclusive: ['synthetic']}),
+    port: Flags.integer({description: 'Port given to --launch as {port} (default: a free port).', min: 1, max: 65_535, helpGroup: 'LIVE'}),
+    'launch-timeout': Flags.integer({description: 'Seconds to wait for a launched engine to answer /health.', default: 900, min: 1, helpGroup: 'LIVE'}),
+    api: Flags.string({description: 'Which API to stream from.', options: ['completions', 'chat'], default: 'completions', helpGroup: 'LIVE'}),
+    'api-key': Flags.string({description: 'Bearer token (default: $OPENAI_API_KEY); never written to any file.', helpGroup: 'LIVE'}),
+    header: Flags.string({description: 'Extra request header "Name: value" (repeatable).', multiple: true, helpGroup: 'LIVE'}),
+    'request-timeout': Flags.integer({description: 'Seconds before one request counts as timed out.', default: 600, min: 1, helpGroup: 'LIVE'}),
+    retries: Flags.integer({description: 'Retries of a request after a connection error, 429 or 503 (with backoff, Retry-After honoured).', default: 3, min: 0, helpGroup: 'LIVE'}),
+    tokenizer: Flags.string({description: 'tokenizer.json of the served model: prompts become exact token-id arrays (needs --api completions).', helpGroup: 'LIVE'}),
+    'prefill-repeats': Flags.integer({description: 'Requests per prefill ISL; the median TTFT is kept, p10/p90 go to spread.', default: 3, min: 1, helpGroup: 'LIVE'}),
+    'prefill-osl': Flags.integer({description: 'Output tokens of each prefill request (Dynamo uses 5).', default: 5, min: 1, helpGroup: 'LIVE'}),
+    'max-kv-tokens': Flags.integer({description: 'KV-cache capacity of the engine, tokens (default: read from the server\'s /metrics).', min: 1, helpGroup: 'LIVE'}),
+    'max-concurrency': Flags.integer({description: 'Largest number of concurrent decode streams (Dynamo caps at 2000).', default: 2000, min: 1, helpGroup: 'LIVE'}),
+    only: Flags.string({description: 'Measure one phase only.', options: ['prefill', 'decode'], helpGroup: 'LIVE'}),
+    warmup: Flags.integer({description: 'Unrecorded warm-up requests before the sweep.', default: 3, min: 0, helpGroup: 'LIVE'}),
+    'decode-warmup': Flags.boolean({description: 'Send each decode point\'s prompts once with max_tokens 1 first (a prefix cache then shortens the measured prefill).', default: false, helpGroup: 'LIVE'}),
+    resume: Flags.boolean({description: 'Continue an interrupted sweep in the same --out: finished points are kept, the rest run.', default: false, helpGroup: 'LIVE'}),
+    csv: Flags.boolean({description: 'Also write prefill.csv and decode.csv (one row per point).', default: false, helpGroup: 'LIVE'}),
+    report: Flags.boolean({description: 'Write report.html next to profile.json.', default: true, allowNo: true, helpGroup: 'LIVE'}),
+    progress: Flags.string({description: 'Progress display on stderr: ink on a terminal, plain lines otherwise (auto).', options: ['auto', 'plain', 'ink', 'none'], default: 'auto', helpGroup: 'LIVE'}),
   };
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Profile);
+    if (flags.endpoint || flags.launch) return this.runLive(flags);
     if (!flags.synthetic) {
-      throw badInput('choose what to profile: --synthetic (live endpoint profiling is not available in this build)');
+      throw badInput('choose what to profile: --endpoint URL (a running server), --launch "<command>" (engines started for you) or --synthetic (the op-level model)');
     }
     const tps = [...new Set(flags.tp)];
     const written: {tp: number; dir: string; file: string; maxKvTokens: number; prefillPoints: number; decodePoints: number; ttftMsRange: [number, number]}[] = [];
@@ -96,4 +130,112 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
       );
     }
   }
+
+  /** Live mode: --endpoint (one running server) or --launch (one engine per TP). */
+  private async runLive(flags: ProfileFlags): Promise<void> {
+    if (flags.synthetic) throw badInput('--synthetic cannot be combined with --endpoint or --launch');
+    const api = flags.api as 'chat' | 'completions';
+    const headers: Record<string, string> = {};
+    for (const h of flags.header ?? []) {
+      const i = h.indexOf(':');
+      if (i <= 0) throw badInput(`--header ${JSON.stringify(h)} must look like "Name: value"`);
+      headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+    }
+    const apiKey = flags['api-key'] ?? process.env.OPENAI_API_KEY;
+    let tokenizer: IdVocabulary | undefined;
+    if (flags.tokenizer) {
+      if (api !== 'completions') throw badInput('--tokenizer needs --api completions (token-id prompts)', 'drop --tokenizer to calibrate chat prompts from usage.prompt_tokens');
+      tokenizer = await loadTokenizerVocabulary(flags.tokenizer);
+    }
+    const tpGiven = this.argv.some((a) => a === '--tp' || a.startsWith('--tp='));
+    const tps = flags.launch ? [...new Set(flags.tp)] : tpGiven ? flags.tp : [1];
+    if (!flags.launch && tps.length > 1) throw badInput(`--tp takes one value with --endpoint (the GPUs behind it), got ${tps.join(',')}`, 'use --launch to start one engine per TP');
+    if (flags.launch && flags.port !== undefined && tps.length > 1) this.note(`--port ${flags.port} is reused for every TP (engines run one after another)`);
+
+    const controller = new AbortController();
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      signals++;
+      if (signals === 1) {
+        this.note(`\n${sig}: stopping; finished requests are kept (press again to quit at once)`);
+        controller.abort();
+      } else process.exit(130);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+
+    // A terminal without a size (e.g. under `script`) cannot lay out the ink view: plain lines there.
+    const useInk = flags.progress === 'ink' || (flags.progress === 'auto' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0 && !flags.json);
+    const makeProgress = async (prefix: string): Promise<LiveProgress> => {
+      if (flags.progress === 'none') return new PlainProgress(() => {});
+      if (useInk) {
+        const {InkProgress} = await import('../src/ui/live-progress-view.js');
+        return new InkProgress(process.stderr);
+      }
+      return new PlainProgress((line) => this.note(line), prefix);
+    };
+    const stamp = createdAt();
+    const results: (EndpointProfileResult & {tp: number})[] = [];
+    const common = {
+      api, model: flags.model, apiKey, headers, requestTimeoutMs: flags['request-timeout'] * 1000, retries: flags.retries, tokenizer,
+      gpu: flags.gpu ?? 'unknown', backend: flags.backend, maxContext: flags['max-context'], prefillGranularity: flags['prefill-granularity'],
+      decodeGranularity: flags['decode-granularity'], decodeOsl: flags['decode-osl'], prefillOsl: flags['prefill-osl'], prefillRepeats: flags['prefill-repeats'],
+      maxKvTokens: flags['max-kv-tokens'], maxConcurrency: flags['max-concurrency'], only: flags.only as 'prefill' | 'decode' | undefined,
+      warmup: flags.warmup, decodePrefixWarmup: flags['decode-warmup'], resume: flags.resume, csv: flags.csv, report: flags.report,
+      tool: TOOL_NAME, createdAt: stamp, signal: controller.signal, note: (t: string) => this.note(t),
+    };
+    try {
+      if (flags.endpoint) {
+        const r = await profileEndpoint({...common, endpoint: flags.endpoint, dir: flags.out, tp: tps[0]!, progress: await makeProgress('')});
+        results.push({...r, tp: tps[0]!});
+      } else {
+        for (const tp of tps) {
+          if (controller.signal.aborted) break;
+          const port = flags.port ?? (await freePort());
+          const argv = launchArgv(flags.launch!, {tp, port});
+          this.note(`tp ${tp}: starting ${argv.join(' ')}`);
+          const engine: LaunchedEngine = await launchEngine({argv, url: `http://127.0.0.1:${port}`, readyTimeoutMs: flags['launch-timeout'] * 1000, signal: controller.signal});
+          try {
+            this.note(`tp ${tp}: engine ready on ${engine.url}`);
+            const r = await profileEndpoint({...common, endpoint: engine.url, dir: path.join(flags.out, `tp${tp}`), tp, progress: await makeProgress(`tp ${tp}: `)});
+            results.push({...r, tp});
+          } finally {
+            await engine.stop();
+            this.note(`tp ${tp}: engine stopped`);
+          }
+        }
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+
+    const interrupted = controller.signal.aborted;
+    const resume = interrupted ? resumeCommand(this.config.bin, process.argv.slice(2)) : undefined;
+    const summary = results.map((r) => ({
+      tp: r.tp, dir: r.dir, profile: r.profileFile ?? null, samples: r.samplesFile, report: r.reportFile ?? null, csv: r.csvFiles, model: r.model,
+      maxKvTokens: r.maxKvTokens ?? null, maxKvTokensSource: r.maxKvTokensSource ?? null, prefillPoints: r.prefillPoints, decodePoints: r.decodePoints,
+      nonSteadyDecodePoints: r.nonSteadyPoints, requests: r.run.requests, errors: r.run.errors, errorKinds: r.run.errorKinds, shortOutputs: r.run.shortOutputs,
+      calibration: r.run.calibration, pointsRun: r.run.pointsRun, pointsResumed: r.run.pointsSkipped, interrupted: r.run.interrupted,
+    }));
+    if (flags.json) this.printJson({profiles: summary, interrupted, ...(resume ? {resume} : {})});
+    else {
+      for (const s of summary) {
+        if (s.profile) {
+          this.print(`tp ${s.tp}: ${s.profile}  (${s.prefillPoints} prefill points, ${s.decodePoints} decode points; ${s.requests} requests this run, ${s.errors} errors${s.shortOutputs ? `, ${s.shortOutputs} short outputs` : ''})`);
+          if (s.report) this.print(`  report: ${s.report}`);
+          for (const c of s.csv) this.print(`  csv: ${c}`);
+        }
+        for (const [kind, n] of Object.entries(s.errorKinds)) this.print(`  ${n} x ${kind}`);
+      }
+    }
+    if (interrupted) {
+      this.note(`interrupted: every finished request is kept in ${results.map((r) => r.samplesFile).join(', ') || path.join(flags.out, 'samples.jsonl')}`);
+      this.note(`resume with: ${resume}`);
+      process.exitCode = 130;
+    }
+  }
 }
+
+type ProfileFlags = Interfaces.InferredFlags<typeof Profile.flags & typeof PlannerCommand.baseFlags>;
+

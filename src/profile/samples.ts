@@ -32,6 +32,10 @@ export interface SampleRecord {
   error?: string;
   /** Decode: true when the request's measured window lies where all n streams were generating. */
   steady?: boolean;
+  /** Live: the id the server gave the response (matches server-side logs such as serve-mock --truth). */
+  responseId?: string;
+  /** Live: sends it took (more than 1 after retries of connection errors, 429 or 503). */
+  attempts?: number;
 }
 
 /** Read every sample; a bad line is an error naming file and line. */

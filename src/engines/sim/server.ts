@@ -434,6 +434,7 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
     metric('vllm:num_requests_running', 'gauge', 'Requests in the running batch.', engine.numRunning);
     metric('vllm:num_requests_waiting', 'gauge', 'Requests waiting to be scheduled.', engine.numWaiting);
     metric('vllm:kv_cache_usage_perc', 'gauge', 'KV-cache usage, fraction of blocks held (1 = full).', engine.kvUsage);
+    metric('vllm:cache_config_info', 'gauge', 'KV-cache configuration (as vLLM labels it): blocks and tokens per block.', 1, `${l},block_size="${engine.blockSize}",num_gpu_blocks="${engine.kv.numBlocks}"`);
     metric('vllm:prompt_tokens_total', 'counter', 'Prompt tokens of accepted requests.', counters.promptTokens);
     metric('vllm:generation_tokens_total', 'counter', 'Tokens generated.', engine.totals.generatedTokens);
     metric('vllm:request_success_total', 'counter', 'Requests completed.', counters.success);
