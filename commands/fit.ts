@@ -3,6 +3,7 @@ import path from 'node:path';
 import {fitProfile, POOR_FIT_MAPE_PCT, type PhaseFitResult, type PointError} from '../src/profile/fit.js';
 import {loadProfile, profileFileOf, saveProfile} from '../src/profile/io.js';
 import {readSamples} from '../src/profile/samples.js';
+import {samplesForFit} from '../src/sweep/live-profile.js';
 import {SAMPLES_FILE, type FitStats} from '../src/profile/types.js';
 import {PlannerCommand} from '../src/ui/command.js';
 
@@ -48,7 +49,8 @@ poor, with the points that break it.`;
     const profile = await loadProfile(args.dir);
     const file = profileFileOf(args.dir);
     const samples = await readSamples(path.join(path.dirname(file), SAMPLES_FILE));
-    const result = fitProfile(profile, samples);
+    // Decode samples are fitted on their steady-window ITL, exactly as the live sweep fits them.
+    const result = fitProfile(profile, samplesForFit(samples));
     if (flags.write) {
       profile.fits = {...(result.prefill ? {prefill: result.prefill.fit} : {}), ...(result.decode ? {decode: result.decode.fit} : {})};
       await saveProfile(path.dirname(file), profile);
