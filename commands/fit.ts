@@ -8,6 +8,7 @@ import {SAMPLES_FILE, type FitStats} from '../src/profile/types.js';
 import {PlannerCommand} from '../src/ui/command.js';
 
 const g4 = (v: number) => (v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(3) : Number(v.toPrecision(4)).toString());
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
 const pct = (v: number | undefined) => (v === undefined ? 'n/a' : `${v.toFixed(2)} %`);
 
 function describePoint(phase: 'prefill' | 'decode', e: PointError): string {
@@ -66,12 +67,14 @@ poor, with the points that break it.`;
       const {d, e, f} = result.decode.fit.coefficients;
       rows.push(row('decode', `ITL = ${g4(d)} + ${g4(e)}*n + ${g4(f)}*n*ctx ms`, result.decode));
     }
-    const counts = [result.prefill && `${result.prefill.fit.points} prefill`, result.decode && `${result.decode.fit.points} decode`].filter(Boolean).join(', ');
+    const count = (r: PhaseFitResult<FitStats> | undefined, phase: string) =>
+      r && (result.source === 'samples' ? `${r.inputs} ${phase} requests at ${r.fit.points} points` : `${r.fit.points} ${phase}`);
+    const counts = [count(result.prefill, 'prefill'), count(result.decode, 'decode')].filter(Boolean).join(', ');
     this.print(`Fits for ${file} (from ${result.source === 'samples' ? `per-request samples in ${SAMPLES_FILE}` : 'profile points'}: ${counts})`);
     this.print(table(rows));
     for (const [phase, r] of [['prefill', result.prefill], ['decode', result.decode]] as const) {
       if (!r) continue;
-      if (r.spreadPct) this.print(`${phase}: single requests scatter ${r.spreadPct.p10.toFixed(1)} % .. +${r.spreadPct.p90.toFixed(1)} % around the fit (p10..p90)`);
+      if (r.spreadPct) this.print(`${phase}: single requests scatter ${signed(r.spreadPct.p10)} % .. ${signed(r.spreadPct.p90)} % around the fit (p10..p90)`);
       if (r.poor) {
         this.print(`${phase} fit is poor (MAPE ${r.fit.mapePct.toFixed(1)} % > ${POOR_FIT_MAPE_PCT} %); points it misses most:`);
         for (const e of r.worst.slice(0, 5)) this.print(`  ${describePoint(phase, e)}`);

@@ -15,6 +15,8 @@ export interface WeightedPoint {
   /** Observed latency, ms. */
   y: number;
   weight?: number;
+  /** Sweep point a per-request sample belongs to; samples of one point are judged and held out together. */
+  group?: string;
 }
 
 /** A linear model y = sum coef[k] * feature_k(inputs), coefficients >= 0. */
@@ -66,20 +68,50 @@ export function fitStats(shape: Shape, coef: number[], points: WeightedPoint[]):
   };
 }
 
+function median(values: number[]): number {
+  const v = [...values].sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+/** Points grouped by sweep point (each ungrouped point is its own group), in first-seen order. */
+function groupsOf(points: WeightedPoint[]): WeightedPoint[][] {
+  const byKey = new Map<string, WeightedPoint[]>();
+  points.forEach((p, i) => {
+    const key = p.group ?? `#${i}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), p]);
+  });
+  return [...byKey.values()];
+}
+
+/** One point per group: the median inputs and latency of its samples (the point itself when alone). */
+function representative(group: WeightedPoint[]): WeightedPoint {
+  if (group.length === 1) return group[0];
+  return {inputs: group[0].inputs.map((_, j) => median(group.map((p) => p.inputs[j]))), y: median(group.map((p) => p.y))};
+}
+
+/** What a fit is judged on: the points, or for per-request samples the median of each sweep point. */
+export function evaluationPoints(points: WeightedPoint[]): WeightedPoint[] {
+  return groupsOf(points).map(representative);
+}
+
 /**
- * k-fold cross-validated MAPE: point i is in fold i mod k; each fold is predicted by a fit on the
- * others. Undefined with fewer than 2k... points too few to leave any out (n < 4).
+ * k-fold cross-validated MAPE: group g (a point, or all samples of a sweep point) is in fold g mod k;
+ * each fold is predicted by a fit on the others and judged on its groups' representative points.
+ * Undefined with fewer than four groups (too few to leave any out).
  */
 export function crossValidatedMape(shape: Shape, points: WeightedPoint[], folds = 5): number | undefined {
-  const n = points.length;
+  const groups = groupsOf(points);
+  const n = groups.length;
   const k = Math.min(folds, n);
   if (n < 4) return undefined;
   let sum = 0;
   for (let f = 0; f < k; f++) {
-    const train = points.filter((_, i) => i % k !== f);
-    const coef = fitShape(shape, train);
-    points.forEach((p, i) => {
-      if (i % k === f) sum += (100 * Math.abs(predict(shape, coef, p.inputs) - p.y)) / Math.abs(p.y);
+    const coef = fitShape(shape, groups.filter((_, g) => g % k !== f).flat());
+    groups.forEach((group, g) => {
+      if (g % k !== f) return;
+      const p = representative(group);
+      sum += (100 * Math.abs(predict(shape, coef, p.inputs) - p.y)) / Math.abs(p.y);
     });
   }
   return sum / n;
@@ -95,7 +127,7 @@ export interface FitReport<F> {
 }
 
 function report<F extends FitStats>(shape: Shape, coef: number[], points: WeightedPoint[], make: (stats: FitStats) => F): FitReport<F> {
-  const {errors, ...stats} = fitStats(shape, coef, points);
+  const {errors, ...stats} = fitStats(shape, coef, evaluationPoints(points));
   const cv = crossValidatedMape(shape, points);
   const fit = make({...stats, ...(cv === undefined ? {} : {cvMapePct: cv})});
   const poor = stats.mapePct > POOR_FIT_MAPE_PCT;
@@ -134,18 +166,28 @@ export function decodeItlMs(fit: DecodeFit, concurrency: number, contextLength: 
   return d + e * concurrency + f * concurrency * contextLength;
 }
 
-/** Per-request prefill samples (measured ISL when the server reported it), weighted for relative error. */
+/**
+ * Relative-error weights for per-request samples, shared equally within each sweep point so that a
+ * point with 800 concurrent streams counts as much as a point with one.
+ */
+function perPointWeights(samples: SampleRecord[], ys: number[]): number[] {
+  const count = new Map<string, number>();
+  for (const s of samples) count.set(s.point, (count.get(s.point) ?? 0) + 1);
+  return samples.map((s, i) => 1 / (ys[i] ** 2 * count.get(s.point)!));
+}
+
+/** Per-request prefill samples (measured ISL when the server reported it). */
 export function prefillSamplePoints(samples: SampleRecord[]): WeightedPoint[] {
-  return samples
-    .filter((s) => s.phase === 'prefill' && s.status === 'ok' && s.ttftMs !== null && s.ttftMs > 0)
-    .map((s) => ({inputs: [s.inputTokens ?? s.isl], y: s.ttftMs!, weight: 1 / s.ttftMs! ** 2}));
+  const ok = samples.filter((s) => s.phase === 'prefill' && s.status === 'ok' && s.ttftMs !== null && s.ttftMs > 0);
+  const w = perPointWeights(ok, ok.map((s) => s.ttftMs!));
+  return ok.map((s, i) => ({inputs: [s.inputTokens ?? s.isl], y: s.ttftMs!, weight: w[i], group: s.point}));
 }
 
 /** Per-request steady-state decode samples at context ISL + OSL/2. */
 export function decodeSamplePoints(samples: SampleRecord[]): WeightedPoint[] {
-  return samples
-    .filter((s) => s.phase === 'decode' && s.status === 'ok' && s.steady !== false && s.itlMs !== null && s.itlMs > 0)
-    .map((s) => ({inputs: [s.concurrency, (s.inputTokens ?? s.isl) + s.osl / 2], y: s.itlMs!, weight: 1 / s.itlMs! ** 2}));
+  const ok = samples.filter((s) => s.phase === 'decode' && s.status === 'ok' && s.steady !== false && s.itlMs !== null && s.itlMs > 0);
+  const w = perPointWeights(ok, ok.map((s) => s.itlMs!));
+  return ok.map((s, i) => ({inputs: [s.concurrency, (s.inputTokens ?? s.isl) + s.osl / 2], y: s.itlMs!, weight: w[i], group: s.point}));
 }
 
 /** p10 / p90 of the signed relative residuals (%), how widely single requests scatter around the fit. */
@@ -156,6 +198,8 @@ export function residualSpreadPct(shape: Shape, coef: number[], points: Weighted
 }
 
 export interface PhaseFitResult<F> extends FitReport<F> {
+  /** Requests fitted (samples mode) or points fitted. */
+  inputs: number;
   /** Residual spread of single requests around the fit (only when fitted from samples). */
   spreadPct?: {p10: number; p90: number};
 }
@@ -178,12 +222,12 @@ export function fitProfile(profile: Profile, samples: SampleRecord[] = []): Prof
   if (prefillInput.length > 0) {
     const r = fitPrefill(prefillInput);
     const {a, b, c} = r.fit.coefficients;
-    result.prefill = {...r, ...(fromSamples ? {spreadPct: residualSpreadPct(PREFILL_SHAPE, [a, b, c], prefillInput)} : {})};
+    result.prefill = {...r, inputs: prefillInput.length, ...(fromSamples ? {spreadPct: residualSpreadPct(PREFILL_SHAPE, [a, b, c], prefillInput)} : {})};
   }
   if (decodeInput.length > 0) {
     const r = fitDecode(decodeInput);
     const {d, e, f} = r.fit.coefficients;
-    result.decode = {...r, ...(fromSamples ? {spreadPct: residualSpreadPct(DECODE_SHAPE, [d, e, f], decodeInput)} : {})};
+    result.decode = {...r, inputs: decodeInput.length, ...(fromSamples ? {spreadPct: residualSpreadPct(DECODE_SHAPE, [d, e, f], decodeInput)} : {})};
   }
   return result;
 }

@@ -115,7 +115,8 @@ describe('fits from per-request samples', () => {
     samples.push({...samples[0], status: 'error', ttftMs: null, error: 'HTTP 500'});
     const r = fitProfile({...profile, decode: undefined}, samples);
     expect(r.source).toBe('samples');
-    expect(r.prefill!.fit.points).toBe(60);
+    expect(r.prefill!.inputs).toBe(60);
+    expect(r.prefill!.fit.points).toBe(20); // judged on the 20 sweep points' medians
     expect(r.prefill!.fit.coefficients.b).toBeCloseTo(0.014, 2);
     expect(r.prefill!.spreadPct!.p10).toBeLessThan(0);
     expect(r.prefill!.spreadPct!.p90).toBeGreaterThan(0);
