@@ -5,7 +5,7 @@
  * --tp 1 --quant fp8`), the client here; requests are matched by the response id. Prints per concurrency the median and p99
  * relative error, the median absolute TTFT offset, the client's event-loop lag and its CPU time.
  *
- *   npm run build && npx tsx bench/live-accuracy.ts [--isl 500] [--osl 100] [--concurrency 1,64,256,1024]
+ *   npm run build && npx tsx bench/measurement-fidelity.ts [--isl 500] [--osl 100] [--concurrency 1,64,256,1024]
  */
 import {mkdtempSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -37,7 +37,7 @@ interface Truth {
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'live-accuracy-'));
+  const dir = mkdtempSync(path.join(tmpdir(), 'measurement-fidelity-'));
   const truthFile = path.join(dir, 'truth.jsonl');
   const maxConc = Math.max(...concurrencies);
   const server = execa(process.execPath, [bin, 'serve-mock', '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '1', '--quant', 'fp8', '--port', '0', '--truth', truthFile, '--max-num-seqs', String(maxConc), '--json'], {reject: false});
