@@ -32,12 +32,12 @@ class Checker {
   }
 
   /** A finite-number array; `expectLength` enforces equal lengths across a section. */
-  numbers(obj: Obj, key: string, path: string, expectLength?: number): number[] {
+  numbers(obj: Obj, key: string, path: string, expectLength?: number, lengthOf = path): number[] {
     const v = obj[key];
     const name = `${path}.${key}`;
     if (v === undefined) this.fail(name, 'is missing');
     if (!Array.isArray(v)) this.fail(name, 'must be an array of numbers');
-    if (expectLength !== undefined && v.length !== expectLength) this.fail(name, `has ${v.length} values but ${path} has ${expectLength} points (wrong length)`);
+    if (expectLength !== undefined && v.length !== expectLength) this.fail(name, `has ${v.length} values but ${lengthOf} has ${expectLength} points (wrong length)`);
     v.forEach((x, i) => {
       if (typeof x !== 'number') this.fail(`${name}[${i}]`, `is ${JSON.stringify(x)}, not a number`);
       if (Number.isNaN(x)) this.fail(`${name}[${i}]`, 'is NaN');
@@ -107,7 +107,9 @@ export function validateProfile(value: unknown, file: string): Profile {
   if (doc.spread !== undefined) {
     const s = c.object(doc.spread, 'spread');
     for (const [key, points] of [['prefill_ttft_p10', prefillPoints], ['prefill_ttft_p90', prefillPoints], ['z_itl_p10', decodePoints], ['z_itl_p90', decodePoints]] as const) {
-      if (s[key] !== undefined) c.numbers(s, key, 'spread', points ?? -1);
+      if (s[key] === undefined) continue;
+      if (points === undefined) c.fail(`spread.${key}`, `is present but the profile has no ${key.startsWith('prefill') ? 'prefill' : 'decode'} data`);
+      c.numbers(s, key, 'spread', points, key.startsWith('prefill') ? 'prefill' : 'decode');
     }
   }
   if (doc.fits !== undefined) c.object(doc.fits, 'fits');

@@ -37,6 +37,8 @@ describe('profile validation', () => {
     ['a wrong format tag', (p: any) => (p.format = 'other'), 'p/profile.json: format must be "planner-profile" (got "other")'],
     ['no phases', (p: any) => { delete p.prefill; delete p.decode; }, 'p/profile.json: prefill/decode are both missing: a profile needs at least one phase'],
     ['a bad tp', (p: any) => (p.engine.tp = 0), 'p/profile.json: engine.tp must be a positive integer (got 0)'],
+    ['a spread of the wrong length', (p: any) => (p.spread = {z_itl_p10: [1, 2]}), 'p/profile.json: spread.z_itl_p10 has 2 values but decode has 41 points (wrong length)'],
+    ['a spread without its phase', (p: any) => { delete p.prefill; p.spread = {prefill_ttft_p90: [1]}; }, 'p/profile.json: spread.prefill_ttft_p90 is present but the profile has no prefill data'],
     ['a bad source kind', (p: any) => (p.source.kind = 'guess'), 'p/profile.json: source.kind must be one of live, synthetic, import (got "guess")'],
   ])('names the file, key and problem for %s', (_name, edit, message) => {
     expect(problem(edit)).toBe(message);
