@@ -53,7 +53,6 @@ async function profileCandidates(dirs: string[]): Promise<RecommendCandidate[]> 
           maxNumSeqs: profile.engine.maxNumSeqs ?? DEFAULT_MAX_NUM_SEQS,
           maxKvTokens: perfModel.maxKvTokens,
         },
-        extraTtftMs: 0,
       };
     }
     out.push({tp, gpusPerEngine: profile.engine.gpusPerEngine || tp, source: file, profile, agg});
@@ -199,7 +198,7 @@ A profile without decode data gives a prefill-only recommendation.`;
         gpusPerEngine: model.gpusPerEngine,
         source: model.name,
         profile,
-        agg: {perfModel: model, engine: {maxNumBatchedTokens: model.maxNumBatchedTokens, maxNumSeqs: model.maxNumSeqs, maxKvTokens: model.maxKvTokens}, extraTtftMs: model.perRequestMs},
+        agg: {perfModel: model, engine: {maxNumBatchedTokens: model.maxNumBatchedTokens, maxNumSeqs: model.maxNumSeqs, maxKvTokens: model.maxKvTokens}},
       });
     }
     return out;

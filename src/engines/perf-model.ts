@@ -24,4 +24,10 @@ export interface PerfModel {
   readonly maxKvTokens: number;
   /** Wall time of one iteration, ms. */
   stepMs(step: IterationShape): number;
+  /**
+   * Fixed latency of each request outside engine iterations (tokenization, scheduling,
+   * detokenization, the frontend), ms: it adds to TTFT and end-to-end time but occupies no
+   * iteration. Absent for profile-based models, whose measured TTFT already holds it.
+   */
+  readonly perRequestMs?: number;
 }

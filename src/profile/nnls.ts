@@ -54,5 +54,5 @@ export function nnls(rows: number[][], rhs: number[], maxIter = 300): NnlsResult
       if (passive.size === 0) break;
     }
   }
-  return {x, active: x.map((v, j) => (passive.has(j) ? -1 : j)).filter((j) => j >= 0)};
+  return {x, active: x.map((_, j) => j).filter((j) => !passive.has(j))};
 }

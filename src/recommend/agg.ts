@@ -32,8 +32,6 @@ export interface AggSimOptions {
   /** Arrivals in the first warmupS seconds are not measured (default: 2 x (TTFT + OSL x ITL targets)). */
   warmupS?: number;
   seed?: number;
-  /** Added to every TTFT: per-request time outside engine iterations (HTTP, tokenisation), ms. */
-  extraTtftMs?: number;
   overloadFactor?: number;
 }
 
@@ -64,7 +62,8 @@ export function simulateRate(perfModel: PerfModel, engine: Omit<SimEngineConfig,
   const stat = w.stat ?? 'mean';
   const requests = opts.requests ?? DEFAULT_AGG_REQUESTS;
   const warmupMs = (opts.warmupS ?? 2 * (w.ttftTargetMs + w.osl * w.itlTargetMs) / 1000) * 1000;
-  const extra = opts.extraTtftMs ?? 0;
+  // Per-request time outside iterations: arrivals are open-loop, so it only shifts each TTFT.
+  const extra = perfModel.perRequestMs ?? 0;
   const overloadMs = (opts.overloadFactor ?? 5) * w.ttftTargetMs;
   const sim = new SimEngine({...engine, perfModel});
   const rng = new Rng(opts.seed ?? 1);

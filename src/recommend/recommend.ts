@@ -21,7 +21,7 @@ export interface RecommendCandidate {
   source: string;
   profile: Profile;
   /** What the aggregated search simulates; absent = no aggregated search for this TP. */
-  agg?: {perfModel: PerfModel; engine: Omit<SimEngineConfig, 'perfModel'>; extraTtftMs: number};
+  agg?: {perfModel: PerfModel; engine: Omit<SimEngineConfig, 'perfModel'>};
 }
 
 export interface RecommendOptions {
@@ -234,12 +234,12 @@ export function recommend(candidates: readonly RecommendCandidate[], opts: Recom
         c.agg.perfModel,
         c.agg.engine,
         {isl: opts.isl, osl: opts.osl, ttftTargetMs: opts.ttftMs, itlTargetMs: opts.itlMs, stat: slaStat},
-        {guessRps: (1.5 * 1000) / ttft, extraTtftMs: c.agg.extraTtftMs, requests: opts.aggRequests, seed: opts.seed},
+        {guessRps: (1.5 * 1000) / ttft, requests: opts.aggRequests, seed: opts.seed},
       );
       const workload = {isl: opts.isl, osl: opts.osl, ttftTargetMs: opts.ttftMs, itlTargetMs: opts.itlMs, stat: slaStat};
       // Lighter loads fill in the Pareto curve between the bisection's points.
       const extra = res.feasible
-        ? PARETO_LOAD_FRACTIONS.map((f) => simulateRate(c.agg!.perfModel, c.agg!.engine, workload, res.maxRateRps * f, {extraTtftMs: c.agg!.extraTtftMs, requests: opts.aggRequests, seed: opts.seed}))
+        ? PARETO_LOAD_FRACTIONS.map((f) => simulateRate(c.agg!.perfModel, c.agg!.engine, workload, res.maxRateRps * f, {requests: opts.aggRequests, seed: opts.seed}))
         : [];
       aggPerTp.push({tp: c.tp, gpusPerEngine: c.gpusPerEngine, feasible: res.feasible, maxRateRps: res.maxRateRps, at: res.best, runs: res.runs.length + extra.length});
       for (const r of [...res.runs, ...extra]) {

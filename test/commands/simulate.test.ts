@@ -19,6 +19,14 @@ describe('planner simulate', () => {
     expect(out.ttftMs.p50).toBeGreaterThan(55);
   });
 
+  it('agrees with estimate and profile --synthetic on a lone request, per-request overhead included', async () => {
+    const model = ['--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '1'];
+    const est = JSON.parse((await runCli(['estimate', ...model, '--isl', '3000', '--json'])).stdout);
+    const sim = JSON.parse((await runCli(['simulate', '--synthetic', ...model, '--isl', '3000', '--osl', '20', '--concurrency', '1', '--requests', '3', '--json'])).stdout);
+    expect(est.ttftMs).toBeGreaterThan(est.prefillMs); // the calibrated per-request overhead
+    expect(sim.ttftMs.mean).toBeCloseTo(est.ttftMs, 6);
+  });
+
   it('concurrency 1 reproduces the profile: TTFT at the ISL, ITL at one stream', async () => {
     const r = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '3151', '--osl', '50', '--concurrency', '1', '--requests', '20', '--json']);
     const out = JSON.parse(r.stdout);

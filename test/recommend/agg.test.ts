@@ -23,7 +23,7 @@ describe('simulateRate', () => {
   });
 
   it('adds the per-request overhead to TTFT and judges the chosen statistic', () => {
-    const r = simulateRate(constant, ENGINE, {isl: 100, osl: 5, ttftTargetMs: 14, itlTargetMs: 20, stat: 'p50'}, 0.01, {requests: 40, extraTtftMs: 5});
+    const r = simulateRate({...constant, perRequestMs: 5}, ENGINE, {isl: 100, osl: 5, ttftTargetMs: 14, itlTargetMs: 20, stat: 'p50'}, 0.01, {requests: 40});
     expect(r.ttftMs.p50).toBe(15);
     expect(r.meetsTtft).toBe(false);
     expect(r.meetsItl).toBe(true);

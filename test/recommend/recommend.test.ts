@@ -141,8 +141,8 @@ describe('recommend: aggregated vs disaggregated', () => {
     const model1 = linearPerfModel({baseMs: 2, prefillMsPerToken: 0.005, decodeMsPerRequest: 0.05, decodeMsPerKvToken: 0, maxKvTokens: MAX_KV});
     const model2 = linearPerfModel({baseMs: 2, prefillMsPerToken: 0.004, decodeMsPerRequest: 0.04, decodeMsPerKvToken: 0, maxKvTokens: MAX_KV, gpusPerEngine: 2});
     const engine = {maxNumBatchedTokens: 4096, maxNumSeqs: 128};
-    const c1 = {...cand(TP1), agg: {perfModel: model1, engine, extraTtftMs: 0}};
-    const c2 = {...cand(TP2), agg: {perfModel: model2, engine, extraTtftMs: 0}};
+    const c1 = {...cand(TP1), agg: {perfModel: model1, engine}};
+    const c2 = {...cand(TP2), agg: {perfModel: model2, engine}};
     const r = recommend([c1, c2], {...base, noAgg: false, aggRequests: 100});
     expect(r.aggregated.perTp.map((a) => a.tp)).toEqual([1, 2]);
     const best = r.aggregated.best!;
@@ -161,7 +161,7 @@ describe('recommend: aggregated vs disaggregated', () => {
 
   it('says which layout wins and flags a margin under 5 %', () => {
     const model1 = linearPerfModel({baseMs: 2, prefillMsPerToken: 0.005, decodeMsPerRequest: 0.05, decodeMsPerKvToken: 0, maxKvTokens: MAX_KV});
-    const r = recommend([{...cand(TP1), agg: {perfModel: model1, engine: {maxNumBatchedTokens: 4096, maxNumSeqs: 128}, extraTtftMs: 0}}], {...base, noAgg: false, aggRequests: 100});
+    const r = recommend([{...cand(TP1), agg: {perfModel: model1, engine: {maxNumBatchedTokens: 4096, maxNumSeqs: 128}}}], {...base, noAgg: false, aggRequests: 100});
     expect(r.comparison.text).toMatch(/^(aggregated|disaggregated) wins: \d+ vs \d+ tokens\/s\/GPU \(\d+\.\d\dx, \+\d+\.\d %\)/);
     expect(r.comparison.text.includes('within modelling error')).toBe(r.comparison.ratio! < 1.05);
   });

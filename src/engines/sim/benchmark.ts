@@ -59,16 +59,28 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   const rng = new Rng(options.seed ?? 1);
   const random = () => rng.uniform();
 
-  const measured: SimRequest[] = [];
+  // The engine sees each request `overheadMs` after the client sent it (tokenization, scheduling,
+  // the frontend: the perf model's per-request cost outside iterations); latencies are measured
+  // from the client's send.
+  const overheadMs = perfModel.perRequestMs ?? 0;
+  const measured: {req: SimRequest; sentMs: number}[] = [];
+  const pending: {atMs: number; sentMs: number}[] = [];
   let issued = 0;
-  const issue = (atMs: number): void => {
-    const req = engine.add({id: String(issued), promptTokens: isl, outputTokens: osl, arrivalMs: atMs});
-    if (issued >= warmup) measured.push(req);
-    issued++;
+  const send = (sentMs: number): void => {
+    pending.push({atMs: sentMs + overheadMs, sentMs});
+  };
+  const admitDue = (t: number): void => {
+    while (pending.length > 0 && pending[0]!.atMs <= t) {
+      const {atMs, sentMs} = pending.shift()!;
+      const req = engine.add({id: String(issued), promptTokens: isl, outputTokens: osl, arrivalMs: atMs});
+      if (issued >= warmup) measured.push({req, sentMs});
+      issued++;
+    }
   };
 
-  // Open-loop arrival times, generated lazily.
-  let nextArrivalMs = 0;
+  // Open-loop send times, generated lazily.
+  let sent = 0;
+  let nextSendMs = 0;
   const gapMs = (): number => {
     const mean = 1000 / options.requestRate!;
     return options.arrival === 'constant' ? mean : -Math.log(1 - random()) * mean;
@@ -79,29 +91,36 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   let windowStartMs = Number.NaN;
   let batchSum = 0;
   let batchIterations = 0;
-  if (closed) for (let i = 0; i < Math.min(options.concurrency!, total); i++) issue(0);
+  if (closed) for (; sent < Math.min(options.concurrency!, total); sent++) send(0);
   while (done < total) {
     if (!closed) {
-      while (issued < total && nextArrivalMs <= t) {
-        issue(nextArrivalMs);
-        nextArrivalMs += gapMs();
+      while (sent < total && nextSendMs <= t) {
+        send(nextSendMs);
+        sent++;
+        nextSendMs += gapMs();
       }
     }
+    admitDue(t);
     const res = engine.step(t);
     if (!res) {
-      if (closed || issued >= total) throw new Error('simulation stalled with requests outstanding');
-      t = nextArrivalMs;
+      // Idle: jump to the next request the engine will see.
+      const next = Math.min(pending[0]?.atMs ?? Infinity, !closed && sent < total ? nextSendMs : Infinity);
+      if (!Number.isFinite(next)) throw new Error('simulation stalled with requests outstanding');
+      t = Math.max(t, next);
       continue;
     }
     t = res.metrics.endMs;
     if (issued > warmup && measured.length > 0) {
-      if (Number.isNaN(windowStartMs)) windowStartMs = measured[0]!.arrivalMs;
+      if (Number.isNaN(windowStartMs)) windowStartMs = measured[0]!.sentMs;
       batchSum += res.metrics.decodeRequests;
       batchIterations++;
     }
     for (let i = 0; i < res.finished.length; i++) {
       done++;
-      if (closed && issued < total) issue(t);
+      if (closed && sent < total) {
+        send(t);
+        sent++;
+      }
     }
   }
 
@@ -111,9 +130,9 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   const e2e: number[] = [];
   let outputTokens = 0;
   let windowEndMs = 0;
-  for (const r of measured) {
-    const e = r.finishMs! - r.arrivalMs;
-    ttft.push(r.firstTokenMs! - r.arrivalMs);
+  for (const {req: r, sentMs} of measured) {
+    const e = r.finishMs! - sentMs;
+    ttft.push(r.firstTokenMs! - sentMs);
     if (r.generatedTokens > 1) itl.push((r.lastTokenMs! - r.firstTokenMs!) / (r.generatedTokens - 1));
     tpot.push(e / r.generatedTokens);
     e2e.push(e);

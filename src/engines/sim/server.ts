@@ -116,6 +116,7 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 export async function startServeMock(options: ServeMockOptions): Promise<ServeMock> {
   const host = options.host ?? '127.0.0.1';
   const engine = new SimEngine({...options.engine, perfModel: options.perfModel, recordTokenTimes: true});
+  const perRequestMs = options.perfModel.perRequestMs ?? 0;
   const realtime = new RealtimeEngine(engine);
   const maxModelLen = Math.min(options.maxModelLen ?? engine.maxRequestTokens, engine.maxRequestTokens);
   const defaultMaxTokens = options.defaultMaxTokens ?? 16;
@@ -195,7 +196,13 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
         sendError(res, new HttpError(500, 'simulated internal server error', 'server_error'));
         return;
       }
-      serveCompletion(res, parsed);
+      // The request is in the server from now; the engine sees it after the per-request overhead.
+      const receivedMs = performance.now();
+      if (perRequestMs > 0) {
+        await new Promise((resolve) => setTimeout(resolve, perRequestMs));
+        if (res.destroyed) return;
+      }
+      serveCompletion(res, parsed, receivedMs);
     } catch (err) {
       if (err instanceof HttpError) {
         if (err.status === 400) counters.badRequests++;
@@ -274,10 +281,9 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
     };
   }
 
-  function serveCompletion(res: http.ServerResponse, p: ParsedRequest): void {
+  function serveCompletion(res: http.ServerResponse, p: ParsedRequest, receivedMs: number): void {
     const id = `${p.kind === 'chat' ? 'chatcmpl' : 'cmpl'}-mock${nextId++}`;
     const created = Math.floor(Date.now() / 1000);
-    const arrivalWallMs = performance.timeOrigin + performance.now();
     const stalls = p.stream && faults.stallRate && faults.stallMs ? random() < faults.stallRate : false;
     const drops = p.stream && faults.dropRate ? random() < faults.dropRate : false;
     const faultAt = Math.floor(p.maxTokens / 2);
@@ -322,9 +328,9 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
       counters.success++;
       counters.generationTokens += p.maxTokens;
       const times = simReq.tokenTimesMs!;
-      ttftHist.observe((times[0]! - simReq.arrivalMs) / 1000);
+      ttftHist.observe((times[0]! - receivedMs) / 1000);
       for (let i = 1; i < times.length; i++) itlHist.observe((times[i]! - times[i - 1]!) / 1000);
-      e2eHist.observe((simReq.finishMs! - simReq.arrivalMs) / 1000);
+      e2eHist.observe((simReq.finishMs! - receivedMs) / 1000);
       writeTruth(simReq);
     };
 
@@ -339,11 +345,11 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
         stream: p.stream,
         promptTokens: p.promptTokens,
         completionTokens: n,
-        arrivalMs: origin + simReq.arrivalMs,
-        ttftMs: n > 0 ? times[0]! - simReq.arrivalMs : null,
+        arrivalMs: origin + receivedMs,
+        ttftMs: n > 0 ? times[0]! - receivedMs : null,
         itlMs: n > 1 ? (times[n - 1]! - times[0]!) / (n - 1) : null,
-        e2eMs: n > 0 ? times[n - 1]! - simReq.arrivalMs : null,
-        tokenOffsetsMs: times.map((t) => t - simReq.arrivalMs),
+        e2eMs: n > 0 ? times[n - 1]! - receivedMs : null,
+        tokenOffsetsMs: times.map((t) => t - receivedMs),
         emitLagMs: emittedAtMs.slice(0, n).map((t, i) => t - times[i]!),
         preemptions: simReq.preemptions,
         cachedTokens: simReq.cachedTokens,

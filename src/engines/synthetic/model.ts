@@ -157,7 +157,7 @@ export class SyntheticPerfModel implements PerfModel {
   }
 
   private planMemory(): MemoryPlan {
-    const {hiddenSize: h, heads, kvHeads, headDim: d, intermediateSize: I, vocabSize: V, layers: L} = this.model;
+    const {hiddenSize: h, heads, headDim: d, intermediateSize: I, vocabSize: V, layers: L} = this.model;
     const tp = this.tp;
     const wBytes = this.quant === 'fp8' ? 1 : 2;
     const perLayerParams =

@@ -83,14 +83,6 @@ function unpack(beta: readonly number[], p: number, q: number, withConst: boolea
   return {c: withConst ? beta[0]! : 0, phi: beta.slice(off, off + p), theta: beta.slice(off + p, off + p + q)};
 }
 
-function ssr(w: readonly number[], beta: readonly number[], p: number, q: number, withConst: boolean): number {
-  const {c, phi, theta} = unpack(beta, p, q, withConst);
-  const e = cssResiduals(w, c, phi, theta);
-  let s = 0;
-  for (let t = p; t < w.length; t += 1) s += e[t]! * e[t]!;
-  return s;
-}
-
 /** Hannan-Rissanen starting values: long AR for innovations, then OLS on lags of w and e. */
 function startValues(w: readonly number[], p: number, q: number, withConst: boolean): number[] {
   const n = w.length;

@@ -26,6 +26,18 @@ describe('runBenchmark', () => {
     expect(r.tokensPerSPerGpu).toBeCloseTo(1500 / 33.203, 6);
   });
 
+  it('a per-request overhead adds to TTFT and E2E, not to ITL, and delays the next closed-loop request', () => {
+    const model = {...linearPerfModel(), perRequestMs: 25};
+    const r = runBenchmark(model, {}, {isl: 100, osl: 3, concurrency: 1, requests: 5, warmupRequests: 0});
+    expect(r.ttftMs.mean).toBeCloseTo(11 + 25, 9);
+    expect(r.itlMs.mean).toBeCloseTo((11.101 + 11.102) / 2, 9);
+    expect(r.e2eMs.mean).toBeCloseTo(33.203 + 25, 9);
+    // Each request is sent when the previous one finishes and reaches the engine 25 ms later.
+    expect(r.requestsPerS).toBeCloseTo(1000 / (33.203 + 25), 6);
+    const open = runBenchmark(model, {}, {isl: 100, osl: 3, requestRate: 1, arrival: 'constant', requests: 5, warmupRequests: 0});
+    expect(open.ttftMs.p99).toBeCloseTo(36, 9);
+  });
+
   it('concurrency n batches: throughput rises by the factor the model implies', () => {
     const osl = 10;
     const single = 10 + 1 + [...Array(osl - 1).keys()].reduce((s, k) => s + 11 + 0.001 * (101 + k), 0);

@@ -188,6 +188,20 @@ describe('serve-mock over HTTP', () => {
     expect(concurrent).toBeLessThan(sequential);
   });
 
+  it("counts the perf model's per-request overhead in TTFT, as the server's own timing", async () => {
+    const truth = truthPath();
+    await withServeMock({perfModel: {...linearPerfModel(), perRequestMs: 40}, truthFile: truth}, async (mock) => {
+      const r = await postJson(`${mock.url}/v1/completions`, {prompt: words(100), max_tokens: 3});
+      expect(r.status).toBe(200);
+      expect(r.ms).toBeGreaterThanOrEqual(40 + 33.203 - 1);
+    });
+    const [rec] = readTruth(truth);
+    // 40 ms before the engine sees it, then the 11 ms prefill iteration.
+    expect(rec.ttftMs).toBeGreaterThanOrEqual(40 + 11 - 1); // timers have 1 ms granularity
+    expect(rec.ttftMs).toBeLessThan(40 + 11 + 60);
+    expect(rec.itlMs).toBeCloseTo((11.101 + 11.102) / 2, 0);
+  });
+
   it('admits a request only when KV blocks are free', async () => {
     const truth = truthPath();
     // 16 blocks of 16 tokens; each request needs 13 (150 + 50 tokens).
