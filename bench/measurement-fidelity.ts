@@ -15,7 +15,9 @@ import {fileURLToPath} from 'node:url';
 import {execa} from 'execa';
 import {HttpClient, type StreamResult} from '../src/engines/http/client.js';
 import {PromptSource} from '../src/engines/http/prompt.js';
-import {quantile} from '../src/sweep/live-profile.js';
+import {percentileSorted} from '../src/stats.js';
+
+const quantile = (sorted: readonly number[], q: number) => percentileSorted(sorted, q * 100);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = path.join(root, 'bin/run.js');

@@ -15,7 +15,7 @@ import http from 'node:http';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {percentileSorted} from '../src/engines/sim/stats.js';
+import {percentileSorted} from '../src/stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PROFILE = path.join(ROOT, 'profiles/h200-llama3.1-8b-fp8-tp1');

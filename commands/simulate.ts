@@ -3,7 +3,7 @@ import {badInput} from '../src/errors.js';
 import {runBenchmark, type BenchmarkResult} from '../src/engines/sim/benchmark.js';
 import {simEngineFlags, simSetupFromFlags} from '../src/engines/sim/flags.js';
 import {PlannerCommand} from '../src/ui/command.js';
-import type {LatencyStats} from '../src/engines/sim/stats.js';
+import type {LatencyStats} from '../src/stats.js';
 
 export default class Simulate extends PlannerCommand {
   static override summary = 'Run a benchmark on the simulated engine, in virtual time';

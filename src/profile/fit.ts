@@ -5,6 +5,7 @@
  *   decode   ITL(n, ctx) = d + e*n + f*n*ctx                      (ms; n = kv * max_kv_tokens / ctx)
  * Each fit records R^2, MAPE and max error on its points and k-fold cross-validated MAPE.
  */
+import {median, percentileSorted} from '../stats.js';
 import {nnls} from './nnls.js';
 import type {SampleRecord} from './samples.js';
 import type {DecodeData, DecodeFit, FitStats, PrefillData, PrefillFit, Profile} from './types.js';
@@ -66,12 +67,6 @@ export function fitStats(shape: Shape, coef: number[], points: WeightedPoint[]):
     points: points.length,
     errors,
   };
-}
-
-function median(values: number[]): number {
-  const v = [...values].sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 }
 
 /** Points grouped by sweep point (each ungrouped point is its own group), in first-seen order. */
@@ -193,8 +188,7 @@ export function decodeSamplePoints(samples: SampleRecord[]): WeightedPoint[] {
 /** p10 / p90 of the signed relative residuals (%), how widely single requests scatter around the fit. */
 export function residualSpreadPct(shape: Shape, coef: number[], points: WeightedPoint[]): {p10: number; p90: number} {
   const r = points.map((p) => (100 * (p.y - predict(shape, coef, p.inputs))) / predict(shape, coef, p.inputs)).sort((a, b) => a - b);
-  const q = (f: number) => r[Math.min(r.length - 1, Math.max(0, Math.round(f * (r.length - 1))))];
-  return {p10: q(0.1), p90: q(0.9)};
+  return {p10: percentileSorted(r, 10), p90: percentileSorted(r, 90)};
 }
 
 export interface PhaseFitResult<F> extends FitReport<F> {

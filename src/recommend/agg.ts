@@ -13,7 +13,7 @@
 import type {PerfModel} from '../engines/perf-model.js';
 import {SimEngine, type SimEngineConfig, type SimRequest} from '../engines/sim/engine.js';
 import {Rng} from '../random.js';
-import {latencyStats, type LatencyStats} from '../engines/sim/stats.js';
+import {latencyStats, type LatencyStats} from '../stats.js';
 
 export type SlaStat = 'mean' | 'p50' | 'p90' | 'p99';
 

@@ -7,24 +7,13 @@
  * point's throughput is the tokens that arrived in the window over its length.
  */
 import type {SampleRecord} from '../profile/samples.js';
+import {median, percentileSorted} from '../stats.js';
 import type {DecodeData, PrefillData, ProfileSpread} from '../profile/types.js';
 
-/** Linear-interpolated quantile of sorted values (NumPy's default). */
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-export function median(values: readonly number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
-}
 
 function stats(values: number[]): {median: number; p10: number; p90: number} {
   const s = [...values].sort((a, b) => a - b);
-  return {median: quantile(s, 0.5), p10: quantile(s, 0.1), p90: quantile(s, 0.9)};
+  return {median: percentileSorted(s, 50), p10: percentileSorted(s, 10), p90: percentileSorted(s, 90)};
 }
 
 /** True when every sample's chunk token counts add up to its usage total. */

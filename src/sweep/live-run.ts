@@ -15,9 +15,9 @@ import {readSamples} from '../profile/samples.js';
 import {SAMPLES_FILE, type Profile} from '../profile/types.js';
 import {decodeCsv, liveReportHtml, prefillCsv} from '../report/live.js';
 import {liveArrays, samplesForFit} from './live-profile.js';
-import {livePoints, prepareSamples, runLiveSweep, SampleLog, type LiveProgress, type LiveRunSummary} from './live.js';
+import {livePoints, prepareSamples, runLiveSweep, SampleLog, type LivePlanOptions, type LiveProgress, type LiveRunSummary} from './live.js';
 
-export interface EndpointProfileOptions {
+export interface EndpointProfileOptions extends LivePlanOptions {
   endpoint: string;
   dir: string;
   api: ApiKind;
@@ -30,15 +30,7 @@ export interface EndpointProfileOptions {
   tp: number;
   gpu: string;
   backend: string;
-  maxContext: number;
-  prefillGranularity: number;
-  decodeGranularity: number;
-  decodeOsl: number;
-  prefillOsl: number;
-  prefillRepeats: number;
-  maxKvTokens?: number;
   maxConcurrency: number;
-  only?: 'prefill' | 'decode';
   warmup: number;
   decodePrefixWarmup: boolean;
   resume: boolean;

@@ -1,6 +1,7 @@
 import {describe, expect, it} from 'vitest';
 import type {SampleRecord} from '../../src/profile/samples.js';
-import {decodePoint, liveArrays, prefillPoint, quantile, steadyWindow, windowItl} from '../../src/sweep/live-profile.js';
+import {decodePoint, liveArrays, prefillPoint, steadyWindow, windowItl} from '../../src/sweep/live-profile.js';
+import {percentileSorted} from '../../src/stats.js';
 import {livePoints, prepareSamples} from '../../src/sweep/live.js';
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
@@ -75,7 +76,7 @@ describe('prefill points and arrays', () => {
     expect(r.isl).toBe(1002);
     expect(r.thptPerGpu).toBeCloseTo((1002 / 50) * 1000 / 2, 10);
     expect(r.errors).toBe(1);
-    expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
+    expect(percentileSorted([1, 2, 3, 4], 50)).toBe(2.5);
   });
 
   it('sorts prefill points by ISL and leaves out a point without a successful request', () => {

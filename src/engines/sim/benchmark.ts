@@ -13,7 +13,7 @@
 import type {PerfModel} from '../perf-model.js';
 import {SimEngine, type SimEngineConfig, type SimRequest} from './engine.js';
 import {Rng} from '../../random.js';
-import {latencyStats, type LatencyStats} from './stats.js';
+import {latencyStats, type LatencyStats} from '../../stats.js';
 
 export interface BenchmarkOptions {
   isl: number;

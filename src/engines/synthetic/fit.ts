@@ -3,6 +3,7 @@
  * (SOL / measured) at a point of two log2 axes; a grid cell holds the median utilisation of the
  * measurements nearest to it. Pure functions; scripts/fit-synthetic.ts feeds them the AIC CSVs.
  */
+import {median} from '../../stats.js';
 import type {GemmUtil, UtilGrid} from './ops.js';
 
 export interface UtilSample {
@@ -13,12 +14,6 @@ export interface UtilSample {
   /** SOL / measured latency. */
   util: number;
   latencyMs: number;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((p, q) => p - q);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 function nearest(knots: number[], v: number): number {

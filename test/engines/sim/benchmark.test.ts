@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {runBenchmark} from '../../../src/engines/sim/benchmark.js';
-import {latencyStats, percentileSorted} from '../../../src/engines/sim/stats.js';
+import {latencyStats, percentileSorted} from '../../../src/stats.js';
 import {linearPerfModel} from '../../helpers/linear-perf-model.js';
 
 describe('stats', () => {

@@ -1,4 +1,4 @@
-/** Summary statistics as benchmark clients report them. */
+/** Summary statistics: percentiles as NumPy computes them, and latency summaries as benchmark clients report them. */
 
 export interface LatencyStats {
   mean: number;
@@ -18,6 +18,11 @@ export function percentileSorted(sorted: readonly number[], q: number): number {
   const hi = Math.ceil(pos);
   const frac = pos - lo;
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * frac;
+}
+
+/** Median (NumPy's, the mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  return percentileSorted([...values].sort((a, b) => a - b), 50);
 }
 
 export function latencyStats(values: readonly number[]): LatencyStats {
