@@ -6,6 +6,7 @@ import {readSamples} from '../src/profile/samples.js';
 import {samplesForFit} from '../src/sweep/live-profile.js';
 import {SAMPLES_FILE, type FitStats} from '../src/profile/types.js';
 import {PlannerCommand} from '../src/ui/command.js';
+import {textTable} from '../src/ui/table.js';
 
 const g4 = (v: number) => (v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(3) : Number(v.toPrecision(4)).toString());
 const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(1)}`;
@@ -18,11 +19,6 @@ function describePoint(phase: 'prefill' | 'decode', e: PointError): string {
 
 function row(phase: 'prefill' | 'decode', formula: string, r: PhaseFitResult<FitStats>): string[] {
   return [phase, formula, r.fit.r2.toFixed(4), pct(r.fit.mapePct), pct(r.fit.maxErrPct), pct(r.fit.cvMapePct), r.poor ? 'POOR' : 'good'];
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd()).join('\n');
 }
 
 export default class Fit extends PlannerCommand {
@@ -71,7 +67,7 @@ poor, with the points that break it.`;
       r && (result.source === 'samples' ? `${r.inputs} ${phase} requests at ${r.fit.points} points` : `${r.fit.points} ${phase}`);
     const counts = [count(result.prefill, 'prefill'), count(result.decode, 'decode')].filter(Boolean).join(', ');
     this.print(`Fits for ${file} (from ${result.source === 'samples' ? `per-request samples in ${SAMPLES_FILE}` : 'profile points'}: ${counts})`);
-    this.print(table(rows));
+    this.print(textTable(rows[0], rows.slice(1)).join('\n'));
     for (const [phase, r] of [['prefill', result.prefill], ['decode', result.decode]] as const) {
       if (!r) continue;
       if (r.spreadPct) this.print(`${phase}: single requests scatter ${signed(r.spreadPct.p10)} % .. ${signed(r.spreadPct.p90)} % around the fit (p10..p90)`);

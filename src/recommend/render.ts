@@ -1,5 +1,6 @@
 /** Text and HTML renderings of a recommendation. Pure: a Recommendation in, strings / report input out. */
 import {escapeHtml, type ReportInput, type Section} from '../report/html.js';
+import {textTable} from '../ui/table.js';
 import type {ParetoPoint, Recommendation} from './recommend.js';
 
 const f0 = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '-');
@@ -7,11 +8,8 @@ const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-');
 const f2 = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : '-');
 const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
 
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}`.trimEnd();
-  return [line(header), ...rows.map(line)];
-}
+/** Indented, first column left-aligned, numbers right-aligned. */
+const table = (header: string[], rows: string[][]): string[] => textTable(header, rows, {indent: '  ', rightAligned: (i) => i > 0});
 
 export function recommendationText(r: Recommendation, sourceLine: string): string {
   const q = r.query;

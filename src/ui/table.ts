@@ -1,0 +1,8 @@
+/** A plain-text table: each column padded to its widest cell, columns two spaces apart. */
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[], options: {indent?: string; rightAligned?: (column: number) => boolean} = {}): string[] {
+  const indent = options.indent ?? '';
+  const right = options.rightAligned ?? (() => false);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: readonly string[]) => `${indent}${cells.map((c, i) => (right(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ')}`.trimEnd();
+  return [line(header), ...rows.map(line)];
+}
