@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core';
-import {stringify} from 'csv-stringify/sync';
 import {loadProfile} from '../src/profile/io.js';
 import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolate/spline.js';
 import {readQueries} from '../src/profile/queries.js';
 import {regressionModels} from '../src/profile/interpolate/regression.js';
 import {answerSla, chooseModels, type DecodeModel, type Method, type PrefillModel, type SlaAnswer, type SlaQuery} from '../src/profile/sla.js';
+import {csvLine, type CsvValue} from '../src/report/csv.js';
 import {PlannerCommand} from '../src/ui/command.js';
 import {positiveNumber} from '../src/ui/flags.js';
 
@@ -56,7 +56,7 @@ const CSV_COLUMNS = [
   'decodeMethod', 'contextLength', 'itlMs', 'itlTargetMs', 'decodeMeetsSla', 'kvUsage', 'decodeThptPerGpu', 'decodeRequestRatePerGpu',
 ];
 
-function csvRow(a: SlaAnswer): unknown[] {
+function csvRow(a: SlaAnswer): CsvValue[] {
   const p = a.prefill;
   const d = a.decode;
   return [
@@ -124,11 +124,11 @@ answer says which method was used.
       else this.print(slaText(answer, defaults, flags.profile));
       return;
     }
-    if (flags.csv) process.stdout.write(stringify([CSV_COLUMNS]));
+    if (flags.csv) process.stdout.write(csvLine(CSV_COLUMNS));
     for await (const {query} of readQueries(flags.input, defaults)) {
       const answer = answerSla(models(query), query);
       if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
-      else if (flags.csv) process.stdout.write(stringify([csvRow(answer)]));
+      else if (flags.csv) process.stdout.write(csvLine(csvRow(answer)));
       else this.print(summaryLine(answer));
     }
   }

@@ -3,9 +3,19 @@ import {stringify} from 'csv-stringify/sync';
 
 export type CsvValue = string | number | boolean | null | undefined;
 
-/** A CSV document with a header row; `columns` gives the order and the header names. Booleans as true/false, missing as empty. */
+/** Booleans as true/false (csv-stringify would write 1 and an empty cell), missing as empty. */
+function cell(v: CsvValue): string | number {
+  return v === null || v === undefined ? '' : typeof v === 'boolean' ? String(v) : v;
+}
+
+/** A CSV document with a header row; `columns` gives the order and the header names. */
 export function toCsv(columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<CsvValue>>): string {
-  return stringify(rows.map((r) => r.map((v) => (v === null || v === undefined ? '' : typeof v === 'boolean' ? String(v) : v))), {header: true, columns: [...columns]});
+  return stringify(rows.map((r) => r.map(cell)), {header: true, columns: [...columns]});
+}
+
+/** One CSV line, for output streamed row by row (write the header the same way). */
+export function csvLine(values: ReadonlyArray<CsvValue>): string {
+  return stringify([values.map(cell)]);
 }
 
 /** CSV from objects: one column per key of `columns`, in that order. */
