@@ -49,11 +49,11 @@ describe('planner serve-mock (spawned)', () => {
     const {proc, printed: url} = await spawnServeMock(['--profile', SHIPPED_PROFILE, '--truth', truth]);
     running = proc;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const models = await (await fetch(`${url}/v1/models`)).json();
+    const models = (await (await fetch(`${url}/v1/models`)).json()) as {data: {id: string}[]};
     expect(models.data[0].id).toBe('nvidia/Llama-3.1-8B-Instruct-FP8');
     const prompt = Array.from({length: 5185}, () => 'x').join(' ');
     const res = await fetch(`${url}/v1/completions`, {method: 'POST', headers: {'content-type': 'application/json'}, body: JSON.stringify({prompt, max_tokens: 2})});
-    const body = await res.json();
+    const body = (await res.json()) as {usage: {prompt_tokens: number}};
     expect(body.usage.prompt_tokens).toBe(5185);
     proc.kill('SIGTERM');
     const r = await proc;
@@ -82,7 +82,7 @@ describe('planner serve-mock (spawned)', () => {
     const {proc, printed: url} = await spawnServeMock(['--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--chat-role-delta']);
     running = proc;
     const r = await fetch(`${url}/v1/chat/completions`, {method: 'POST', body: JSON.stringify({model: 'llama-3.1-8b', messages: [{role: 'user', content: 'hello there'}], max_tokens: 5})});
-    const body = await r.json();
+    const body = (await r.json()) as {usage: unknown};
     expect(body.usage).toEqual({prompt_tokens: 2, completion_tokens: 5, total_tokens: 7});
     const s = await fetch(`${url}/v1/chat/completions`, {method: 'POST', body: JSON.stringify({messages: [{role: 'user', content: 'hi'}], max_tokens: 2, stream: true})});
     const first = (await s.text()).split('\n\n')[0]!;

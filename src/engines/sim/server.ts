@@ -232,7 +232,7 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
   function parseRequest(kind: 'completion' | 'chat', body: unknown): ParsedRequest {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'request body must be a JSON object');
     const b = body as Record<string, unknown>;
-    if (b.model !== undefined && b.model !== modelName) throw new HttpError(400, `The model \`${String(b.model)}\` does not exist; this server serves \`${modelName}\``, 'invalid_request_error', 'model');
+    if (b.model !== undefined && b.model !== modelName) throw new HttpError(400, `The model \`${typeof b.model === 'string' ? b.model : JSON.stringify(b.model)}\` does not exist; this server serves \`${modelName}\``, 'invalid_request_error', 'model');
     let tokens: (string | number)[];
     if (kind === 'completion') {
       const p = b.prompt;

@@ -157,7 +157,7 @@ describe('serve-mock over HTTP', () => {
       expect(chat.json.usage).toEqual({prompt_tokens: 2, completion_tokens: 4, total_tokens: 6});
       const ids = await postJson(`${mock.url}/v1/completions`, {prompt: [1, 2, 3, 4, 5, 6, 7], max_tokens: 2});
       expect(ids.json.usage.prompt_tokens).toBe(7);
-      const models = await (await fetch(`${mock.url}/v1/models`)).json();
+      const models = (await (await fetch(`${mock.url}/v1/models`)).json()) as {data: {id: string}[]};
       expect(models.data[0].id).toBe('mock-model');
       expect((await fetch(`${mock.url}/health`)).status).toBe(200);
     });
