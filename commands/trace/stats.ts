@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {PlannerCommand} from '../../src/ui/command.js';
 import {numberFlag} from '../../src/ui/number-flags.js';
-import {newReadStats, readTrace} from '../../src/trace/mooncake.js';
+import {newReadStats, readTraceBatches} from '../../src/trace/mooncake.js';
 import {WindowAccumulator, summarize} from '../../src/trace/windows.js';
 
 export default class TraceStats extends PlannerCommand {
@@ -30,7 +30,7 @@ which skips and counts them.`;
     const {args, flags} = await this.parse(TraceStats);
     const acc = new WindowAccumulator(flags.window);
     const stats = newReadStats();
-    for await (const r of readTrace(args.file, {skipBadLines: flags['skip-bad-lines']}, stats)) acc.add(r);
+    for await (const batch of readTraceBatches(args.file, {skipBadLines: flags['skip-bad-lines']}, stats)) for (const r of batch) acc.add(r);
     const windows = acc.metrics(true).map((w) => ({
       startS: w.startS,
       requests: w.requestCount,
