@@ -52,6 +52,11 @@ export abstract class PlannerCommand extends Command {
     process.stderr.write(`${text}\n`);
   }
 
+  /** A warning on stderr, in every output mode. */
+  protected warnLine(text: string): void {
+    process.stderr.write(`warning: ${text}\n`);
+  }
+
   private progressShown?: TaskProgress;
 
   /** The progress display of a long command (--progress); stopped before an error is printed. */

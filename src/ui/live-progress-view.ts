@@ -5,6 +5,7 @@
  */
 import type {LivePoint, LiveProgress, PointSummary} from '../sweep/live.js';
 import type {SampleRecord} from '../profile/samples.js';
+import {medianOrNull} from '../stats.js';
 import {describePoint, formatDuration, pointLine} from './live-progress.js';
 import type {StatusLine} from './progress.js';
 import {InkSink} from './progress-view.js';
@@ -21,8 +22,6 @@ interface PointState {
   etaS: number | null;
 }
 
-const med = (xs: number[]) => (xs.length === 0 ? null : [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!);
-
 export class InkProgress implements LiveProgress {
   private readonly sink: InkSink;
   private readonly startedAt = performance.now();
@@ -36,12 +35,12 @@ export class InkProgress implements LiveProgress {
     const s = this.state;
     const p = s.point;
     if (!p) return [{text: s.status}];
-    const ttft = med(s.ttftMs);
-    const itl = med(s.itlMs);
+    const ttft = medianOrNull(s.ttftMs);
+    const itl = medianOrNull(s.itlMs);
     return [
       {text: `[${s.index}/${s.total}] ${describePoint(p)}`, bold: true},
       {
-        text: `requests ${s.requests}/${p.expected}  TTFT ${ttft === null ? '-' : ttft.toFixed(1)} ms  ITL ${itl === null ? '-' : itl.toFixed(2)} ms  errors ${s.errors}  ETA ${s.etaS === null ? '?' : formatDuration(s.etaS)}  elapsed ${formatDuration((performance.now() - this.startedAt) / 1000)}`,
+        text: `requests ${s.requests}/${p.expected}  median TTFT ${ttft === null ? '-' : ttft.toFixed(1)} ms  median ITL ${itl === null ? '-' : itl.toFixed(2)} ms  errors ${s.errors}  ETA ${s.etaS === null ? '?' : formatDuration(s.etaS)}  elapsed ${formatDuration((performance.now() - this.startedAt) / 1000)}`,
         color: s.errors > 0 ? 'red' : undefined,
       },
     ];

@@ -3,7 +3,7 @@ import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {readTraceAll, writeTrace, validateRecord, type TraceRecord} from '../../src/trace/mooncake.js';
-import {bucketTrace, WindowAccumulator, summarize} from '../../src/trace/windows.js';
+import {bucketTrace, WindowAccumulator, summarize, windowRates} from '../../src/trace/windows.js';
 import {REPO_ROOT} from '../helpers/cli.js';
 import {PlannerError} from '../../src/errors.js';
 
@@ -78,8 +78,19 @@ describe('windows', () => {
     const {records} = await readTraceAll(fixture('empty-windows.jsonl'));
     const acc = new WindowAccumulator(60);
     for (const r of records) acc.add(r);
-    const s = summarize(acc, acc.metrics(true));
+    const rated = windowRates(acc, acc.metrics(true));
+    // the last window opens at 240 s, the instant of the last arrival: it covers no time, so no rate
+    expect(rated.map((w) => [w.coveredS, w.rateRps])).toEqual([[60, 3 / 60], [60, 0], [60, 0], [60, 2 / 60], [0, null]]);
+    const s = summarize(acc, rated);
     expect(s).toMatchObject({requests: 6, spanS: 240, meanIsl: 8800 / 6, meanOsl: 880 / 6, windows: 5, emptyWindows: 2, peakRateRps: 3 / 60, outOfOrder: 0});
-    expect(s.meanRateRps).toBeCloseTo(6 / 300, 12);
+    expect(s.meanRateRps).toBeCloseTo(6 / 240, 12);
+  });
+  it('divides a partial last window by the time it covers', () => {
+    const acc = new WindowAccumulator(60);
+    for (const t of [0, 10_000, 20_000, 30_000, 39_700]) acc.add({timestamp: t, input_length: 1, output_length: 1, hash_ids: []});
+    const rated = windowRates(acc, acc.metrics(true));
+    expect(rated[0]!.coveredS).toBeCloseTo(39.7, 12);
+    expect(rated[0]!.rateRps).toBeCloseTo(5 / 39.7, 12);
+    expect(summarize(acc, rated).meanRateRps).toBeCloseTo(5 / 39.7, 12);
   });
 });
