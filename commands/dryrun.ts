@@ -16,6 +16,7 @@ import {runClassicDryrun, type ClassicDryrunConfig} from '../src/planner/dryrun-
 import {classicReport, ticksCsv} from '../src/planner/dryrun-report.js';
 import {renderReport} from '../src/report/html.js';
 import type {Profile} from '../src/profile/types.js';
+import {progressFlag} from '../src/ui/progress.js';
 
 const SHIPPED_PROFILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../profiles/h200-llama3.1-8b-fp8-tp1');
 
@@ -70,6 +71,7 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
     'prefill-gpus': optionalNumberFlag('prefill-gpus', {description: 'GPUs per prefill engine (default: the profile\'s, else 1).', min: 1, integer: true}),
     'decode-gpus': optionalNumberFlag('decode-gpus', {description: 'GPUs per decode engine (default: the profile\'s, else 1).', min: 1, integer: true}),
     out: Flags.string({description: 'Directory for report.html and ticks.csv.', default: 'dryrun-report'}),
+    progress: progressFlag(),
     ...sinFlags(DRYRUN_SIN_DEFAULTS, 'LOAD (without --trace)'),
   };
 
@@ -87,12 +89,14 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
     const prefill = new PrefillInterpolator(prefillProfile.prefill);
     const decode = new DecodeInterpolator(decodeProfile.decode);
 
+    const progress = await this.startProgress(flags.progress, flags.json);
+    const onProgress = progress.report;
     const intervalS = flags['adjustment-interval'];
     let loadText: string;
     const readStats = newReadStats();
     let metrics;
     if (flags.trace !== undefined) {
-      metrics = await bucketTrace(readTraceBatches(flags.trace, {skipBadLines: flags['skip-bad-lines']}, readStats), intervalS);
+      metrics = await bucketTrace(readTraceBatches(flags.trace, {skipBadLines: flags['skip-bad-lines'], onProgress}, readStats), intervalS);
       loadText = flags.trace;
       if (readStats.badLines > 0) this.note(`skipped ${readStats.badLines} bad lines in ${flags.trace} (first at line ${readStats.firstBad[0]?.line})`);
     } else {
@@ -127,7 +131,8 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
       prefillGpus: flags['prefill-gpus'] ?? gpusOf(prefillProfile),
       decodeGpus: flags['decode-gpus'] ?? gpusOf(decodeProfile),
     };
-    const {ticks, summary} = runClassicDryrun(metrics, config, {prefill, decode}, predictors);
+    const {ticks, summary} = runClassicDryrun(metrics, config, {prefill, decode}, predictors, onProgress);
+    progress.stop();
 
     const outDir = flags.out;
     const reportFile = path.join(outDir, 'report.html');

@@ -10,6 +10,7 @@ import {DEFAULT_ADJUSTMENT_INTERVAL_S, recommend, type RecommendCandidate, type 
 import {recommendationReport, recommendationText} from '../src/recommend/render.js';
 import {renderReport} from '../src/report/html.js';
 import {PlannerCommand} from '../src/ui/command.js';
+import {progressFlag} from '../src/ui/progress.js';
 import {integerList, positiveNumber} from '../src/ui/flags.js';
 import {syntheticFlags, syntheticOptionsFromFlags} from '../src/ui/synthetic-flags.js';
 import {TOOL_NAME} from '../src/version.js';
@@ -60,6 +61,7 @@ A profile without decode data gives a prefill-only recommendation.`;
     agg: Flags.boolean({description: 'Simulate aggregated serving (--no-agg skips it).', default: true, allowNo: true}),
     'sim-requests': Flags.integer({description: 'Measured requests per simulated run of the aggregated search.', default: DEFAULT_AGG_REQUESTS, min: 20}),
     seed: Flags.integer({description: 'Seed of the simulated Poisson arrivals.', default: 1}),
+    progress: progressFlag(),
     html: Flags.string({description: 'Write a self-contained HTML report with the Pareto chart to this file.'}),
     'emit-planner-config': Flags.string({description: "Write a Dynamo SLA-planner config (JSON) to this file, and the chosen TPs' profile data in Dynamo's layout next to it."}),
     'planner-profile-dir': Flags.string({description: "Where --emit-planner-config writes the profile data (default: FILE's directory/profiling_results)."}),
@@ -94,6 +96,7 @@ A profile without decode data gives a prefill-only recommendation.`;
     if (candidates.length === 0) throw badInput('no profile to recommend from');
 
     let rec: Recommendation;
+    const progress = await this.startProgress(flags.progress, flags.json);
     try {
       rec = recommend(candidates, {
         isl: flags.isl,
@@ -109,11 +112,13 @@ A profile without decode data gives a prefill-only recommendation.`;
         aggRequests: flags['sim-requests'],
         seed: flags.seed,
         noAgg: !flags.agg,
+        onProgress: progress.report,
       });
     } catch (err) {
       if (err instanceof RangeError) throw badInput(err.message);
       throw err;
     }
+    progress.stop();
 
     let planner: EmittedPlannerConfig | undefined;
     if (flags['emit-planner-config']) {

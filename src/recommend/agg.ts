@@ -152,6 +152,8 @@ export interface AggSearchOptions extends AggSimOptions {
   guessRps: number;
   /** Stop when (hi - lo) / hi is below this. */
   relTolerance?: number;
+  /** Called after each simulated run (for progress). */
+  onRun?: (run: AggRun) => void;
 }
 
 /**
@@ -166,6 +168,7 @@ export function findMaxAggRate(perfModel: PerfModel, engine: Omit<SimEngineConfi
   const run = (rate: number): AggRun => {
     const r = simulateRate(perfModel, engine, w, rate, opts);
     runs.push(r);
+    opts.onRun?.(r);
     return r;
   };
   const tol = opts.relTolerance ?? 0.02;

@@ -40,6 +40,23 @@ describe('planner dryrun', () => {
     expect(existsSync(path.join(dir, 'report.html'))).toBe(true);
   });
 
+  it('--progress plain reports reading and planning on stderr; stdout stays the JSON result', async () => {
+    const trace = path.join(REPO_ROOT, 'fixtures/traces/empty-windows.jsonl');
+    const r = await runCli(['dryrun', '--trace', trace, '--adjustment-interval', '60', '--predictor', 'constant', '--out', tmp(), '--json', '--progress', 'plain']);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout).summary.intervals).toBe(3);
+    const reading = r.stderr.split('\n').filter((l) => l.startsWith(`reading ${trace}: `));
+    expect(reading.map((l) => l.slice(trace.length + 10))).toEqual([expect.stringMatching(/^0\.0\/0\.0 MB, \d+s elapsed$/)]);
+    expect(r.stderr).toMatch(/^planning: 3\/3 intervals, \d+s elapsed$/m);
+  });
+
+  it('shows no progress on a log for a quick run (--progress auto), and none at all with --progress none', async () => {
+    const trace = path.join(REPO_ROOT, 'fixtures/traces/empty-windows.jsonl');
+    const base = ['dryrun', '--trace', trace, '--adjustment-interval', '60', '--predictor', 'constant', '--out', tmp()];
+    expect((await runCli(base)).stderr).toBe('');
+    expect((await runCli([...base, '--progress', 'none'])).stderr).toBe('');
+  });
+
   it('feeds a warm-up trace to the predictors first', async () => {
     const trace = path.join(REPO_ROOT, 'fixtures/traces/empty-windows.jsonl');
     const base = ['dryrun', '--trace', trace, '--adjustment-interval', '60', '--predictor', 'moving-average', '--json'];
