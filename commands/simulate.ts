@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core';
 import {badInput} from '../src/errors.js';
 import {runBenchmark, type BenchmarkResult} from '../src/engines/sim/benchmark.js';
-import {simEngineFlags, simSetupFromFlags} from '../src/engines/sim/flags.js';
+import {simSetup} from '../src/engines/sim/setup.js';
+import {simEngineFlags, simSetupOptionsFromFlags} from '../src/ui/sim-flags.js';
 import {PlannerCommand} from '../src/ui/command.js';
 import type {LatencyStats} from '../src/stats.js';
 
@@ -36,7 +37,7 @@ TTFT is arrival to first token, ITL the per-request mean gap between tokens, TPO
       requestRate = Number(flags['request-rate']);
       if (!(requestRate > 0) || !Number.isFinite(requestRate)) throw badInput(`--request-rate must be a positive number of requests per second, got "${flags['request-rate']}"`);
     }
-    const setup = await simSetupFromFlags(flags);
+    const setup = await simSetup(simSetupOptionsFromFlags(flags));
     const limit = Math.floor((setup.engine.maxKvTokens ?? setup.perfModel.maxKvTokens) / setup.engine.blockSize!) * setup.engine.blockSize!;
     if (flags.isl + flags.osl > limit) throw badInput(`--isl + --osl = ${flags.isl + flags.osl} tokens exceed the engine's KV capacity of ${limit} tokens`);
     const startedMs = performance.now();
