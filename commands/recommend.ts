@@ -139,7 +139,7 @@ export default class Recommend extends PlannerCommand {
     if (planner) {
       this.print('');
       this.print(`Planner config: ${planner.file} (${planner.schema}; profile data in ${planner.profileDir})`);
-      this.print(`  ttft ${planner.config.ttft} ms, itl ${planner.config.itl} ms`);
+      this.print(`  ttft ${Number(planner.config.ttft)} ms, itl ${Number(planner.config.itl)} ms`);
       this.print(`  the same as v2025-08 planner flags (TTFT and ITL in seconds): ${planner.legacyArgs.join(' ')}`);
     }
     for (const w of rec.warnings) this.warnLine(w);

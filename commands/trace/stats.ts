@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {PlannerCommand} from '../../src/ui/command.js';
 import {numberFlag} from '../../src/ui/number-flags.js';
-import {newReadStats, readTrace} from '../../src/trace/mooncake.js';
+import {newReadStats, readTraceBatches} from '../../src/trace/mooncake.js';
 import {WindowAccumulator, summarize, windowRates} from '../../src/trace/windows.js';
 import {badInput} from '../../src/errors.js';
 
@@ -31,7 +31,7 @@ Per window: request count, request rate, mean ISL and mean OSL (empty windows in
     const {args, flags} = await this.parse(TraceStats);
     const acc = new WindowAccumulator(flags.window);
     const stats = newReadStats();
-    for await (const r of readTrace(args.file, {skipBadLines: flags['skip-bad-lines']}, stats)) acc.add(r);
+    for await (const batch of readTraceBatches(args.file, {skipBadLines: flags['skip-bad-lines']}, stats)) for (const r of batch) acc.add(r);
     if (acc.totalRequests === 0) throw badInput(`${args.file} holds no requests${stats.badLines > 0 ? ` (${stats.badLines} bad lines skipped)` : ''}`);
     const rated = windowRates(acc, acc.metrics(true));
     const windows = rated.map((w) => ({

@@ -78,10 +78,12 @@ export class WindowAccumulator {
   }
 }
 
-/** Bucket a stream of records (sync or async) per `intervalS` window. */
-export async function bucketTrace(records: AsyncIterable<TraceRecord> | Iterable<TraceRecord>, intervalS: number, fillEmpty = false): Promise<IntervalMetrics[]> {
+/** Bucket records per `intervalS` window: generated ones, or the batches a trace file is read in (readTraceBatches). */
+export async function bucketTrace(records: Iterable<TraceRecord> | AsyncIterable<TraceRecord[]>, intervalS: number, fillEmpty = false): Promise<IntervalMetrics[]> {
   const acc = new WindowAccumulator(intervalS);
-  for await (const r of records) acc.add(r);
+  if (Symbol.asyncIterator in records) {
+    for await (const batch of records) for (const r of batch) acc.add(r);
+  } else for (const r of records) acc.add(r);
   return acc.metrics(fillEmpty);
 }
 

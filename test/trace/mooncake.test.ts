@@ -26,6 +26,18 @@ describe('mooncake reader', () => {
     expect(stats.firstBad[3]!.reason).toBe('not a JSON object');
     expect(stats.firstBad[5]!.reason).toContain('"hash_ids" must be an array');
   });
+  it('numbers lines across the reader\'s 1 MB chunks: a bad record far into a large file names its own line', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trace-'));
+    const file = path.join(dir, 't.jsonl');
+    const lines = Array.from({length: 60000}, (_, i) => `{"timestamp":${i},"input_length":100,"output_length":10,"hash_ids":[${i}]}`);
+    lines[41234] = '';
+    lines[54321] = '{"timestamp":5,"input_length":1.5,"output_length":10}';
+    writeFileSync(file, lines.join('\n'));
+    await expect(readTraceAll(file)).rejects.toThrow(`${file}:54322: bad trace record: "input_length" must be an integer`);
+    const {records, stats} = await readTraceAll(file, {skipBadLines: true});
+    expect(stats).toMatchObject({lines: 60000, records: 59998, blankLines: 1, badLines: 1, firstBad: [{line: 54322}]});
+    expect(records.at(-1)!.timestamp).toBe(59999);
+  });
   it('names a missing file', async () => {
     await expect(readTraceAll('/nonexistent/trace.jsonl')).rejects.toThrow(/trace file \/nonexistent\/trace.jsonl does not exist/);
   });
