@@ -37,12 +37,7 @@ export const DRYRUN_SIN_DEFAULTS: SinOptions = {
 export default class Dryrun extends PlannerCommand {
   static override description = `Dry-run Dynamo's SLA planner over a load trace and write an HTML report.
 
---mode classic does what Dynamo's planner dry run does: bucket the trace per adjustment interval
-(empty buckets dropped), predict the next interval's request count, ISL and OSL, size prefill and
-decode replicas from the profile at the TTFT/ITL targets, cap them with the GPU budget (Python
-rounding), and compare each interval's load with the "safe" throughput of the replicas deployed.
-Without --trace the load is generated in memory from the sin flags. With no flags at all it runs
-the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-report/.`;
+--mode classic does what Dynamo's planner dry run does: bucket the trace per adjustment interval (empty buckets dropped), predict the next interval's request count, ISL and OSL, size prefill and decode replicas from the profile at the TTFT/ITL targets, cap them with the GPU budget (Python rounding), and compare each interval's load with the "safe" throughput of the replicas deployed. Without --trace the load is generated in memory from the sin flags; their defaults are a two-hour load with 30-minute cycles, not \`trace sin\`'s (Dynamo's sin_synth defaults: 100 s, which is shorter than one 180 s interval). With no flags at all it runs the shipped H200 profile under that load and writes dryrun-report/.`;
 
   static override examples = [
     '<%= config.bin %> dryrun',
@@ -55,11 +50,11 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
     trace: Flags.string({description: 'Mooncake JSONL trace (default: generate one in memory from the sin flags).'}),
     'skip-bad-lines': Flags.boolean({description: 'Skip bad trace records (counted) instead of stopping at the first.', default: false}),
     'warmup-trace': Flags.string({description: 'Mooncake JSONL trace fed to the predictors before the run (history).'}),
-    profile: Flags.string({description: 'Profile directory or profile.json for both phases (default: the shipped H200 profile).'}),
+    profile: Flags.string({char: 'p', description: 'Profile directory or profile.json for both phases (default: the shipped H200 profile).'}),
     'prefill-profile': Flags.string({description: 'Profile for prefill (overrides --profile for that phase).'}),
     'decode-profile': Flags.string({description: 'Profile for decode (overrides --profile for that phase).'}),
-    ttft: numberFlag('ttft', {description: 'TTFT target, ms.', default: 500, min: 0, exclusiveMin: true}),
-    itl: numberFlag('itl', {description: 'ITL target, ms.', default: 50, min: 0, exclusiveMin: true}),
+    ttft: numberFlag('ttft', {description: 'TTFT target, ms (default: Dynamo\'s planner default).', default: 500, min: 0, exclusiveMin: true}),
+    itl: numberFlag('itl', {description: 'ITL target, ms (default: Dynamo\'s planner default).', default: 50, min: 0, exclusiveMin: true}),
     'adjustment-interval': numberFlag('adjustment-interval', {description: 'Planner interval, s (one decision per interval).', default: 180, min: 0, exclusiveMin: true}),
     predictor: Flags.string({description: 'Load predictor for request count, ISL and OSL.', options: [...PREDICTOR_NAMES], default: 'arima'}),
     'prediction-window': numberFlag('prediction-window', {description: 'Most recent intervals the predictors fit on.', default: 50, min: 1, integer: true}),
@@ -107,6 +102,9 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
         `presets ${sin.isl1}/${sin.osl1} and ${sin.isl2}/${sin.osl2} tokens, seed ${sin.seed}`;
     }
     if (metrics.length === 0) throw badInput(`${flags.trace ?? 'the generated load'} has no requests: nothing to dry-run`);
+    if (metrics.length === 1) {
+      this.warnLine(`${flags.trace ?? 'the generated load'} fits in one ${intervalS} s adjustment interval: the planner makes one decision with nothing to predict from (use a longer trace or a shorter --adjustment-interval)`);
+    }
 
     const settings = {windowSize: flags['prediction-window'], seasonPeriod: flags['season-period']};
     const name = flags.predictor as PredictorName;

@@ -17,24 +17,15 @@ import {TOOL_NAME} from '../src/version.js';
 
 export default class Recommend extends PlannerCommand {
   static override summary = 'Recommend prefill and decode TP, planner thresholds, replicas, and aggregated vs disaggregated serving for an SLA.';
-  static override description = `From one profile per TP (or the synthetic model at --tp 1,2,4,8), answers what NVIDIA Dynamo's
-pre-deployment profiler and AIConfigurator answer:
+  static override description = `From one profile per TP (or the synthetic model at --tp 1,2,4,8), answers what NVIDIA Dynamo's pre-deployment profiler and AIConfigurator answer:
 
-- per TP and phase: whether the SLA is met, tokens/s/GPU at the SLA and the latency there (prefill:
-  batch-1 TTFT at the ISL; decode: best throughput with ITL <= target at context ISL + OSL/2);
-- the prefill and decode TP, as Dynamo's profiler chooses: the best tokens/s/GPU meeting the target,
-  or the lowest latency (with a warning) when no TP meets it; ties go to the smaller TP;
-- the thresholds Dynamo's profiler prints (prefill queue bounds, decode kv-usage bounds) and, with
-  --emit-planner-config, a Dynamo SLA-planner config plus the profile data it points to;
-- with --request-rate: prefill and decode replicas by Dynamo's planner formula, and the GPUs, checked
-  against --max-gpu-budget;
-- aggregated vs disaggregated: each TP's engine is simulated (continuous batching, mixed prefill and
-  decode iterations, Poisson arrivals) to find the highest rate meeting both targets; disaggregated
-  layouts rate-match prefill workers (queueing-aware, M/D/1) with decode workers; the better output
-  tokens/s/GPU wins.
+- per TP and phase: whether the SLA is met, tokens/s/GPU at the SLA and the latency there (prefill: batch-1 TTFT at the ISL; decode: best throughput with ITL <= target at context ISL + OSL/2);
+- the prefill and decode TP, as Dynamo's profiler chooses: the best tokens/s/GPU meeting the target, or the lowest latency (with a warning) when no TP meets it; ties go to the smaller TP;
+- the thresholds Dynamo's profiler prints (prefill queue bounds, decode kv-usage bounds) and, with --emit-planner-config, a Dynamo SLA-planner config plus the profile data it points to;
+- with --request-rate: prefill and decode replicas by Dynamo's planner formula, and the GPUs, checked against --max-gpu-budget;
+- aggregated vs disaggregated: each TP's engine is simulated (continuous batching, mixed prefill and decode iterations, Poisson arrivals) to find the highest rate meeting both targets; disaggregated layouts rate-match prefill workers (queueing-aware, M/D/1) with decode workers; the better output tokens/s/GPU wins.
 
---profile takes profile directories (one per TP), or a directory of tp1/, tp2/, ... profiles.
-A profile without decode data gives a prefill-only recommendation.`;
+--profile takes profile directories (one per TP), or a directory of tp1/, tp2/, ... profiles. A profile without decode data gives a prefill-only recommendation.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --synthetic --model llama-3.1-8b --gpu h200_sxm --tp 1,2,4,8 --isl 4000 --osl 500 --ttft 300 --itl 20',
@@ -50,8 +41,8 @@ A profile without decode data gives a prefill-only recommendation.`;
     'max-context': Flags.integer({description: 'With --synthetic: largest context the in-memory sweep covers, tokens.', default: 16384, min: 200, helpGroup: 'SYNTHETIC ENGINE'}),
     isl: Flags.integer({description: 'Input sequence length, tokens.', required: true, min: 1}),
     osl: Flags.integer({description: 'Output sequence length, tokens.', required: true, min: 1}),
-    ttft: positiveNumber({description: 'TTFT target, ms.', required: true}),
-    itl: positiveNumber({description: 'ITL target, ms.', required: true}),
+    ttft: positiveNumber({description: 'TTFT target, ms (required: a recommendation is only as good as its SLA).', required: true}),
+    itl: positiveNumber({description: 'ITL target, ms (required: a recommendation is only as good as its SLA).', required: true}),
     method: Flags.string({description: 'How per-TP answers are read from a profile: spline (Dynamo-exact), regression (fits), auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'], default: 'auto'}),
     'request-rate': positiveNumber({description: 'Target requests/s: size prefill and decode replicas (and aggregated replicas).'}),
     'max-gpu-budget': Flags.integer({description: 'Total GPUs available; replicas are checked against it and no layout may exceed it.', min: 1}),

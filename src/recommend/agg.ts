@@ -70,7 +70,6 @@ export function simulateRate(perfModel: PerfModel, engine: Omit<SimEngineConfig,
   const overloadMs = (opts.overloadFactor ?? 5) * w.ttftTargetMs;
   const sim = new SimEngine({...engine, perfModel});
   const rng = new Rng(opts.seed ?? 1);
-  const random = () => rng.uniform();
   const meanGapMs = 1000 / rateRps;
 
   const measured: SimRequest[] = [];
@@ -93,7 +92,7 @@ export function simulateRate(perfModel: PerfModel, engine: Omit<SimEngineConfig,
         measured.push(req);
         isMeasured.add(req);
       }
-      nextArrivalMs += -Math.log(1 - random()) * meanGapMs;
+      nextArrivalMs += rng.exponential(1 / meanGapMs);
     }
     const res = sim.step(t);
     if (!res) {

@@ -7,6 +7,13 @@ import {REPO_ROOT, SHIPPED_PROFILE, runCli, runCommand} from '../helpers/cli.js'
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'dryrun-cmd-'));
 
 describe('planner dryrun', () => {
+  it('warns when the load fits in one adjustment interval (trace sin defaults: 100 s < 180 s)', async () => {
+    const r = await runCli(['dryrun', '--time-duration', '100', '--request-rate-period', '10', '--out', tmp()]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('intervals: 1 ');
+    expect(r.stderr).toContain('warning: the generated load fits in one 180 s adjustment interval: the planner makes one decision with nothing to predict from (use a longer trace or a shorter --adjustment-interval)');
+  });
+
   it('with no flags runs the shipped profile under the default sinusoid and writes the report', async () => {
     const dir = tmp();
     const r = await runCli(['dryrun'], {cwd: dir});
