@@ -43,7 +43,7 @@ export interface PlannerConfig {
   /** GPUs per engine from the config (capabilities win when both are known). */
   prefillEngineNumGpu: number | null;
   decodeEngineNumGpu: number | null;
-  preDeploymentSweepingMode: 'none' | 'rapid' | 'thorough';
+  preDeploymentSweepingMode: 'none' | 'rapid' | 'thorough' | null;
   environment: 'kubernetes' | 'virtual' | 'global-planner';
   globalPlannerNamespace: string | null;
   backend: 'vllm' | 'sglang' | 'trtllm' | 'mocker';

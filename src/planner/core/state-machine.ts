@@ -137,6 +137,19 @@ export class PlannerStateMachine {
     };
   }
 
+  /** The tick a driver runs at `nowS` when it is late or early: the cadences due by `nowS` + 0.5 s fire. */
+  tickDueAt(nowS: number): ScheduledTick {
+    const isLoad = this.nextLoadS <= nowS + MERGE_TOLERANCE_S;
+    const isThroughput = this.nextThroughputS <= nowS + MERGE_TOLERANCE_S;
+    const loadOnlyTraffic = isLoad && !isThroughput && !this.config.enableThroughputScaling;
+    return {
+      atS: nowS, runLoadScaling: isLoad, runThroughputScaling: isThroughput,
+      needTrafficMetrics: isThroughput || loadOnlyTraffic,
+      trafficMetricsDurationS: isThroughput ? this.config.throughputAdjustmentIntervalS : loadOnlyTraffic ? this.config.loadAdjustmentIntervalS : 0,
+      needWorkerStates: true, needWorkerFpm: isLoad,
+    };
+  }
+
   /** One tick (E.3 later ordering): inventory, throughput pass, load pass; load's decision wins. */
   onTick(tick: ScheduledTick, input: TickInput): PlannerEffects {
     const s = this.state;
