@@ -99,7 +99,7 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
   async run(): Promise<void> {
     const {flags, metadata} = await this.parse(Dryrun);
     if (flags.mode === 'ticks') {
-      const given = (name: string): boolean => metadata.flags[name] !== undefined && !metadata.flags[name]?.setFromDefault;
+      const given = (name: string): boolean => (flags as Record<string, unknown>)[name] !== undefined && metadata.flags[name]?.setFromDefault !== true;
       await this.runTicks(flags, given);
       return;
     }
