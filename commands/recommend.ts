@@ -172,7 +172,7 @@ A profile without decode data gives a prefill-only recommendation.`;
       this.print(`Planner config: ${planner.file} (profile data in ${planner.profileDir})`);
       this.print(`  v2025-08 planner flags: ${planner.legacyArgs.join(' ')}`);
     }
-    for (const w of rec.warnings) this.note(`Warning: ${w}`);
+    for (const w of rec.warnings) this.warnLine(w);
     if (flags.html) this.note(`Wrote ${flags.html}`);
     this.note(`recommend took ${(elapsedMs / 1000).toFixed(2)} s`);
   }

@@ -7,7 +7,7 @@ import type {PerfModel} from '../engines/perf-model.js';
 import type {SimEngineConfig} from '../engines/sim/engine.js';
 import {DecodeInterpolator, PrefillInterpolator} from '../profile/interpolate/spline.js';
 import {regressionModels} from '../profile/interpolate/regression.js';
-import {answerSla, chooseModels, decodeContextLength, type DecodeAnswer, type DecodeModel, type Method, type PrefillAnswer, type PrefillModel, type SlaQuery} from '../profile/sla.js';
+import {answerSla, chooseModels, decodeContextLength, rangeWarnings, type DecodeAnswer, type DecodeModel, type Method, type PrefillAnswer, type PrefillModel, type SlaQuery} from '../profile/sla.js';
 import type {Profile} from '../profile/types.js';
 import {applyGlobalBudget, decodeReplicas, prefillReplicas} from '../planner/replicas.js';
 import {findMaxAggRate, simulateRate, type AggRun, type SlaStat} from './agg.js';
@@ -171,9 +171,7 @@ export function recommend(candidates: readonly RecommendCandidate[], opts: Recom
     return {tp: c.tp, gpusPerEngine: c.gpusPerEngine, source: c.source, prefill: a.prefill, decode: a.decode};
   });
   for (const t of perTp) {
-    if (t.prefill?.clamped) warnings.push(`TP ${t.tp}: ISL ${opts.isl} is outside the profiled range ${t.prefill.profiledIslRange.join('..')}; prefill uses the edge value`);
-    if (t.prefill?.extrapolated) warnings.push(`TP ${t.tp}: ISL ${opts.isl} is outside the profiled range ${t.prefill.profiledIslRange.join('..')}; the prefill regression extrapolates`);
-    if (t.decode?.extrapolated) warnings.push(`TP ${t.tp}: context ${contextLength} is outside the profiled range ${t.decode.profiledContextRange.join('..')}; the decode regression extrapolates`);
+    for (const w of rangeWarnings({isl: opts.isl, osl: opts.osl, prefill: t.prefill, decode: t.decode})) warnings.push(`TP ${t.tp}: ${w}`);
   }
   sorted.forEach((c, i) => {
     const d = perTp[i].decode;

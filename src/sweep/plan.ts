@@ -3,6 +3,7 @@
  * (v2025-08) chooses them (reference notes, dynamo-planner.md A.5).
  */
 import {badInput} from '../errors.js';
+import {decodeContextLength} from '../profile/sla.js';
 
 /** Python's range(start, stop, step) for a positive step. */
 export function pyRange(start: number, stop: number, step: number): number[] {
@@ -83,7 +84,7 @@ export function decodePlan(opts: DecodePlanOptions): DecodePlan {
       skippedIsls.push(...all.slice(i));
       break;
     }
-    isls.push({isl, osl, contextLength: isl + osl / 2, maxConcurrency, concurrencies: decodeConcurrencies(maxConcurrency, opts.granularity)});
+    isls.push({isl, osl, contextLength: decodeContextLength(isl, osl), maxConcurrency, concurrencies: decodeConcurrencies(maxConcurrency, opts.granularity)});
   }
   return {isls, skippedIsls};
 }

@@ -36,7 +36,7 @@ describe('planner profile --endpoint', () => {
     const m = await startMock();
     const out = tmp();
     const r = await runCli(['profile', '--endpoint', m.url, '--out', out, ...SMALL, '--csv', '--gpu', 'h200_sxm']);
-    expect(r.stderr).toMatch(/\[6\/6\] decode isl=390 osl=20 n=8: ITL/);
+    expect(r.stderr).toMatch(/\[6\/6\] decode isl=390 osl=20 n=8: median steady-state ITL/);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/tp 1: .*profile\.json +\(2 prefill points, 4 decode points; \d+ requests this run, 0 errors\)/);
     const p = readProfile(out);
@@ -59,6 +59,11 @@ describe('planner profile --endpoint', () => {
     expect(d.x_kv_usage[3]).toBeCloseTo((400 * 8) / 20_000, 10);
     expect(d.max_kv_tokens).toBe(20_000);
     expect(p.fits?.prefill).toBeDefined();
+    // the progress lines show the medians the profile stores (not a lower median, not another ITL)
+    const shown = (re: RegExp) => Number(re.exec(r.stderr)?.[1]);
+    const fmt = (v: number) => Number(v.toFixed(v < 10 ? 2 : 1));
+    expect(shown(/prefill isl=350 \(3x\): median TTFT ([\d.]+) ms/)).toBe(fmt(p.prefill!.prefill_ttft[1]!));
+    expect(shown(/decode isl=390 osl=20 n=8: median steady-state ITL ([\d.]+) ms/)).toBe(fmt(d.z_itl[3]!));
     const samples = readSamples(out);
     expect(samples).toHaveLength(2 * 3 + 1 + 8 + 1 + 8);
     expect(samples.every((s) => s.status === 'ok' && s.inputTokens === s.isl && s.outputTokens === s.osl)).toBe(true);

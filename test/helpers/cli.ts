@@ -3,7 +3,7 @@ import {fileURLToPath} from 'node:url';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SHARED_DIR = path.resolve(REPO_ROOT, '../shared');
+export const FIXTURES_DIR = path.join(REPO_ROOT, 'fixtures');
 export const SHIPPED_PROFILE = path.join(REPO_ROOT, 'profiles/h200-llama3.1-8b-fp8-tp1');
 
 export interface CliResult {

@@ -7,15 +7,7 @@ import type {DecodeData, PrefillData} from '../types.js';
 import {notAKnotSpline, type Curve} from './cubic-spline.js';
 import {CloughTocher, TriangleLocator} from './clough-tocher.js';
 import {delaunay} from './delaunay.js';
-
-/** NumPy's round(): to the nearest integer, ties to even. */
-export function roundHalfEven(v: number): number {
-  const floor = Math.floor(v);
-  const diff = v - floor;
-  if (diff < 0.5) return floor;
-  if (diff > 0.5) return floor + 1;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
+import {roundHalfEven} from '../../stats.js';
 
 /** NumPy's linspace(start, stop, num) (endpoint included, computed the way NumPy does). */
 export function linspace(start: number, stop: number, num: number): number[] {
