@@ -52,6 +52,11 @@ export interface SimRequestInput {
   arrivalMs: number;
   /** Chained hash per full prompt block of `blockSize` tokens, for prefix caching. */
   blockHashes?: readonly BlockHash[];
+  /**
+   * The prompt's KV was computed elsewhere and its first token generated there (a decode engine
+   * after a KV transfer): the request arrives with its first token and only decodes the rest.
+   */
+  prefilled?: boolean;
 }
 
 export type RequestState = 'waiting' | 'running' | 'finished' | 'aborted';
@@ -100,6 +105,11 @@ export interface IterationMetrics {
   /** Fraction of KV blocks held after scheduling. */
   kvUsage: number;
   preemptions: number;
+  /** Forward-pass-metric moments (DESIGN 3.5): population variances of the scheduled prefill chunk lengths and decode KV lengths. */
+  varPrefillLength: number;
+  varDecodeKvTokens: number;
+  /** The waiting queue split as Dynamo's `queued_requests`: prefill requests (uncomputed tokens) and decode-only ones (KV tokens). */
+  queued: {numPrefillRequests: number; sumPrefillTokens: number; varPrefillLength: number; numDecodeRequests: number; sumDecodeKvTokens: number; varDecodeKvTokens: number};
 }
 
 export interface StepResult {
@@ -121,6 +131,14 @@ export interface Iteration {
   /** End of each covered iteration. */
   readonly endsMs: number[];
   iterations: number;
+  readonly varPrefillLength: number;
+  readonly varDecodeKvTokens: number;
+}
+
+function variance(n: number, sum: number, sumSq: number): number {
+  if (n < 2) return 0;
+  const mean = sum / n;
+  return Math.max(0, sumSq / n - mean * mean);
 }
 
 export class SimEngine {
@@ -198,7 +216,7 @@ export class SimEngine {
   /** Queue an arrived request. Throws RangeError when it can never fit in KV. */
   add(input: SimRequestInput): SimRequest {
     if (!Number.isInteger(input.promptTokens) || input.promptTokens < 1) throw new RangeError(`request ${input.id}: promptTokens must be a positive integer`);
-    if (!Number.isInteger(input.outputTokens) || input.outputTokens < 1) throw new RangeError(`request ${input.id}: outputTokens must be a positive integer`);
+    if (!Number.isInteger(input.outputTokens) || input.outputTokens < (input.prefilled ? 2 : 1)) throw new RangeError(`request ${input.id}: outputTokens must be an integer >= ${input.prefilled ? 2 : 1}`);
     if (input.promptTokens + input.outputTokens > this.maxRequestTokens) {
       throw new RangeError(`request ${input.id}: ${input.promptTokens + input.outputTokens} tokens exceed the KV capacity of ${this.maxRequestTokens}`);
     }
@@ -209,9 +227,11 @@ export class SimEngine {
       arrivalMs: input.arrivalMs,
       blockHashes: input.blockHashes,
       state: 'waiting',
-      computedTokens: 0,
-      generatedTokens: 0,
+      computedTokens: input.prefilled ? input.promptTokens : 0,
+      generatedTokens: input.prefilled ? 1 : 0,
       cachedTokens: 0,
+      firstTokenMs: input.prefilled ? input.arrivalMs : undefined,
+      lastTokenMs: input.prefilled ? input.arrivalMs : undefined,
       preemptions: 0,
       scheduled: 0,
       blockIds: [],
@@ -254,19 +274,28 @@ export class SimEngine {
     const {scheduled, preempted} = this.scheduler(this.context);
 
     const shape: IterationShape = {prefillTokens: 0, prefillRequests: 0, prefillPrefixTokens: 0, decodeRequests: 0, decodeKvTokens: 0};
+    let prefillSq = 0;
+    let decodeSq = 0;
     for (const req of scheduled) {
       const isDecode = req.scheduled === 1 && req.generatedTokens > 0 && req.computedTokens === req.promptTokens + req.generatedTokens - 1;
       if (isDecode) {
         shape.decodeRequests++;
         shape.decodeKvTokens += req.computedTokens + 1;
+        decodeSq += (req.computedTokens + 1) ** 2;
       } else {
         shape.prefillRequests++;
         shape.prefillTokens += req.scheduled;
         shape.prefillPrefixTokens! += req.computedTokens;
+        prefillSq += req.scheduled ** 2;
       }
     }
     const durationMs = scheduled.length > 0 ? this.stepMs(shape) : 0;
-    const it: Iteration = {scheduled, preempted, shape, startMs: nowMs, durationsMs: [durationMs], endsMs: [nowMs + durationMs], iterations: 1};
+    const it: Iteration = {
+      scheduled, preempted, shape, startMs: nowMs, durationsMs: [durationMs], endsMs: [nowMs + durationMs], iterations: 1,
+      // A fast-forward shifts every decode length by the same amount: the variance stays.
+      varPrefillLength: variance(shape.prefillRequests, shape.prefillTokens, prefillSq),
+      varDecodeKvTokens: variance(shape.decodeRequests, shape.decodeKvTokens, decodeSq),
+    };
     if (maxIterations > 1 && preempted.length === 0 && shape.prefillRequests === 0 && scheduled.length === this.running.length && this.waiting.length === 0 && !this.recordTokenTimes) {
       this.fastForward(it, maxIterations, horizonMs);
     }
@@ -342,6 +371,16 @@ export class SimEngine {
         runningRequests: this.running.length,
         kvUsage,
         preemptions: preempted.length,
+        varPrefillLength: it.varPrefillLength,
+        varDecodeKvTokens: it.varDecodeKvTokens,
+        queued: {
+          numPrefillRequests: this.waiting.prefill.count,
+          sumPrefillTokens: this.waiting.prefill.sum,
+          varPrefillLength: this.waiting.prefill.variance,
+          numDecodeRequests: this.waiting.decode.count,
+          sumDecodeKvTokens: this.waiting.decode.sum,
+          varDecodeKvTokens: this.waiting.decode.variance,
+        },
       },
       emitted,
       finished,

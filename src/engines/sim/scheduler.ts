@@ -11,50 +11,76 @@ export function pendingTokens(req: SimRequest): number {
   return req.promptTokens + req.generatedTokens - req.computedTokens;
 }
 
+/** A waiting request that only needs to decode: its prompt KV came from elsewhere (a prefill engine). */
+export function isQueuedDecode(req: SimRequest): boolean {
+  return req.generatedTokens > 0 && req.computedTokens > 0 && pendingTokens(req) === 1;
+}
+
+/** Count, sum and sum of squares of a quantity over a set, kept as requests come and go. */
+class Moments {
+  count = 0;
+  sum = 0;
+  sumSq = 0;
+
+  add(x: number, sign: 1 | -1): void {
+    this.count += sign;
+    this.sum += sign * x;
+    this.sumSq += sign * x * x;
+  }
+
+  /** Population variance (0 for fewer than two). */
+  get variance(): number {
+    if (this.count < 2) return 0;
+    const mean = this.sum / this.count;
+    return Math.max(0, this.sumSq / this.count - mean * mean);
+  }
+}
+
 /**
  * FIFO of waiting requests. The head moves by index (no shifting), preempted requests go back in
- * front of it in amortized O(1), and the uncomputed tokens of all queued requests are a running
- * total (read every iteration for the forward-pass metrics).
+ * front of it in amortized O(1), and the queue's forward-pass-metric sums (uncomputed prompt
+ * tokens of prefill requests, KV tokens of requests that only decode) are running totals.
  */
 export class WaitingQueue {
   private items: (SimRequest | undefined)[] = [];
   private head = 0;
-  /** Sum of `pendingTokens` over the queue. */
-  private tokens = 0;
+  /** Uncomputed tokens of the queued prefill requests. */
+  readonly prefill = new Moments();
+  /** KV tokens (context + the token to decode) of the queued decode-only requests. */
+  readonly decode = new Moments();
 
   get length(): number {
     return this.items.length - this.head;
   }
 
+  /** Sum of `pendingTokens` over the queue. */
   get pendingTokens(): number {
-    return this.tokens;
+    return this.prefill.sum + this.decode.count;
   }
 
   peek(): SimRequest | undefined {
     return this.items[this.head];
   }
 
-  at(i: number): SimRequest | undefined {
-    return this.items[this.head + i];
-  }
-
   push(req: SimRequest): void {
     this.items.push(req);
-    this.tokens += pendingTokens(req);
+    this.count(req, 1);
   }
 
   /** Remove the head. */
   shift(): SimRequest {
     const req = this.items[this.head]!;
     this.items[this.head++] = undefined;
-    this.tokens -= pendingTokens(req);
+    this.count(req, -1);
     if (this.head > 1024 && this.head * 2 > this.items.length) this.compact(0);
     return req;
   }
 
-  /** The head's uncomputed tokens shrank by `tokens` (its cached prefix was taken). */
-  headComputed(tokens: number): void {
-    this.tokens -= tokens;
+  /** Change a queued request's token counts (e.g. its cached prefix was taken) keeping the sums right. */
+  update(req: SimRequest, change: () => void): void {
+    this.count(req, -1);
+    change();
+    this.count(req, 1);
   }
 
   /** Put requests back in front of the head, in the given order. */
@@ -62,16 +88,21 @@ export class WaitingQueue {
     if (reqs.length > this.head) this.compact(Math.max(reqs.length, this.length));
     for (let i = reqs.length - 1; i >= 0; i--) {
       this.items[--this.head] = reqs[i]!;
-      this.tokens += pendingTokens(reqs[i]!);
+      this.count(reqs[i]!, 1);
     }
   }
 
   remove(req: SimRequest): boolean {
     const i = this.items.indexOf(req, this.head);
     if (i < 0) return false;
-    this.tokens -= pendingTokens(req);
+    this.count(req, -1);
     this.items.splice(i, 1);
     return true;
+  }
+
+  private count(req: SimRequest, sign: 1 | -1): void {
+    if (isQueuedDecode(req)) this.decode.add(req.computedTokens + 1, sign);
+    else this.prefill.add(pendingTokens(req), sign);
   }
 
   /** Rebuild with `room` free slots ahead of the head. */
@@ -148,9 +179,10 @@ export const vllmScheduler: SchedulerPolicy = (ctx) => {
     const total = req.promptTokens + req.generatedTokens;
     if (req.computedTokens === 0 && req.blockCount === 0) {
       // At least one token must be computed to produce the next token.
-      req.cachedTokens = kv.acquirePrefix(req, total - 1);
-      req.computedTokens = req.cachedTokens;
-      waiting.headComputed(req.cachedTokens);
+      waiting.update(req, () => {
+        req.cachedTokens = kv.acquirePrefix(req, total - 1);
+        req.computedTokens = req.cachedTokens;
+      });
     }
     const want = Math.min(total - req.computedTokens, budget);
     if (!kv.allocate(req, req.computedTokens + want)) {

@@ -3,7 +3,7 @@
  * point becomes one synthetic forward pass, in the profile's order (prefill points, then decode
  * points), rounding with Python's `round` as Dynamo converts its NPZ.
  */
-import {roundHalfEven} from '../replicas.js';
+import {roundHalfEven} from '../../stats.js';
 import type {BenchmarkFpms} from './state-machine.js';
 import type {ForwardPassMetrics, PlannerMode, QueuedRequests, ScheduledRequests} from './types.js';
 
