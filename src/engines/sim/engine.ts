@@ -73,6 +73,8 @@ export interface SimRequest extends KvHolder {
   generatedTokens: number;
   /** Prompt tokens served from the prefix cache at (latest) admission. */
   cachedTokens: number;
+  /** Start of the first iteration that scheduled it. */
+  admittedMs?: number;
   firstTokenMs?: number;
   lastTokenMs?: number;
   finishMs?: number;
@@ -277,6 +279,7 @@ export class SimEngine {
     let prefillSq = 0;
     let decodeSq = 0;
     for (const req of scheduled) {
+      req.admittedMs ??= nowMs;
       const isDecode = req.scheduled === 1 && req.generatedTokens > 0 && req.computedTokens === req.promptTokens + req.generatedTokens - 1;
       if (isDecode) {
         shape.decodeRequests++;
