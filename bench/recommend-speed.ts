@@ -65,7 +65,7 @@ const sorted = [...walls].sort((a, b) => a - b);
 console.log(`wall: min ${sorted[0]!.toFixed(2)} s, median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)} s (before: 13-26 s; goal < 3 s)`);
 console.log('');
 console.log(`${'choice'.padEnd(22)} ${'before (3a83372)'.padEnd(52)} ${'now'.padEnd(52)} same`);
-const show = (v: unknown) => (typeof v === 'object' ? Object.entries(v as object).map(([k, x]) => `${k}:${(x as number).toPrecision(6)}`).join(' ') : String(v));
+const show = (v: unknown) => (typeof v === 'object' ? Object.entries(v as object).map(([k, x]) => `${k}:${(x as number).toPrecision(6)}`).join(' ') : String(v as string | number));
 let allSame = true;
 for (const k of Object.keys(BEFORE) as (keyof typeof BEFORE)[]) {
   const same = JSON.stringify(BEFORE[k]) === JSON.stringify(last![k]);

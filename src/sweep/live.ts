@@ -13,7 +13,7 @@ import type {HttpClient, StreamResult} from '../engines/http/client.js';
 import {calibrate, type Calibration, type PromptSource} from '../engines/http/prompt.js';
 import type {SampleRecord} from '../profile/samples.js';
 import {medianOrNull} from '../stats.js';
-import {decodePlan, prefillIsls} from './plan.js';
+import {cappedConcurrencies, decodePlan, prefillIsls} from './plan.js';
 import {decodePoint, prefillPoint} from './live-profile.js';
 
 export interface LivePoint {
@@ -57,7 +57,8 @@ export function livePoints(o: LivePlanOptions): {points: LivePoint[]; skippedIsl
     skippedIsls = plan.skippedIsls;
     const cap = o.maxConcurrency ?? Number.POSITIVE_INFINITY;
     for (const d of plan.isls) {
-      const ns = [...new Set(d.concurrencies.map((n) => Math.min(n, cap)))];
+      // Cap first, then spread the points below it (as Dynamo v2026 does with its 2000 cap, notes A.5).
+      const ns = d.maxConcurrency > cap ? cappedConcurrencies(cap, o.decodeGranularity) : d.concurrencies;
       for (const n of ns) points.push({id: decodePointId(d.isl, n), phase: 'decode', isl: d.isl, osl: d.osl, concurrency: n, expected: n});
     }
   }

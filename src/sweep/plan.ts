@@ -39,6 +39,17 @@ export function decodeConcurrencies(maxConcurrency: number, granularity: number)
   return pyRange(1, maxConcurrency, Math.floor(maxConcurrency / granularity));
 }
 
+/**
+ * Concurrencies under a cap (v2026's get_num_request_range with one DP rank, notes A.5): 1..cap
+ * when cap < G, else G points spread evenly from 1 to the cap, both included.
+ */
+export function cappedConcurrencies(cap: number, granularity: number): number[] {
+  if (cap < 1) return [];
+  if (cap < granularity) return pyRange(1, cap + 1, 1);
+  if (granularity === 1) return [cap];
+  return [...new Set(Array.from({length: granularity}, (_, i) => 1 + Math.floor((i * (cap - 1)) / (granularity - 1))))];
+}
+
 export interface DecodePlanOptions {
   maxContext: number;
   granularity: number;

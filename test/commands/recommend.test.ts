@@ -64,7 +64,10 @@ describe('planner recommend', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain(`TP 1: ${path.join(dir, 'profiles', 'tp1', 'profile.json')}; TP 2: ${path.join(dir, 'profiles', 'tp2', 'profile.json')}`);
     expect(r.stdout).toContain(`Planner config: ${cfg}`);
-    expect(r.stdout).toMatch(/v2025-08 planner flags: .*--ttft 0\.2 --itl 0\.015/);
+    // units said next to each number: ms in the v2026 config, seconds on the v2025-08 command line
+    expect(r.stdout).toContain('(Dynamo PlannerConfig (v2026 planner --config; ttft and itl in ms, intervals in s)');
+    expect(r.stdout).toContain('  ttft 200 ms, itl 15 ms');
+    expect(r.stdout).toMatch(/v2025-08 planner flags \(TTFT and ITL in seconds\): .*--ttft 0\.2 --itl 0\.015/);
     const config = JSON.parse(readFileSync(cfg, 'utf8'));
     const json = JSON.parse((await runCli(['recommend', '--profile', path.join(dir, 'profiles'), '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '15', '--json', '--no-agg'])).stdout);
     expect(config).toMatchObject({

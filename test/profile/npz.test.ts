@@ -90,7 +90,7 @@ describe('NPZ reader on files NumPy wrote', () => {
 });
 
 describe('NPZ writer', () => {
-  it('writes Dynamo reference files byte for byte', async () => {
+  it('writes Dynamo reference files byte for byte', () => {
     for (const file of ['prefill_raw_data.npz', 'decode_raw_data.npz']) {
       const original = readFileSync(path.join(REFERENCE, file));
       expect(encodeNpz(parseNpz(original, file)).equals(original)).toBe(true);
