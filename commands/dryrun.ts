@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core';
+import {Flags, type Interfaces} from '@oclif/core';
 import {mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -16,6 +16,10 @@ import {runClassicDryrun, type ClassicDryrunConfig} from '../src/planner/dryrun-
 import {classicReport, ticksCsv} from '../src/planner/dryrun-report.js';
 import {renderReport} from '../src/report/html.js';
 import type {Profile} from '../src/profile/types.js';
+import {prepareTicksDryrun, parseSetPairs, type BootstrapChoice} from '../src/planner/ticks/setup.js';
+import {runTicksDryrun, type TickOutcome} from '../src/planner/dryrun-ticks.js';
+import {ticksDecisionsCsv, ticksReport} from '../src/planner/dryrun-ticks-report.js';
+import {syntheticFlags, syntheticOptionsFromFlags} from '../src/ui/synthetic-flags.js';
 
 const SHIPPED_PROFILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../profiles/h200-llama3.1-8b-fp8-tp1');
 
@@ -41,16 +45,35 @@ export default class Dryrun extends PlannerCommand {
 decode replicas from the profile at the TTFT/ITL targets, cap them with the GPU budget (Python
 rounding), and compare each interval's load with the "safe" throughput of the replicas deployed.
 Without --trace the load is generated in memory from the sin flags. With no flags at all it runs
-the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-report/.`;
+the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-report/.
+
+--mode ticks runs Dynamo's 2026 planner core (the state machine with FPM regressions, load and
+throughput scaling) over a tick recording (--ticks, ticks.jsonl) and prints each tick's decision
+and reasons. The recording's planner config can be overridden by --planner-config (a Dynamo
+planner config file, JSON or YAML, or inline JSON), then by --set KEY=VALUE and the named flags,
+to see what another sensitivity or interval would have decided on the same metrics. The
+regressions start from --profile, the recording's bootstrapProfile, --synthetic, or cold.`;
 
   static override examples = [
     '<%= config.bin %> dryrun',
     '<%= config.bin %> dryrun --trace trace.jsonl --profile profiles/h200-llama3.1-8b-fp8-tp1 --ttft 200 --itl 20 --out out/',
     '<%= config.bin %> dryrun --predictor kalman --adjustment-interval 60 --request-rate-max 80 --max-gpu-budget 16 --json',
+    '<%= config.bin %> dryrun --mode ticks --ticks ticks.jsonl --out out/',
+    '<%= config.bin %> dryrun --mode ticks --ticks ticks.jsonl --planner-config planner.yaml --set load_scaling_down_sensitivity=60 --json',
+    '<%= config.bin %> dryrun --mode ticks --ticks ticks.jsonl --synthetic --model llama-3.1-8b --gpu h200_sxm --load-interval 10',
   ];
 
   static override flags = {
-    mode: Flags.string({description: 'Fidelity: classic = interval buckets and formulas, as Dynamo\'s dry run.', options: ['classic'], default: 'classic'}),
+    mode: Flags.string({description: 'Fidelity: classic = interval buckets and formulas, as Dynamo\'s dry run; ticks = the 2026 planner core over a tick recording.', options: ['classic', 'ticks'], default: 'classic'}),
+    ticks: Flags.string({description: 'Tick recording (ticks.jsonl) to run the planner core over (--mode ticks).', helpGroup: 'TICKS'}),
+    'planner-config': Flags.string({description: 'Dynamo planner config (JSON or YAML file, or inline JSON) over the recording\'s (--mode ticks).', helpGroup: 'TICKS'}),
+    set: Flags.string({description: 'Dynamo planner config KEY=VALUE over everything else (--mode ticks; repeatable).', multiple: true, helpGroup: 'TICKS'}),
+    'load-interval': optionalNumberFlag('load-interval', {description: 'load_adjustment_interval_seconds (--mode ticks).', min: 1, integer: true, helpGroup: 'TICKS'}),
+    sensitivity: optionalNumberFlag('sensitivity', {description: 'load_scaling_down_sensitivity, percent (--mode ticks).', min: 0, integer: true, helpGroup: 'TICKS'}),
+    'min-gpu-budget': optionalNumberFlag('min-gpu-budget', {description: 'min_gpu_budget, GPUs; -1 = off (--mode ticks).', min: -1, integer: true, helpGroup: 'TICKS'}),
+    'optimization-target': Flags.string({description: 'optimization_target (--mode ticks).', options: ['sla', 'throughput', 'latency', 'load'], helpGroup: 'TICKS'}),
+    synthetic: Flags.boolean({description: 'Bootstrap the regressions from the synthetic model (--model, --gpu, --tp) (--mode ticks).', default: false, helpGroup: 'TICKS'}),
+    ...syntheticFlags,
     trace: Flags.string({description: 'Mooncake JSONL trace (default: generate one in memory from the sin flags).'}),
     'skip-bad-lines': Flags.boolean({description: 'Skip bad trace records (counted) instead of stopping at the first.', default: false}),
     'warmup-trace': Flags.string({description: 'Mooncake JSONL trace fed to the predictors before the run (history).'}),
@@ -74,7 +97,12 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Dryrun);
+    const {flags, metadata} = await this.parse(Dryrun);
+    if (flags.mode === 'ticks') {
+      const given = (name: string): boolean => (flags as Record<string, unknown>)[name] !== undefined && metadata.flags[name]?.setFromDefault !== true;
+      await this.runTicks(flags, given);
+      return;
+    }
     const setSin = SIN_FLAG_NAMES.filter((n) => process.argv.includes(`--${n}`) || process.argv.some((a) => a.startsWith(`--${n}=`)));
     if (flags.trace !== undefined && setSin.length > 0) throw badInput(`--trace cannot be combined with generator flags (${setSin.map((n) => `--${n}`).join(', ')})`);
 
@@ -167,6 +195,90 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
     this.print(`  report: ${reportFile}`);
     this.print(`  ticks:  ${csvFile}`);
   }
+
+  private async runTicks(flags: DryrunFlags, given: (name: string) => boolean): Promise<void> {
+    if (flags.ticks === undefined) throw badInput('--mode ticks needs --ticks FILE (a tick recording, ticks.jsonl)');
+    if (flags.trace !== undefined) throw badInput('--trace is for --mode classic; --mode ticks reads --ticks');
+    if (flags.synthetic && flags.profile !== undefined) throw badInput('give either --profile or --synthetic to bootstrap the regressions, not both');
+    const bootstrap: BootstrapChoice = flags.synthetic
+      ? {kind: 'synthetic', options: syntheticOptionsFromFlags(flags)}
+      : flags.profile !== undefined ? {kind: 'profile', path: flags.profile} : {kind: 'header'};
+    const setup = await prepareTicksDryrun({
+      ticksFile: flags.ticks, skipBadLines: flags['skip-bad-lines'], plannerConfig: flags['planner-config'],
+      overrides: ticksOverrides(flags as Record<string, unknown>, given), bootstrap,
+    });
+    for (const w of setup.warnings) this.note(`warning: ${w}`);
+    const {recording, config} = setup;
+    if (recording.badLines > 0) this.note(`skipped ${recording.badLines} bad lines in ${flags.ticks} (first at line ${recording.firstBadLine?.line}: ${recording.firstBadLine?.reason})`);
+    const {outcomes, notDue} = runTicksDryrun(recording.ticks, recording.header.startS, config, setup.capabilities, setup.bootstrap);
+
+    const outDir = flags.out;
+    const reportFile = path.join(outDir, 'report.html');
+    const csvFile = path.join(outDir, 'ticks.csv');
+    try {
+      await mkdir(outDir, {recursive: true});
+      await writeFile(reportFile, renderReport(ticksReport(outcomes, {
+        recording: flags.ticks, config, capabilities: setup.capabilities, bootstrap: setup.bootstrapText, notDue, skippedBadLines: recording.badLines,
+      })));
+      await writeFile(csvFile, ticksDecisionsCsv(outcomes));
+    } catch (err) {
+      throw failure(`cannot write the report to ${outDir}: ${(err as Error).message}`);
+    }
+    const decisions = outcomes.filter((o) => o.record.scaleTo !== null).length;
+    if (flags.json) {
+      this.printJson({
+        mode: 'ticks',
+        summary: {
+          ticks: outcomes.length, decisions, linesNotDue: notDue, skippedBadLines: recording.badLines, bootstrap: setup.bootstrapText,
+          plannerMode: config.mode, optimizationTarget: config.optimizationTarget,
+          enableLoadScaling: config.enableLoadScaling, enableThroughputScaling: config.enableThroughputScaling,
+          report: path.resolve(reportFile), csv: path.resolve(csvFile),
+        },
+        decisions: outcomes.map((o) => o.record),
+      });
+      return;
+    }
+    this.print(`dry run (ticks) of ${flags.ticks}: ${config.mode}, target ${config.optimizationTarget}, ` +
+      `load scaling ${config.enableLoadScaling ? 'on' : 'off'}, throughput scaling ${config.enableThroughputScaling ? 'on' : 'off'}; bootstrap: ${setup.bootstrapText}`);
+    for (const o of outcomes) this.print(`  ${formatOutcome(o)}`);
+    this.print(`  ticks: ${outcomes.length}, decisions: ${decisions}${notDue > 0 ? `, lines not due: ${notDue}` : ''}`);
+    this.print(`  report: ${reportFile}`);
+    this.print(`  ticks:  ${csvFile}`);
+  }
+}
+
+/** One tick as a line: time, cadences, decision, reasons, estimates. */
+function formatOutcome(o: TickOutcome): string {
+  const r = o.record;
+  const d = r.diagnostics;
+  const kinds = [o.tick.runLoadScaling ? 'load' : '', o.tick.runThroughputScaling ? 'throughput' : ''].filter(Boolean).join('+');
+  const target = r.scaleTo === null ? 'no decision' : `scale to ${[r.scaleTo.prefill !== null ? `prefill ${r.scaleTo.prefill}` : '', r.scaleTo.decode !== null ? `decode ${r.scaleTo.decode}` : ''].filter(Boolean).join(', ')}`;
+  const perComponent = d.loadDecisionReasonPrefill !== null || d.loadDecisionReasonDecode !== null
+    ? ` [prefill ${d.loadDecisionReasonPrefill ?? '-'}, decode ${d.loadDecisionReasonDecode ?? '-'}]` : '';
+  const reasons = [
+    d.loadDecisionReason !== null ? `load ${d.loadDecisionReason}${perComponent}` : '',
+    d.throughputDecisionReason !== null ? `throughput ${d.throughputDecisionReason}` : '',
+  ].filter(Boolean).join(', ');
+  const est = [
+    d.estimatedTtftMs !== null ? `TTFT ${d.estimatedTtftMs.toFixed(1)} ms` : '',
+    d.estimatedItlMs !== null ? `ITL ${d.estimatedItlMs.toFixed(2)} ms` : '',
+  ].filter(Boolean).join(', ');
+  return `t=${r.nowS}s [${kinds}] ${target}${reasons ? ` (${reasons})` : ''}${est ? `; est ${est}` : ''}`;
+}
+
+type DryrunFlags = Interfaces.InferredFlags<typeof Dryrun.flags & typeof PlannerCommand.baseFlags>;
+
+/** Dynamo keys the named flags set, only for flags the user gave (defaults belong to the classic mode). */
+function ticksOverrides(flags: Record<string, unknown>, given: (name: string) => boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const named: Array<[string, string]> = [
+    ['ttft', 'ttft_ms'], ['itl', 'itl_ms'], ['max-gpu-budget', 'max_gpu_budget'], ['min-gpu-budget', 'min_gpu_budget'],
+    ['min-endpoint', 'min_endpoint'], ['adjustment-interval', 'throughput_adjustment_interval_seconds'],
+    ['load-interval', 'load_adjustment_interval_seconds'], ['sensitivity', 'load_scaling_down_sensitivity'],
+    ['optimization-target', 'optimization_target'], ['predictor', 'load_predictor'],
+  ];
+  for (const [flag, key] of named) if (given(flag) && flags[flag] !== undefined) out[key] = flags[flag];
+  return {...out, ...parseSetPairs((flags.set as string[] | undefined) ?? [])};
 }
 
 function gpusOf(p: Profile): number {

@@ -164,7 +164,8 @@ export class BucketedRegression {
     return changed;
   }
 
-  private samples(): Sample[] {
+  /** Stored samples, bucket by bucket in insertion order (the order the fit sees them). */
+  samples(): Sample[] {
     const all: Sample[] = [];
     for (const bucket of this.buckets.values()) all.push(...bucket);
     return all;
