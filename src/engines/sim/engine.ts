@@ -134,7 +134,8 @@ export interface Iteration {
   readonly endsMs: number[];
   iterations: number;
   readonly varPrefillLength: number;
-  readonly varDecodeKvTokens: number;
+  /** Sum of squared decode KV lengths of the first iteration (integers: exact). */
+  readonly sumSqDecodeKvTokens: number;
 }
 
 function variance(n: number, sum: number, sumSq: number): number {
@@ -295,9 +296,8 @@ export class SimEngine {
     const durationMs = scheduled.length > 0 ? this.stepMs(shape) : 0;
     const it: Iteration = {
       scheduled, preempted, shape, startMs: nowMs, durationsMs: [durationMs], endsMs: [nowMs + durationMs], iterations: 1,
-      // A fast-forward shifts every decode length by the same amount: the variance stays.
       varPrefillLength: variance(shape.prefillRequests, shape.prefillTokens, prefillSq),
-      varDecodeKvTokens: variance(shape.decodeRequests, shape.decodeKvTokens, decodeSq),
+      sumSqDecodeKvTokens: decodeSq,
     };
     if (maxIterations > 1 && preempted.length === 0 && shape.prefillRequests === 0 && scheduled.length === this.running.length && this.waiting.length === 0 && !this.recordTokenTimes) {
       this.fastForward(it, maxIterations, horizonMs);
@@ -356,7 +356,10 @@ export class SimEngine {
 
     this.totals.iterations += k;
     this.totals.preemptions += preempted.length;
-    const lastKvTokens = shape.decodeKvTokens + (k - 1) * shape.decodeRequests;
+    // Every decode length of the last covered iteration is k - 1 longer than in the first.
+    const shift = k - 1;
+    const lastKvTokens = shape.decodeKvTokens + shift * shape.decodeRequests;
+    const lastSumSq = it.sumSqDecodeKvTokens + 2 * shift * shape.decodeKvTokens + shift * shift * shape.decodeRequests;
     return {
       metrics: {
         iterations: k,
@@ -375,7 +378,7 @@ export class SimEngine {
         kvUsage,
         preemptions: preempted.length,
         varPrefillLength: it.varPrefillLength,
-        varDecodeKvTokens: it.varDecodeKvTokens,
+        varDecodeKvTokens: variance(shape.decodeRequests, lastKvTokens, lastSumSq),
         queued: {
           numPrefillRequests: this.waiting.prefill.count,
           sumPrefillTokens: this.waiting.prefill.sum,
