@@ -173,10 +173,11 @@ export class SimEngine {
     const numBlocks = Math.floor(this.maxKvTokens / this.blockSize);
     if (!(numBlocks >= 1)) throw new RangeError(`KV capacity ${this.maxKvTokens} tokens holds no block of ${this.blockSize}`);
     this.kv = new KvCache(numBlocks, this.blockSize, config.prefixCaching ?? false);
-    const engine = this;
+    // The running list is replaced when requests finish: the scheduler reads the current one.
+    const currentRunning = (): SimRequest[] => this.running;
     this.context = {
       get running() {
-        return engine.running;
+        return currentRunning();
       },
       waiting: this.waiting,
       kv: this.kv,
