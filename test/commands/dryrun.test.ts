@@ -7,6 +7,13 @@ import {REPO_ROOT, SHIPPED_PROFILE, runCli, runCommand} from '../helpers/cli.js'
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'dryrun-cmd-'));
 
 describe('planner dryrun', () => {
+  it('warns when the load fits in one adjustment interval (trace sin defaults: 100 s < 180 s)', async () => {
+    const r = await runCli(['dryrun', '--time-duration', '100', '--request-rate-period', '10', '--out', tmp()]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('intervals: 1 ');
+    expect(r.stderr).toContain('warning: the generated load fits in one 180 s adjustment interval: the planner makes one decision with nothing to predict from (use a longer trace or a shorter --adjustment-interval)');
+  });
+
   it('with no flags runs the shipped profile under the default sinusoid and writes the report', async () => {
     const dir = tmp();
     const r = await runCli(['dryrun'], {cwd: dir});
@@ -38,6 +45,23 @@ describe('planner dryrun', () => {
     expect(j.summary).toMatchObject({intervals: 3, totalRequests: 6, peakPrefillReplicas: 1, peakDecodeReplicas: 1, peakGpus: 2, predictor: 'constant'});
     expect(j.summary.gpuHours).toBeCloseTo((3 * 2 * 60) / 3600, 12);
     expect(existsSync(path.join(dir, 'report.html'))).toBe(true);
+  });
+
+  it('--progress plain reports reading and planning on stderr; stdout stays the JSON result', async () => {
+    const trace = path.join(REPO_ROOT, 'fixtures/traces/empty-windows.jsonl');
+    const r = await runCli(['dryrun', '--trace', trace, '--adjustment-interval', '60', '--predictor', 'constant', '--out', tmp(), '--json', '--progress', 'plain']);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout).summary.intervals).toBe(3);
+    const reading = r.stderr.split('\n').filter((l) => l.startsWith(`reading ${trace}: `));
+    expect(reading.map((l) => l.slice(trace.length + 10))).toEqual([expect.stringMatching(/^0\.0\/0\.0 MB, \d+s elapsed$/)]);
+    expect(r.stderr).toMatch(/^planning: 3\/3 intervals, \d+s elapsed$/m);
+  });
+
+  it('shows no progress on a log for a quick run (--progress auto), and none at all with --progress none', async () => {
+    const trace = path.join(REPO_ROOT, 'fixtures/traces/empty-windows.jsonl');
+    const base = ['dryrun', '--trace', trace, '--adjustment-interval', '60', '--predictor', 'constant', '--out', tmp()];
+    expect((await runCli(base)).stderr).toBe('');
+    expect((await runCli([...base, '--progress', 'none'])).stderr).toBe('');
   });
 
   it('feeds a warm-up trace to the predictors first', async () => {

@@ -30,6 +30,13 @@ describe('planner recommend', () => {
     expect(r.stderr).toMatch(/recommend took \d+\.\d\d s/);
   });
 
+  it('--progress plain: progress of the aggregated search on stderr, ending with the last TP, nothing but JSON on stdout', async () => {
+    const r = await runCli([...SYNTH.slice(0, 6), '--tp', '1,2', ...SYNTH.slice(8), '--sim-requests', '100', '--json', '--progress', 'plain']);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout).aggregated.perTp).toHaveLength(2);
+    expect(r.stderr).toMatch(/^aggregated search: 2\/2 \(TP 2: \d+\.\d\d req\/s max \(\d+ runs\)\), \d+s elapsed$/m);
+  });
+
   it('prints only JSON under --json, agreeing with the rules it reports', async () => {
     const r = await runCommand([...SYNTH, '--json', '--max-gpu-budget', '8', '--request-rate', '20']);
     expect(r.exitCode).toBe(0);
@@ -51,7 +58,8 @@ describe('planner recommend', () => {
     expect(out.replicas.budget.maxGpuBudget).toBe(8);
     expect(out.replicas.totalGpus).toBe(out.replicas.prefill.gpus + out.replicas.decode.gpus);
     expect(out.replicas.aggregated.replicas).toBe(Math.ceil(20 / out.aggregated.best.maxRateRps));
-    expect(r.stderr).toBe('');
+    // No warning; a run longer than a second also reports its progress there.
+    expect(r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('aggregated search: '))).toEqual([]);
   });
 
   it('recommends from a directory of tpN profiles, writes the planner config, its NPZ data and the HTML report', async () => {

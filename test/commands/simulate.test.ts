@@ -1,7 +1,36 @@
 import {describe, expect, it} from 'vitest';
+import {mkdtempSync, readFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
 import {runCli, runCommand, SHIPPED_PROFILE} from '../helpers/cli.js';
 
 describe('planner simulate', () => {
+  it('follows the benchmark clients: goodput, percentiles, rate inf, per-request export, settings echoed, overload flagged', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'simulate-'));
+    const file = path.join(dir, 'requests.csv');
+    const r = await runCli(['simulate', '-p', SHIPPED_PROFILE, '--isl', '1000', '--osl', '200', '--request-rate', '20', '--requests', '1000', '--goodput', 'ttft:200 itl:10', '--percentiles', '50,99.9', '--export-requests', file, '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/^warning: overloaded: mean TTFT rose from [\d.]+ ms \(first quarter of the requests\) to [\d.]+ ms \(last quarter\): the engine cannot keep up/);
+    const out = JSON.parse(r.stdout);
+    expect(out.settings).toMatchObject({isl: 1000, osl: 200, concurrency: null, requestRate: 20, arrival: 'poisson', requests: 1000, percentiles: [50, 99.9], goodputTargetsMs: {ttft: 200, itl: 10}});
+    expect(Object.keys(out.ttftMs)).toEqual(['mean', 'p50', 'p99.9']);
+    expect(out.tpotMs.mean).toBeLessThan(out.e2eMs.mean / 200); // the first token excluded
+    expect(out.totalTokensPerS).toBeCloseTo(out.inputTokensPerS + out.outputTokensPerS, 6);
+    expect(out.inputTokensPerS).toBeCloseTo(out.requestsPerS * 1000, 6);
+    expect(out.overload.overloaded).toBe(true);
+    expect(out.goodput.goodRequests).toBe(Math.round(out.goodput.fraction * 1000));
+    const rows = readFileSync(file, 'utf8').trim().split('\n');
+    expect(rows[0]).toBe('index,sentMs,firstTokenMs,finishMs,inputTokens,outputTokens,ttftMs,itlMs,tpotMs,e2eMs');
+    expect(rows).toHaveLength(1001);
+    const inf = await runCommand(['simulate', '-p', SHIPPED_PROFILE, '--isl', '1000', '--osl', '50', '--request-rate', 'inf', '--requests', '20']);
+    expect(inf.exitCode).toBe(0);
+    expect(inf.stdout).toContain('all requests at once (rate inf)');
+    const bad = await runCommand(['simulate', '-p', SHIPPED_PROFILE, '--isl', '1000', '--osl', '50', '--concurrency', '2', '--goodput', 'ttft']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.trim()).toMatch(/^Error: --goodput: goodput target "ttft" is not METRIC:MS \(METRIC is one of /);
+  });
+
+
   it('--json prints only the benchmark result', async () => {
     const r = await runCommand(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '3000', '--osl', '300', '--concurrency', '16', '--requests', '200', '--json']);
     expect(r.exitCode).toBe(0);
@@ -70,7 +99,7 @@ describe('planner simulate', () => {
     expect(both.exitCode).toBe(2);
     const rate = await runCommand(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '10', '--osl', '10', '--request-rate', 'fast']);
     expect(rate.exitCode).toBe(2);
-    expect(rate.stderr.trim()).toBe('Error: --request-rate must be a positive number of requests per second, got "fast"');
+    expect(rate.stderr.trim()).toBe('Error: --request-rate must be a positive number of requests per second or inf, got "fast"');
     const missing = await runCommand(['simulate', '--profile', '/nonexistent/p', '--isl', '10', '--osl', '10', '--concurrency', '1']);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/^Error: profile \/nonexistent\/p does not exist/);
