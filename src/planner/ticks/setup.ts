@@ -104,15 +104,22 @@ export async function prepareTicksDryrun(opts: {
   const capabilities = effectiveCapabilities(recording.header.capabilities, config);
 
   let choice = opts.bootstrap;
+  const fromHeader = choice.kind === 'header';
   if (choice.kind === 'header') choice = recording.header.bootstrapProfile ? {kind: 'profile', path: headerProfilePath(opts.ticksFile, recording.header.bootstrapProfile)} : {kind: 'cold'};
   let bootstrap: BenchmarkFpms | undefined;
   let bootstrapText = 'cold start (decisions wait for load_min_observations live samples)';
   if (config.optimizationTarget !== 'sla') {
     bootstrapText = 'none (easy mode has no regression)';
   } else if (choice.kind === 'profile') {
-    const profile = await loadProfile(choice.path);
-    bootstrap = bootstrapFpms(profile, config.mode);
-    bootstrapText = `profile ${choice.path}`;
+    try {
+      const profile = await loadProfile(choice.path);
+      bootstrap = bootstrapFpms(profile, config.mode);
+      bootstrapText = `profile ${choice.path}`;
+    } catch (err) {
+      // as Dynamo: a failed bootstrap stops the planner only when throughput scaling needs it
+      if (!fromHeader || config.enableThroughputScaling) throw err;
+      warnings.push(`the recording's bootstrapProfile cannot be used (${(err as Error).message}); starting cold`);
+    }
   } else if (choice.kind === 'synthetic') {
     const model = createSyntheticPerfModel(choice.options);
     const {profile} = syntheticProfile(model, {maxContext: Math.min(16384, model.model.maxPositions), prefillGranularity: 16, decodeGranularity: 6}, {tool: 'planner', createdAt: ''});
