@@ -16,6 +16,7 @@ import {runClassicDryrun, type ClassicDryrunConfig} from '../src/planner/dryrun-
 import {classicReport, ticksCsv} from '../src/planner/dryrun-report.js';
 import {renderReport} from '../src/report/html.js';
 import type {Profile} from '../src/profile/types.js';
+import {progressFlag} from '../src/ui/progress.js';
 import {prepareTicksDryrun, parseSetPairs, type BootstrapChoice} from '../src/planner/ticks/setup.js';
 import {runTicksDryrun, type TickOutcome} from '../src/planner/dryrun-ticks.js';
 import {ticksDecisionsCsv, ticksReport} from '../src/planner/dryrun-ticks-report.js';
@@ -40,19 +41,9 @@ export const DRYRUN_SIN_DEFAULTS: SinOptions = {
 export default class Dryrun extends PlannerCommand {
   static override description = `Dry-run Dynamo's SLA planner over a load trace and write an HTML report.
 
---mode classic does what Dynamo's planner dry run does: bucket the trace per adjustment interval
-(empty buckets dropped), predict the next interval's request count, ISL and OSL, size prefill and
-decode replicas from the profile at the TTFT/ITL targets, cap them with the GPU budget (Python
-rounding), and compare each interval's load with the "safe" throughput of the replicas deployed.
-Without --trace the load is generated in memory from the sin flags. With no flags at all it runs
-the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-report/.
+--mode classic does what Dynamo's planner dry run does: bucket the trace per adjustment interval (empty buckets dropped), predict the next interval's request count, ISL and OSL, size prefill and decode replicas from the profile at the TTFT/ITL targets, cap them with the GPU budget (Python rounding), and compare each interval's load with the "safe" throughput of the replicas deployed. Without --trace the load is generated in memory from the sin flags; their defaults are a two-hour load with 30-minute cycles, not \`trace sin\`'s (Dynamo's sin_synth defaults: 100 s, which is shorter than one 180 s interval). With no flags at all it runs the shipped H200 profile under that load and writes dryrun-report/.
 
---mode ticks runs Dynamo's 2026 planner core (the state machine with FPM regressions, load and
-throughput scaling) over a tick recording (--ticks, ticks.jsonl) and prints each tick's decision
-and reasons. The recording's planner config can be overridden by --planner-config (a Dynamo
-planner config file, JSON or YAML, or inline JSON), then by --set KEY=VALUE and the named flags,
-to see what another sensitivity or interval would have decided on the same metrics. The
-regressions start from --profile, the recording's bootstrapProfile, --synthetic, or cold.`;
+--mode ticks runs Dynamo's 2026 planner core (the state machine with FPM regressions, load and throughput scaling) over a tick recording (--ticks, ticks.jsonl) and prints each tick's decision and reasons. The recording's planner config can be overridden by --planner-config (a Dynamo planner config file, JSON or YAML, or inline JSON), then by --set KEY=VALUE and the named flags, to see what another sensitivity or interval would have decided on the same metrics. The regressions start from --profile, the recording's bootstrapProfile, --synthetic, or cold.`;
 
   static override examples = [
     '<%= config.bin %> dryrun',
@@ -77,11 +68,11 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
     trace: Flags.string({description: 'Mooncake JSONL trace (default: generate one in memory from the sin flags).'}),
     'skip-bad-lines': Flags.boolean({description: 'Skip bad trace records (counted) instead of stopping at the first.', default: false}),
     'warmup-trace': Flags.string({description: 'Mooncake JSONL trace fed to the predictors before the run (history).'}),
-    profile: Flags.string({description: 'Profile directory or profile.json for both phases (default: the shipped H200 profile).'}),
+    profile: Flags.string({char: 'p', description: 'Profile directory or profile.json for both phases (default: the shipped H200 profile).'}),
     'prefill-profile': Flags.string({description: 'Profile for prefill (overrides --profile for that phase).'}),
     'decode-profile': Flags.string({description: 'Profile for decode (overrides --profile for that phase).'}),
-    ttft: numberFlag('ttft', {description: 'TTFT target, ms.', default: 500, min: 0, exclusiveMin: true}),
-    itl: numberFlag('itl', {description: 'ITL target, ms.', default: 50, min: 0, exclusiveMin: true}),
+    ttft: numberFlag('ttft', {description: 'TTFT target, ms (default: Dynamo\'s planner default).', default: 500, min: 0, exclusiveMin: true}),
+    itl: numberFlag('itl', {description: 'ITL target, ms (default: Dynamo\'s planner default).', default: 50, min: 0, exclusiveMin: true}),
     'adjustment-interval': numberFlag('adjustment-interval', {description: 'Planner interval, s (one decision per interval).', default: 180, min: 0, exclusiveMin: true}),
     predictor: Flags.string({description: 'Load predictor for request count, ISL and OSL.', options: [...PREDICTOR_NAMES], default: 'arima'}),
     'prediction-window': numberFlag('prediction-window', {description: 'Most recent intervals the predictors fit on.', default: 50, min: 1, integer: true}),
@@ -93,6 +84,7 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
     'prefill-gpus': optionalNumberFlag('prefill-gpus', {description: 'GPUs per prefill engine (default: the profile\'s, else 1).', min: 1, integer: true}),
     'decode-gpus': optionalNumberFlag('decode-gpus', {description: 'GPUs per decode engine (default: the profile\'s, else 1).', min: 1, integer: true}),
     out: Flags.string({description: 'Directory for report.html and ticks.csv.', default: 'dryrun-report'}),
+    progress: progressFlag(),
     ...sinFlags(DRYRUN_SIN_DEFAULTS, 'LOAD (without --trace)'),
   };
 
@@ -115,12 +107,14 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
     const prefill = new PrefillInterpolator(prefillProfile.prefill);
     const decode = new DecodeInterpolator(decodeProfile.decode);
 
+    const progress = await this.startProgress(flags.progress, flags.json);
+    const onProgress = progress.report;
     const intervalS = flags['adjustment-interval'];
     let loadText: string;
     const readStats = newReadStats();
     let metrics;
     if (flags.trace !== undefined) {
-      metrics = await bucketTrace(readTraceBatches(flags.trace, {skipBadLines: flags['skip-bad-lines']}, readStats), intervalS);
+      metrics = await bucketTrace(readTraceBatches(flags.trace, {skipBadLines: flags['skip-bad-lines'], onProgress}, readStats), intervalS);
       loadText = flags.trace;
       if (readStats.badLines > 0) this.note(`skipped ${readStats.badLines} bad lines in ${flags.trace} (first at line ${readStats.firstBad[0]?.line})`);
     } else {
@@ -131,6 +125,9 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
         `presets ${sin.isl1}/${sin.osl1} and ${sin.isl2}/${sin.osl2} tokens, seed ${sin.seed}`;
     }
     if (metrics.length === 0) throw badInput(`${flags.trace ?? 'the generated load'} has no requests: nothing to dry-run`);
+    if (metrics.length === 1) {
+      this.warnLine(`${flags.trace ?? 'the generated load'} fits in one ${intervalS} s adjustment interval: the planner makes one decision with nothing to predict from (use a longer trace or a shorter --adjustment-interval)`);
+    }
 
     const settings = {windowSize: flags['prediction-window'], seasonPeriod: flags['season-period']};
     const name = flags.predictor as PredictorName;
@@ -155,7 +152,8 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
       prefillGpus: flags['prefill-gpus'] ?? gpusOf(prefillProfile),
       decodeGpus: flags['decode-gpus'] ?? gpusOf(decodeProfile),
     };
-    const {ticks, summary} = runClassicDryrun(metrics, config, {prefill, decode}, predictors);
+    const {ticks, summary} = runClassicDryrun(metrics, config, {prefill, decode}, predictors, onProgress);
+    progress.stop();
 
     const outDir = flags.out;
     const reportFile = path.join(outDir, 'report.html');

@@ -70,7 +70,6 @@ export function simulateRate(perfModel: PerfModel, engine: Omit<SimEngineConfig,
   const overloadMs = (opts.overloadFactor ?? 5) * w.ttftTargetMs;
   const sim = new SimEngine({...engine, perfModel});
   const rng = new Rng(opts.seed ?? 1);
-  const random = () => rng.uniform();
   const meanGapMs = 1000 / rateRps;
 
   const measured: SimRequest[] = [];
@@ -93,7 +92,7 @@ export function simulateRate(perfModel: PerfModel, engine: Omit<SimEngineConfig,
         measured.push(req);
         isMeasured.add(req);
       }
-      nextArrivalMs += -Math.log(1 - random()) * meanGapMs;
+      nextArrivalMs += rng.exponential(1 / meanGapMs);
     }
     const res = sim.step(t);
     if (!res) {
@@ -152,6 +151,8 @@ export interface AggSearchOptions extends AggSimOptions {
   guessRps: number;
   /** Stop when (hi - lo) / hi is below this. */
   relTolerance?: number;
+  /** Called after each simulated run (for progress). */
+  onRun?: (run: AggRun) => void;
 }
 
 /**
@@ -166,6 +167,7 @@ export function findMaxAggRate(perfModel: PerfModel, engine: Omit<SimEngineConfi
   const run = (rate: number): AggRun => {
     const r = simulateRate(perfModel, engine, w, rate, opts);
     runs.push(r);
+    opts.onRun?.(r);
     return r;
   };
   const tol = opts.relTolerance ?? 0.02;

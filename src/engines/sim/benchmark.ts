@@ -2,18 +2,13 @@
  * `planner simulate`: the benchmark a client such as aiperf or `vllm bench serve` would run,
  * executed on the simulated engine in virtual time (no sockets, no sleeping).
  *
- * Metrics follow the clients (see reference notes, peers.md):
- * - TTFT: arrival at the engine to the first token.
- * - ITL: per request, (last token - first token) / (output tokens - 1); stats over requests.
- * - TPOT including TTFT (GuideLLM's definition): E2E / output tokens.
- * - E2E: arrival to the last token.
- * - Throughput over the measured window: from the first measured request's arrival to the
- *   last measured request's finish. Warm-up requests are sent first and not measured.
+ * It returns one record per measured request and their summary (benchmark-report.ts defines
+ * the metrics as the clients do). Warm-up requests are sent first and not measured.
  */
 import type {PerfModel} from '../perf-model.js';
 import {SimEngine, type SimEngineConfig, type SimRequest} from './engine.js';
 import {Rng} from '../../random.js';
-import {latencyStats, type LatencyStats} from '../../stats.js';
+import {summarizeRequests, type BenchmarkSummary, type RequestRecord} from './benchmark-report.js';
 
 export interface BenchmarkOptions {
   isl: number;
@@ -31,22 +26,15 @@ export interface BenchmarkOptions {
   seed?: number;
 }
 
-export interface BenchmarkResult {
-  requests: number;
+export interface BenchmarkResult extends BenchmarkSummary {
   warmupRequests: number;
-  durationS: number;
-  ttftMs: LatencyStats;
-  itlMs: LatencyStats;
-  tpotMs: LatencyStats;
-  e2eMs: LatencyStats;
-  outputTokensPerS: number;
-  tokensPerSPerGpu: number;
-  requestsPerS: number;
   /** Mean requests in the decode batch over the measured window's iterations. */
   meanDecodeBatch: number;
   iterations: number;
   preemptions: number;
   perfModel: string;
+  /** One record per measured request, in sending order. */
+  perRequest: RequestRecord[];
 }
 
 export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineConfig, 'perfModel'>, options: BenchmarkOptions): BenchmarkResult {
@@ -57,7 +45,6 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   const total = warmup + requests;
   const engine = new SimEngine({...engineConfig, perfModel});
   const rng = new Rng(options.seed ?? 1);
-  const random = () => rng.uniform();
 
   // The engine sees each request `overheadMs` after the client sent it (tokenization, scheduling,
   // the frontend: the perf model's per-request cost outside iterations); latencies are measured
@@ -81,9 +68,11 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   // Open-loop send times, generated lazily.
   let sent = 0;
   let nextSendMs = 0;
+  // A rate of Infinity sends every request at once (vllm bench serve's --request-rate inf).
   const gapMs = (): number => {
-    const mean = 1000 / options.requestRate!;
-    return options.arrival === 'constant' ? mean : -Math.log(1 - random()) * mean;
+    const rate = options.requestRate! / 1000;
+    if (rate === Number.POSITIVE_INFINITY) return 0;
+    return options.arrival === 'constant' ? 1 / rate : rng.exponential(rate);
   };
 
   let t = 0;
@@ -124,37 +113,23 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
     }
   }
 
-  const ttft: number[] = [];
-  const itl: number[] = [];
-  const tpot: number[] = [];
-  const e2e: number[] = [];
-  let outputTokens = 0;
-  let windowEndMs = 0;
-  for (const {req: r, sentMs} of measured) {
-    const e = r.finishMs! - sentMs;
-    ttft.push(r.firstTokenMs! - sentMs);
-    if (r.generatedTokens > 1) itl.push((r.lastTokenMs! - r.firstTokenMs!) / (r.generatedTokens - 1));
-    tpot.push(e / r.generatedTokens);
-    e2e.push(e);
-    outputTokens += r.generatedTokens;
-    if (r.finishMs! > windowEndMs) windowEndMs = r.finishMs!;
-  }
-  const durationS = (windowEndMs - windowStartMs) / 1000;
-  const outputTokensPerS = durationS > 0 ? outputTokens / durationS : Number.NaN;
+  const perRequest: RequestRecord[] = measured.map(({req: r, sentMs}, index) => {
+    const ttftMs = r.firstTokenMs! - sentMs;
+    const e2eMs = r.finishMs! - sentMs;
+    const multi = r.generatedTokens > 1;
+    return {
+      index, sentMs, firstTokenMs: r.firstTokenMs!, finishMs: r.finishMs!, inputTokens: isl, outputTokens: r.generatedTokens,
+      ttftMs, itlMs: multi ? (r.lastTokenMs! - r.firstTokenMs!) / (r.generatedTokens - 1) : null,
+      tpotMs: multi ? (e2eMs - ttftMs) / (r.generatedTokens - 1) : null, e2eMs,
+    };
+  });
   return {
-    requests: measured.length,
+    ...summarizeRequests(perRequest, {gpusPerEngine: perfModel.gpusPerEngine, openLoop: !closed}),
     warmupRequests: warmup,
-    durationS,
-    ttftMs: latencyStats(ttft),
-    itlMs: latencyStats(itl),
-    tpotMs: latencyStats(tpot),
-    e2eMs: latencyStats(e2e),
-    outputTokensPerS,
-    tokensPerSPerGpu: outputTokensPerS / perfModel.gpusPerEngine,
-    requestsPerS: durationS > 0 ? measured.length / durationS : Number.NaN,
     meanDecodeBatch: batchIterations > 0 ? batchSum / batchIterations : 0,
     iterations: engine.totals.iterations,
     preemptions: engine.totals.preemptions,
     perfModel: perfModel.name,
+    perRequest,
   };
 }
