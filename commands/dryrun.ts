@@ -332,12 +332,12 @@ export default class Dryrun extends PlannerCommand {
       : flags.profile !== undefined ? {kind: 'profile', path: flags.profile} : {kind: 'header'};
     const setup = await prepareTicksDryrun({
       ticksFile: flags.ticks, skipBadLines: flags['skip-bad-lines'], plannerConfig: flags['planner-config'],
-      overrides: ticksOverrides(flags as Record<string, unknown>, given), bootstrap,
+      overrides: ticksOverrides(flags as Record<string, unknown>, given), bootstrap, warmupTrace: flags['warmup-trace'],
     });
     for (const w of setup.warnings) this.note(`warning: ${w}`);
     const {recording, config} = setup;
     if (recording.badLines > 0) this.note(`skipped ${recording.badLines} bad lines in ${flags.ticks} (first at line ${recording.firstBadLine?.line}: ${recording.firstBadLine?.reason})`);
-    const {outcomes, notDue} = runTicksDryrun(recording.ticks, recording.header.startS, config, setup.capabilities, setup.bootstrap);
+    const {outcomes, notDue} = runTicksDryrun(recording.ticks, recording.header.startS, config, setup.capabilities, setup.bootstrap, setup.warmup);
 
     const outDir = flags.out;
     const reportFile = path.join(outDir, 'report.html');
