@@ -83,7 +83,7 @@ export function simulateRate(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   let overloaded = false;
   let runningSum = 0;
   let iterations = 0;
-  const engine = new DrivenEngine(driver, new SimEngine({...engineConfig, perfModel}), (res) => {
+  const engine = new DrivenEngine(driver, new SimEngine({aggregateDecodes: true, ...engineConfig, perfModel}), (res) => {
     const m = res.metrics;
     // In a decode fast-forward the first iterations - 1 finish nothing.
     runningSum += m.decodeRequests * (m.iterations - 1) + m.runningRequests;

@@ -262,7 +262,7 @@ export class Fleet {
   private startWorker(pool: Pool, readyNow: boolean): Worker {
     const spec = this.spec(pool);
     const id = `${pool === 'prefill' ? 'p' : this.options.mode === 'agg' ? 'a' : 'd'}${this.nextId[pool]++}`;
-    const engine = new SimEngine({...spec.engine, perfModel: spec.perfModel});
+    const engine = new SimEngine({aggregateDecodes: true, ...spec.engine, perfModel: spec.perfModel});
     const w: Worker = {
       id, pool, gpus: spec.perfModel.gpusPerEngine, state: readyNow ? 'ready' : 'starting', startedMs: this.driver.nowMs,
       activeTokens: 0, activeRequests: 0, lastMetrics: null,

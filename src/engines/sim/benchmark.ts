@@ -51,7 +51,7 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   let firstMeasuredAtMs = Infinity;
   let batchSum = 0;
   let batchIterations = 0;
-  const engine = new DrivenEngine(driver, new SimEngine({...engineConfig, perfModel}), (res) => {
+  const engine = new DrivenEngine(driver, new SimEngine({aggregateDecodes: true, ...engineConfig, perfModel}), (res) => {
     const m = res.metrics;
     if (m.spanStartMs >= firstMeasuredAtMs) {
       batchSum += m.decodeRequests * m.iterations;

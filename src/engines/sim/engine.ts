@@ -19,7 +19,8 @@
  */
 import type {IterationShape, PerfModel} from '../perf-model.js';
 import {KvCache, type BlockHash, type KvHolder} from './kv-cache.js';
-import {vllmScheduler, WaitingQueue, type SchedulerContext, type SchedulerPolicy} from './scheduler.js';
+import {DecodeGroup} from './decode-group.js';
+import {pendingTokens, vllmScheduler, WaitingQueue, type SchedulerContext, type SchedulerPolicy} from './scheduler.js';
 
 export interface SimEngineConfig {
   perfModel: PerfModel;
@@ -37,6 +38,12 @@ export interface SimEngineConfig {
   recordTokenTimes?: boolean;
   /** Which requests run each iteration (default: vLLM v1). */
   scheduler?: SchedulerPolicy;
+  /**
+   * Keep decoding requests in aggregate (decode-group.ts: O(1) per iteration instead of O(batch));
+   * exact, used with the default scheduler, without prefix caching and token times. `emitted`
+   * then lists only the requests scheduled one by one.
+   */
+  aggregateDecodes?: boolean;
 }
 
 export const DEFAULT_BLOCK_SIZE = 16;
@@ -75,6 +82,8 @@ export interface SimRequest extends KvHolder {
   cachedTokens: number;
   /** Start of the first iteration that scheduled it. */
   admittedMs?: number;
+  /** Order of (latest) admission: the running order. */
+  admitSeq?: number;
   firstTokenMs?: number;
   lastTokenMs?: number;
   finishMs?: number;
@@ -136,6 +145,8 @@ export interface Iteration {
   readonly varPrefillLength: number;
   /** Sum of squared decode KV lengths of the first iteration (integers: exact). */
   readonly sumSqDecodeKvTokens: number;
+  /** Decode-group members that ran in it. */
+  groupCount: number;
 }
 
 function variance(n: number, sum: number, sumSq: number): number {
@@ -156,6 +167,11 @@ export class SimEngine {
   private readonly waiting = new WaitingQueue();
   private running: SimRequest[] = [];
   private readonly context: SchedulerContext;
+  /** Decoding requests kept in aggregate (null: every request scheduled one by one). */
+  private readonly group: DecodeGroup | null;
+  /** The scheduler's view while the group runs: budget and seats net of the group's decodes. */
+  private readonly groupContext: {-readonly [K in keyof SchedulerContext]: SchedulerContext[K]};
+  private admitSeq = 0;
   /** Counters over the engine's life. */
   readonly totals = {iterations: 0, promptTokens: 0, generatedTokens: 0, preemptions: 0, prefixHitTokens: 0, finished: 0, aborted: 0};
 
@@ -173,6 +189,7 @@ export class SimEngine {
     const numBlocks = Math.floor(this.maxKvTokens / this.blockSize);
     if (!(numBlocks >= 1)) throw new RangeError(`KV capacity ${this.maxKvTokens} tokens holds no block of ${this.blockSize}`);
     this.kv = new KvCache(numBlocks, this.blockSize, config.prefixCaching ?? false);
+    this.group = config.aggregateDecodes && !config.prefixCaching && !this.recordTokenTimes && this.scheduler === vllmScheduler ? new DecodeGroup(this.blockSize) : null;
     // The running list is replaced when requests finish: the scheduler reads the current one.
     const currentRunning = (): SimRequest[] => this.running;
     this.context = {
@@ -185,9 +202,15 @@ export class SimEngine {
       maxNumSeqs: this.maxNumSeqs,
       preempt: (req) => this.preempt(req),
       admitted: (req) => {
+        req.admitSeq = this.admitSeq++;
         if (req.preemptions === 0) this.totals.promptTokens += req.promptTokens;
         this.totals.prefixHitTokens += req.cachedTokens;
       },
+    };
+    const base = this.context;
+    this.groupContext = {
+      running: this.running, waiting: base.waiting, kv: base.kv, maxNumBatchedTokens: base.maxNumBatchedTokens, maxNumSeqs: base.maxNumSeqs,
+      otherRunning: 0, preempt: base.preempt, admitted: base.admitted,
     };
   }
 
@@ -201,7 +224,7 @@ export class SimEngine {
   }
 
   get numRunning(): number {
-    return this.running.length;
+    return this.running.length + (this.group?.count ?? 0);
   }
 
   /** Uncomputed prompt tokens of the waiting requests. */
@@ -210,7 +233,7 @@ export class SimEngine {
   }
 
   get idle(): boolean {
-    return this.waiting.length === 0 && this.running.length === 0;
+    return this.waiting.length === 0 && this.numRunning === 0;
   }
 
   get kvUsage(): number {
@@ -251,6 +274,7 @@ export class SimEngine {
   abort(req: SimRequest): void {
     if (req.state === 'finished' || req.state === 'aborted') return;
     if (req.state === 'running') {
+      if (this.group?.has(req)) this.ungroup();
       const i = this.running.indexOf(req);
       if (i >= 0) this.running.splice(i, 1);
     } else {
@@ -275,7 +299,23 @@ export class SimEngine {
    */
   begin(nowMs: number, maxIterations = 1, horizonMs = Infinity): Iteration | null {
     if (this.idle) return null;
-    const {scheduled, preempted} = this.scheduler(this.context);
+    const group = this.group;
+    let groupCount = 0;
+    let ctx = this.context;
+    if (group && group.count > 0) {
+      if (this.groupFits(group)) {
+        // The group's decodes take their tokens and blocks first; the policy schedules the rest.
+        groupCount = group.count;
+        this.kv.reserve(group.blocksNeeded);
+        const g = this.groupContext;
+        g.running = this.running;
+        g.maxNumBatchedTokens = this.maxNumBatchedTokens - groupCount;
+        g.maxNumSeqs = this.maxNumSeqs - groupCount;
+        g.otherRunning = groupCount;
+        ctx = g;
+      } else this.ungroup();
+    }
+    const {scheduled, preempted} = this.scheduler(ctx);
 
     const shape: IterationShape = {prefillTokens: 0, prefillRequests: 0, prefillPrefixTokens: 0, decodeRequests: 0, decodeKvTokens: 0};
     let prefillSq = 0;
@@ -294,13 +334,19 @@ export class SimEngine {
         prefillSq += req.scheduled ** 2;
       }
     }
-    const durationMs = scheduled.length > 0 ? this.stepMs(shape) : 0;
+    if (groupCount > 0) {
+      shape.decodeRequests += groupCount;
+      shape.decodeKvTokens += group!.kvSum;
+      decodeSq += group!.kvSumSq;
+    }
+    const durationMs = scheduled.length + groupCount > 0 ? this.stepMs(shape) : 0;
     const it: Iteration = {
       scheduled, preempted, shape, startMs: nowMs, durationsMs: [durationMs], endsMs: [nowMs + durationMs], iterations: 1,
       varPrefillLength: variance(shape.prefillRequests, shape.prefillTokens, prefillSq),
       sumSqDecodeKvTokens: decodeSq,
+      groupCount,
     };
-    if (maxIterations > 1 && preempted.length === 0 && shape.prefillRequests === 0 && scheduled.length === this.running.length && this.waiting.length === 0 && !this.recordTokenTimes) {
+    if (!group && maxIterations > 1 && preempted.length === 0 && shape.prefillRequests === 0 && scheduled.length === this.running.length && this.waiting.length === 0 && !this.recordTokenTimes) {
       this.fastForward(it, maxIterations, horizonMs);
     }
     return it;
@@ -353,7 +399,29 @@ export class SimEngine {
         this.totals.finished++;
       }
     }
-    if (finished.length > 0) this.running = this.running.filter((r) => r.state === 'running');
+    if (it.groupCount > 0) {
+      const now = endMs;
+      this.totals.generatedTokens += it.groupCount;
+      for (const req of this.group!.advance()) {
+        req.state = 'finished';
+        req.lastTokenMs = now;
+        req.finishMs = now;
+        this.kv.release(req);
+        finished.push(req);
+        this.totals.finished++;
+      }
+    }
+    if (this.group) {
+      // Requests whose next step is a decode join the group.
+      let moved = false;
+      for (const req of scheduled) {
+        if (req.state === 'running' && req.computedTokens === req.promptTokens + req.generatedTokens - 1) {
+          this.group.add(req, req.admitSeq!);
+          moved = true;
+        }
+      }
+      if (moved || finished.length > 0) this.running = this.running.filter((r) => r.state === 'running' && !this.group!.has(r));
+    } else if (finished.length > 0) this.running = this.running.filter((r) => r.state === 'running');
 
     this.totals.iterations += k;
     this.totals.preemptions += preempted.length;
@@ -375,7 +443,7 @@ export class SimEngine {
         decodeKvTokens: lastKvTokens,
         queuedRequests: this.waiting.length,
         queuedPrefillTokens: this.waiting.pendingTokens,
-        runningRequests: this.running.length,
+        runningRequests: this.numRunning,
         kvUsage,
         preemptions: preempted.length,
         varPrefillLength: it.varPrefillLength,
@@ -433,6 +501,24 @@ export class SimEngine {
       it.endsMs.push(end);
     }
     it.iterations = it.endsMs.length;
+  }
+
+  /** Would the group's decodes plus every other running request's full want fit in the budget and KV? Then no order or preemption question arises. */
+  private groupFits(group: DecodeGroup): boolean {
+    let tokens = group.count;
+    let blocks = group.blocksNeeded;
+    for (const req of this.running) {
+      const want = pendingTokens(req);
+      tokens += want;
+      blocks += Math.max(0, this.kv.blocksFor(req.computedTokens + want) - req.blockCount);
+    }
+    return tokens <= this.maxNumBatchedTokens && blocks <= this.kv.freeBlocks;
+  }
+
+  /** Back to scheduling every request one by one, in running (admission) order. */
+  private ungroup(): void {
+    const members = this.group!.takeAll();
+    this.running = [...this.running, ...members].sort((a, b) => a.admitSeq! - b.admitSeq!);
   }
 
   private preempt(req: SimRequest): void {

@@ -116,6 +116,13 @@ export class KvCache {
     return true;
   }
 
+  /** Take `blocks` blocks for holders counted elsewhere (a decode group); counter mode only. */
+  reserve(blocks: number): void {
+    if (this.prefixCaching) throw new Error('reserve() needs the counter mode (no prefix caching)');
+    if (blocks > this.freeBlocks) throw new Error(`reserve(${blocks}) with ${this.freeBlocks} free blocks`);
+    this.usedBlocks += blocks;
+  }
+
   /** Register the holder's prompt blocks that are now fully computed (`computedTokens`). */
   register(holder: KvHolder, computedTokens: number): void {
     if (!this.prefixCaching || !holder.blockHashes) return;

@@ -121,6 +121,8 @@ export interface SchedulerContext {
   readonly kv: KvCache;
   readonly maxNumBatchedTokens: number;
   readonly maxNumSeqs: number;
+  /** Requests running outside `running` this iteration (a decode group), already counted out of the budget and seats. */
+  readonly otherRunning?: number;
   /** Free a request's KV and send it back to waiting state (the policy re-queues it). */
   preempt(req: SimRequest): void;
   /** A waiting request starts running (counts its prompt and prefix hits). */
@@ -186,7 +188,7 @@ export const vllmScheduler: SchedulerPolicy = (ctx) => {
     }
     const want = Math.min(total - req.computedTokens, budget);
     if (!kv.allocate(req, req.computedTokens + want)) {
-      if (running.length === 0 && scheduled.length === 0) {
+      if (running.length === 0 && scheduled.length === 0 && !ctx.otherRunning) {
         // Cannot happen for requests that passed add(); guard against a stuck engine.
         throw new Error(`request ${req.id} cannot be scheduled on an empty engine`);
       }

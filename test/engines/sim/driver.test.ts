@@ -32,11 +32,11 @@ interface Arrival {
 }
 
 /** Run arrivals through one driven engine; every request and every iteration's metrics. */
-function drive(config: Omit<SimEngineConfig, 'perfModel'> & {maxKvTokens?: number}, arrivals: Arrival[], fastForwardIterations: number) {
+function drive(config: Omit<SimEngineConfig, 'perfModel'> & {maxKvTokens?: number}, arrivals: Arrival[], fastForwardIterations: number, aggregateDecodes = false) {
   const driver = new SimDriver();
   const steps: StepResult[] = [];
   const reqs: SimRequest[] = [];
-  const engine = new SimEngine({...config, perfModel: linearPerfModel({maxKvTokens: config.maxKvTokens ?? 1_000_000})});
+  const engine = new SimEngine({...config, aggregateDecodes, perfModel: linearPerfModel({maxKvTokens: config.maxKvTokens ?? 1_000_000})});
   const driven = new DrivenEngine(driver, engine, (res) => {
     steps.push(res);
     // The running total of queued prompt tokens equals the sum over waiting requests.
@@ -93,6 +93,11 @@ describe('SimDriver + DrivenEngine', () => {
         expect(rest).toEqual(single);
       }
       if (kv === 2048) expect(slow.engine.totals.preemptions).toBeGreaterThan(0);
+      // Decodes kept in aggregate: the same requests, totals and per-iteration metrics.
+      const grouped = drive({maxKvTokens: kv, maxNumSeqs: 32}, arrivals, 1, true);
+      expect(times(grouped)).toEqual(times(slow));
+      expect(grouped.engine.totals).toEqual(slow.engine.totals);
+      expect(grouped.steps.map((s) => s.metrics)).toEqual(slow.steps.map((s) => s.metrics));
     }
   });
 });
