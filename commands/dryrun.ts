@@ -191,20 +191,23 @@ export default class Dryrun extends PlannerCommand {
     try {
       await mkdir(outDir, {recursive: true});
       await writeFile(reportFile, renderReport(classicReport(ticks, {config, summary, predictor: name, load: loadText, profile: profileText, warmup})));
-      await writeFile(csvFile, ticksCsv(ticks));
+      await writeFile(csvFile, ticksCsv(ticks, intervalS));
     } catch (err) {
       throw failure(`cannot write the report to ${outDir}: ${(err as Error).message}`);
     }
 
+    if (summary.overBudgetIntervals > 0) {
+      this.warnLine(`in ${summary.overBudgetIntervals} intervals the replicas use up to ${summary.peakGpus} GPUs, over the budget of ${config.maxGpuBudget}: Dynamo's v2025-08 budget rule (scale, round half to even, then at least --min-endpoint per phase) can overshoot, and this dry run reproduces it`);
+    }
     if (flags.json) {
       this.printJson({
         mode: flags.mode,
         summary: {...summary, predictor: name, report: path.resolve(reportFile), csv: path.resolve(csvFile), skippedBadLines: readStats.badLines},
         ticks: ticks.map((t) => ({
-          timeS: t.timeS, windowStartS: t.windowStartS, observed: t.observed, predicted: t.predicted,
+          step: Math.round(t.timeS / intervalS), windowStartS: t.windowStartS, observed: t.observed, predicted: t.predicted,
           prefillReplicas: t.prefillReplicas, decodeReplicas: t.decodeReplicas, gpus: t.gpus,
           prefillTokens: t.prefillTokens, decodeTokens: t.decodeTokens,
-          safePrefillThpt: t.safePrefillThpt, safeDecodeThpt: t.safeDecodeThpt, budgetApplied: t.budgetApplied,
+          safePrefillTokens: t.safePrefillTokens, safeDecodeTokens: t.safeDecodeTokens, budgetApplied: t.budgetApplied, overBudget: t.overBudget,
         })),
       });
       return;
@@ -214,7 +217,7 @@ export default class Dryrun extends PlannerCommand {
     this.print(`  intervals: ${summary.intervals} (${summary.totalRequests} requests)`);
     this.print(`  peak replicas: prefill ${summary.peakPrefillReplicas}, decode ${summary.peakDecodeReplicas}; peak GPUs ${summary.peakGpus}`);
     this.print(`  GPU-hours: ${summary.gpuHours.toFixed(2)}`);
-    this.print(`  intervals over the safe limit: ${summary.overLimitIntervals} (prefill ${summary.prefillOverLimitIntervals}, decode ${summary.decodeOverLimitIntervals}); cut by the GPU budget: ${summary.budgetLimitedIntervals}`);
+    this.print(`  intervals over the safe limit: ${summary.overLimitIntervals} (prefill ${summary.prefillOverLimitIntervals}, decode ${summary.decodeOverLimitIntervals}); cut by the GPU budget: ${summary.budgetLimitedIntervals}, over it: ${summary.overBudgetIntervals}`);
     if (summary.prefillSlaInfeasibleIntervals > 0) this.warnLine(`in ${summary.prefillSlaInfeasibleIntervals} intervals the TTFT target is missed even at batch 1 for the predicted ISL`);
     if (summary.decodeSlaInfeasibleIntervals > 0) this.warnLine(`in ${summary.decodeSlaInfeasibleIntervals} intervals no decode point meets the ITL target at the predicted context`);
     this.print(`  report: ${reportFile}`);
