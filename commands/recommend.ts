@@ -118,7 +118,7 @@ A profile without decode data gives a prefill-only recommendation.`;
     let sourceLine: string;
     if (flags.synthetic) {
       candidates = this.syntheticCandidates(flags);
-      sourceLine = `synthetic ${flags.model} on ${flags.gpu} (${flags.quant} weights, ${flags['kv-quant']} KV, ${flags.backend}), TP ${candidates.map((c) => c.tp).join(', ')}`;
+      sourceLine = `synthetic ${flags.model} on ${flags.gpu} (${flags.quant} weights, ${flags['kv-quant'] ?? `${flags.backend}'s default`} KV, ${flags.backend}), TP ${candidates.map((c) => c.tp).join(', ')}`;
     } else {
       if (!flags.profile || flags.profile.length === 0) throw badInput('give --profile DIR (one per TP, or a directory of tpN profiles) or --synthetic with --model and --gpu');
       candidates = await profileCandidates(flags.profile);

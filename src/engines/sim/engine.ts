@@ -7,18 +7,20 @@
  * requests preempted. The caller must not call `step` again before `endMs`. A virtual-clock
  * driver jumps from one `endMs` to the next; the HTTP server waits for them on the wall clock.
  *
- * Scheduling of one iteration (vLLM v1):
+ * Scheduling of one iteration (vLLM v1; scheduler.ts has the TRT-LLM and SGLang variants):
  * 1. Running requests, oldest first, each take `tokens - computed` tokens (1 for a decode, the
  *    next chunk for a partly computed prompt), capped by the remaining `maxNumBatchedTokens`.
  *    When a running request cannot get the KV blocks it needs, the newest running request is
  *    preempted (recompute: its blocks are freed and it goes back to the head of the queue).
  * 2. Waiting requests, in arrival order, while budget is left and fewer than `maxNumSeqs` run:
  *    reuse a cached prefix (prefix caching), then schedule a chunk of the rest if its KV
- *    blocks are free; the first request that does not fit stops admission (no overtaking).
+ *    blocks are free (and the policy's admission rule agrees); the first request that does not
+ *    fit stops admission (no overtaking).
  * A request whose tokens are all computed at the end of an iteration samples one token.
  */
 import type {IterationShape, PerfModel} from '../perf-model.js';
 import {KvCache, type BlockHash, type KvHolder} from './kv-cache.js';
+import {SCHEDULER_POLICIES, SGLANG_INIT_NEW_TOKEN_RATIO, SGLANG_MIN_NEW_TOKEN_RATIO, SGLANG_NEW_TOKEN_RATIO_DECAY, type SchedulerPolicy} from './scheduler.js';
 
 export interface SimEngineConfig {
   perfModel: PerfModel;
@@ -34,6 +36,8 @@ export interface SimEngineConfig {
   prefixCaching?: boolean;
   /** Keep every token's time on each request (server, tests); off for large simulations. */
   recordTokenTimes?: boolean;
+  /** How iterations are composed and requests admitted (default: vLLM V1). */
+  policy?: SchedulerPolicy;
 }
 
 export const DEFAULT_BLOCK_SIZE = 16;
@@ -110,7 +114,10 @@ export class SimEngine {
   readonly maxNumSeqs: number;
   readonly maxKvTokens: number;
   readonly kv: KvCache;
+  readonly policy: SchedulerPolicy;
   private readonly recordTokenTimes: boolean;
+  /** SGLang's estimate of the share of remaining output a running request will still need. */
+  private newTokenRatio = SGLANG_INIT_NEW_TOKEN_RATIO;
   private waiting: SimRequest[] = [];
   private waitingHead = 0;
   private running: SimRequest[] = [];
@@ -124,6 +131,7 @@ export class SimEngine {
     this.maxNumSeqs = config.maxNumSeqs ?? DEFAULT_MAX_NUM_SEQS;
     this.maxKvTokens = config.maxKvTokens ?? config.perfModel.maxKvTokens;
     this.recordTokenTimes = config.recordTokenTimes ?? false;
+    this.policy = config.policy ?? SCHEDULER_POLICIES.vllm;
     for (const [name, value] of [['blockSize', this.blockSize], ['maxNumBatchedTokens', this.maxNumBatchedTokens], ['maxNumSeqs', this.maxNumSeqs]] as const) {
       if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
     }
@@ -199,65 +207,23 @@ export class SimEngine {
   /** Run one iteration starting at `nowMs`; null when there is nothing to do. */
   step(nowMs: number): StepResult | null {
     if (this.idle) return null;
-    let budget = this.maxNumBatchedTokens;
     const scheduled: SimRequest[] = [];
     const preempted: SimRequest[] = [];
-
-    // 1. Running requests first (decodes and partly computed prompts), oldest first.
-    for (let i = 0; i < this.running.length && budget > 0; i++) {
-      const req = this.running[i]!;
-      const want = Math.min(req.promptTokens + req.generatedTokens - req.computedTokens, budget);
-      let ok = false;
-      while (!ok) {
-        ok = this.kv.allocate(req, req.computedTokens + want);
-        if (ok) break;
-        // Out of blocks: preempt the newest running request (maybe this one).
-        const victim = this.running.pop()!;
-        this.preempt(victim);
-        preempted.push(victim);
-        if (victim === req) break;
+    if (this.policy.batching === 'prefill-first') {
+      // SGLang: a prefill-only batch whenever prompt work can run, else one decode batch of everyone.
+      const budget = this.scheduleRunning(this.maxNumBatchedTokens, scheduled, preempted, 'prefills');
+      if (preempted.length === 0) this.admitWaiting(budget, scheduled);
+      if (scheduled.length === 0) {
+        this.scheduleRunning(Infinity, scheduled, preempted, 'decodes');
+        if (preempted.length > 0) this.newTokenRatio = SGLANG_INIT_NEW_TOKEN_RATIO;
+        else this.newTokenRatio = Math.max(SGLANG_MIN_NEW_TOKEN_RATIO, this.newTokenRatio - SGLANG_NEW_TOKEN_RATIO_DECAY);
       }
-      if (!ok) break;
-      req.scheduled = want;
-      budget -= want;
-      scheduled.push(req);
+    } else {
+      // vLLM / TRT-LLM: running requests first (decodes and partly computed prompts), then admissions.
+      const budget = this.scheduleRunning(this.maxNumBatchedTokens, scheduled, preempted, 'all');
+      if (preempted.length === 0) this.admitWaiting(budget, scheduled);
     }
-    if (preempted.length > 0) {
-      // Preempted requests go back to the head of the queue, oldest first.
-      preempted.sort((a, b) => a.arrivalMs - b.arrivalMs);
-      this.compactWaiting();
-      this.waiting.unshift(...preempted);
-    }
-
-    // 2. Admit waiting requests in order while budget, seats and blocks allow.
-    if (preempted.length === 0) {
-      while (budget > 0 && this.running.length < this.maxNumSeqs && this.waitingHead < this.waiting.length) {
-        const req = this.waiting[this.waitingHead]!;
-        const total = req.promptTokens + req.generatedTokens;
-        if (req.computedTokens === 0 && req.blockCount === 0) {
-          // At least one token must be computed to produce the next token.
-          req.cachedTokens = this.kv.acquirePrefix(req, total - 1);
-          req.computedTokens = req.cachedTokens;
-          this.totals.prefixHitTokens += req.cachedTokens;
-        }
-        const want = Math.min(total - req.computedTokens, budget);
-        if (!this.kv.allocate(req, req.computedTokens + want)) {
-          if (this.running.length === 0 && scheduled.length === 0) {
-            // Cannot happen for requests that passed add(); guard against a stuck engine.
-            throw new Error(`request ${req.id} cannot be scheduled on an empty engine`);
-          }
-          break;
-        }
-        this.waitingHead++;
-        if (req.preemptions === 0) this.totals.promptTokens += req.promptTokens;
-        req.state = 'running';
-        req.scheduled = want;
-        budget -= want;
-        this.running.push(req);
-        scheduled.push(req);
-      }
-      if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) this.compactWaiting();
-    }
+    if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) this.compactWaiting();
 
     // Iteration shape.
     const shape: IterationShape = {prefillTokens: 0, prefillRequests: 0, prefillPrefixTokens: 0, decodeRequests: 0, decodeKvTokens: 0};
@@ -328,6 +294,94 @@ export class SimEngine {
       finished,
       preempted,
     };
+  }
+
+  /**
+   * Schedule running requests, oldest first, within `budget` tokens: `prefills` only those with
+   * prompt tokens left, `decodes` only those generating, `all` both. When one cannot get its KV
+   * blocks, the newest running request is preempted (maybe this one) and requeued at the head.
+   * Returns the budget left.
+   */
+  private scheduleRunning(budget: number, scheduled: SimRequest[], preempted: SimRequest[], which: 'prefills' | 'decodes' | 'all'): number {
+    for (let i = 0; i < this.running.length && budget > 0; i++) {
+      const req = this.running[i]!;
+      const left = req.promptTokens + req.generatedTokens - req.computedTokens;
+      const isDecode = left === 1 && req.generatedTokens > 0;
+      if ((which === 'prefills' && isDecode) || (which === 'decodes' && !isDecode)) continue;
+      const want = Math.min(left, budget);
+      let ok = false;
+      while (!ok) {
+        ok = this.kv.allocate(req, req.computedTokens + want);
+        if (ok) break;
+        const victim = this.running.pop()!;
+        this.preempt(victim);
+        preempted.push(victim);
+        if (victim === req) break;
+      }
+      if (!ok) break;
+      req.scheduled = want;
+      budget -= want;
+      scheduled.push(req);
+    }
+    if (preempted.length > 0) {
+      // Preempted requests go back to the head of the queue, oldest first.
+      preempted.sort((a, b) => a.arrivalMs - b.arrivalMs);
+      this.compactWaiting();
+      this.waiting.unshift(...preempted);
+    }
+    return budget;
+  }
+
+  /** Admit waiting requests in order while budget, seats, the policy's reservation and KV blocks allow. */
+  private admitWaiting(budget: number, scheduled: SimRequest[]): number {
+    if (this.waitingHead >= this.waiting.length) return budget;
+    let prefillScheduled = scheduled.some((r) => r.computedTokens < r.promptTokens);
+    // What the running requests still hold back under the policy's admission rule.
+    let reservedBlocks = 0;
+    let reservedTokens = 0;
+    if (this.policy.admission === 'reserve-full') {
+      for (const r of this.running) reservedBlocks += Math.max(0, this.kv.blocksFor(r.promptTokens + r.outputTokens) - r.blockCount);
+    } else if (this.policy.admission === 'reserve-ratio') {
+      for (const r of this.running) reservedTokens += (r.outputTokens - r.generatedTokens) * this.newTokenRatio;
+    }
+    while (budget > 0 && this.running.length < this.maxNumSeqs && this.waitingHead < this.waiting.length) {
+      const req = this.waiting[this.waitingHead]!;
+      const total = req.promptTokens + req.generatedTokens;
+      if (this.policy.admission === 'reserve-full') {
+        if (reservedBlocks + this.kv.blocksFor(req.promptTokens + req.outputTokens) > this.kv.freeBlocks) break;
+      } else if (this.policy.admission === 'reserve-ratio') {
+        const need = total + (req.outputTokens - req.generatedTokens) * this.newTokenRatio;
+        if (reservedTokens + need > this.kv.freeBlocks * this.blockSize && this.running.length > 0) break;
+      }
+      if (req.computedTokens === 0 && req.blockCount === 0) {
+        // At least one token must be computed to produce the next token.
+        req.cachedTokens = this.kv.acquirePrefix(req, total - 1);
+        req.computedTokens = req.cachedTokens;
+        this.totals.prefixHitTokens += req.cachedTokens;
+      }
+      const left = total - req.computedTokens;
+      // TRT-LLM runs a prompt whole unless it is the iteration's first and does not fit.
+      if (left > budget && !this.policy.chunkAnyPrompt && prefillScheduled) break;
+      const want = Math.min(left, budget);
+      if (!this.kv.allocate(req, req.computedTokens + want)) {
+        if (this.running.length === 0 && scheduled.length === 0) {
+          // Cannot happen for requests that passed add(); guard against a stuck engine.
+          throw new Error(`request ${req.id} cannot be scheduled on an empty engine`);
+        }
+        break;
+      }
+      this.waitingHead++;
+      if (req.preemptions === 0) this.totals.promptTokens += req.promptTokens;
+      req.state = 'running';
+      req.scheduled = want;
+      budget -= want;
+      this.running.push(req);
+      scheduled.push(req);
+      prefillScheduled = true;
+      reservedBlocks += Math.max(0, this.kv.blocksFor(req.promptTokens + req.outputTokens) - req.blockCount);
+      reservedTokens += (req.outputTokens - req.generatedTokens) * this.newTokenRatio;
+    }
+    return budget;
   }
 
   private preempt(req: SimRequest): void {
