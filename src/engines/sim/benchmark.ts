@@ -28,6 +28,11 @@ export interface BenchmarkOptions {
   requests: number;
   /** Requests sent first and not measured (default: the concurrency, or 0 in open loop). */
   warmupRequests?: number;
+  /**
+   * Output lengths vary uniformly within ±this fraction of `osl` (default 0: exact). A little
+   * spread, as real clients and engines have, keeps a closed loop from running in lock-step waves.
+   */
+  oslSpread?: number;
   seed?: number;
 }
 
@@ -58,6 +63,10 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   const engine = new SimEngine({...engineConfig, perfModel});
   const rng = new Rng(options.seed ?? 1);
   const random = () => rng.uniform();
+  const spread = options.oslSpread ?? 0;
+  if (!(spread >= 0 && spread < 1)) throw new RangeError(`oslSpread must be in [0, 1), got ${spread}`);
+  const lengths = new Rng((options.seed ?? 1) + 1);
+  const drawOutputTokens = (): number => (spread === 0 ? osl : Math.max(1, Math.round(osl * (1 + spread * (2 * lengths.uniform() - 1)))));
 
   // The engine sees each request `overheadMs` after the client sent it (tokenization, scheduling,
   // the frontend: the perf model's per-request cost outside iterations); latencies are measured
@@ -72,7 +81,7 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   const admitDue = (t: number): void => {
     while (pending.length > 0 && pending[0]!.atMs <= t) {
       const {atMs, sentMs} = pending.shift()!;
-      const req = engine.add({id: String(issued), promptTokens: isl, outputTokens: osl, arrivalMs: atMs});
+      const req = engine.add({id: String(issued), promptTokens: isl, outputTokens: drawOutputTokens(), arrivalMs: atMs});
       if (issued >= warmup) measured.push({req, sentMs});
       issued++;
     }

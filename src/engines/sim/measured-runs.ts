@@ -69,18 +69,32 @@ export interface PredictOptions {
   synthetic?: Partial<SyntheticOptions>;
   /** Scheduler policy instead of the backend's. */
   policy?: string;
-  /** Measured requests per unit of concurrency (default 3). */
-  waves?: number;
+  /** Output-length spread of the closed loop (default: the backend's calibrated one). */
+  oslSpread?: number;
 }
 
-/** Simulate one run as its benchmark did: closed loop at its concurrency, warm-up wave not measured. */
+/**
+ * The measurement protocol assumed for the calibration runs: the client sends `concurrency`
+ * requests at once, keeps that many in flight for MEASURED_WAVES x concurrency requests, and
+ * averages over all of them (the first wave included).
+ */
+export const MEASURED_WAVES = 5;
+
+/** Simulate one run as its benchmark did (closed loop at its concurrency, MEASURED_WAVES waves, all measured). */
 export function predictRun(run: MeasuredRun, options: PredictOptions = {}): RunPrediction {
   const model = createSyntheticPerfModel({model: run.modelId, gpu: run.gpu, tp: run.tp, quant: run.quant, backend: run.backend, ...options.synthetic});
   const n = run.concurrency;
   const res = runBenchmark(
     model,
     {maxNumBatchedTokens: model.maxNumBatchedTokens, maxNumSeqs: model.maxNumSeqs, maxKvTokens: model.maxKvTokens, policy: resolveSchedulerPolicy(options.policy ?? run.backend)},
-    {isl: run.isl, osl: run.osl, concurrency: n, requests: Math.max(Math.round((options.waves ?? 3) * n), 16)},
+    {
+      isl: run.isl,
+      osl: run.osl,
+      concurrency: n,
+      requests: Math.max(MEASURED_WAVES * n, 16),
+      warmupRequests: 0,
+      oslSpread: options.oslSpread ?? model.backend.overheads.oslSpread,
+    },
   );
   return {ttftMs: res.ttftMs.mean, tpotMs: res.itlMs.mean, preemptions: res.preemptions, maxKvTokens: model.maxKvTokens};
 }

@@ -8,6 +8,11 @@ export interface ServingOverheads {
   perRequestMs: number;
   /** Fixed time per iteration (scheduler, sampler, launch). */
   perIterationMs: number;
+  /**
+   * Output-length spread (± fraction) that de-synchronises the simulated closed loop as the
+   * measured ones are; 0 where measured runs behave as exact lock-step waves.
+   */
+  oslSpread: number;
   /** Where the numbers come from. */
   source: string;
 }

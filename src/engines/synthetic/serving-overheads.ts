@@ -5,7 +5,7 @@
 import type {ServingOverheads} from './backends.js';
 
 export const SERVING_OVERHEADS: Record<'vllm' | 'sglang' | 'trtllm', ServingOverheads> = {
-  vllm: {perRequestMs: 20, perIterationMs: 1, source: 'calibrated on Dynamo\'s vLLM H200 Llama-3.1-8B-FP8 profile'},
-  sglang: {perRequestMs: 20, perIterationMs: 1, source: 'vLLM values reused, not calibrated for SGLang'},
-  trtllm: {perRequestMs: 20, perIterationMs: 1, source: 'vLLM values reused, not calibrated for TRT-LLM'},
+  vllm: {perRequestMs: 20, perIterationMs: 1, oslSpread: 0.1, source: 'calibrated on Dynamo\'s vLLM H200 Llama-3.1-8B-FP8 profile'},
+  sglang: {perRequestMs: 20, perIterationMs: 1, oslSpread: 0.1, source: 'vLLM values reused, not calibrated for SGLang'},
+  trtllm: {perRequestMs: 20, perIterationMs: 1, oslSpread: 0.1, source: 'vLLM values reused, not calibrated for TRT-LLM'},
 };
