@@ -22,8 +22,8 @@ export function parseQueryLine(line: string, where: string, defaults: SlaQuery):
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw badInput(`${where}: not a JSON object`);
   const q = doc as Record<string, unknown>;
   return {
-    isl: q.isl === undefined ? defaults.isl : positive(q.isl, 'isl', where, true),
-    osl: q.osl === undefined ? defaults.osl : positive(q.osl, 'osl', where, true),
+    isl: q.isl === undefined ? defaults.isl : positive(q.isl, 'isl', where, false),
+    osl: q.osl === undefined ? defaults.osl : positive(q.osl, 'osl', where, false),
     ttftMs: q.ttft === undefined ? defaults.ttftMs : positive(q.ttft, 'ttft', where, false),
     itlMs: q.itl === undefined ? defaults.itlMs : positive(q.itl, 'itl', where, false),
   };
