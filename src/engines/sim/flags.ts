@@ -9,7 +9,14 @@ import {profilePerfModel, type ProfileInterpolation} from '../profile-perf-model
 import {DEFAULT_BLOCK_SIZE, DEFAULT_MAX_NUM_BATCHED_TOKENS, DEFAULT_MAX_NUM_SEQS, type SimEngineConfig} from './engine.js';
 import {loadProfile, profileFileOf} from '../../profile/io.js';
 import {syntheticFlags, syntheticOptionsFromFlags, type SyntheticFlagValues} from '../../ui/synthetic-flags.js';
-import {createSyntheticPerfModel} from '../synthetic/index.js';
+import {BACKENDS, createSyntheticPerfModel} from '../synthetic/index.js';
+import {resolveSchedulerPolicy, SCHEDULER_POLICIES, SCHEDULER_POLICY_NAMES} from './scheduler.js';
+
+/** The catalog backend a profile names, if any (profiles from other tools may name none or another). */
+function knownBackend(name: string | undefined): string | undefined {
+  const key = (name ?? '').trim().toLowerCase().replace(/[-_]/g, '');
+  return BACKENDS.find((b) => b.name === key || (key === 'tensorrtllm' && b.name === 'trtllm'))?.name;
+}
 
 export const simEngineFlags = {
   profile: Flags.string({description: 'Profile directory (or profile.json) whose TTFT and ITL drive the engine\'s timing.'}),
@@ -21,6 +28,10 @@ export const simEngineFlags = {
   'max-num-seqs': Flags.integer({description: 'Most requests running at once (default: the profile\'s or the synthetic backend\'s, else 256).', min: 1}),
   'max-kv-tokens': Flags.integer({description: 'KV-cache capacity in tokens (default: the profile\'s, or the synthetic model\'s memory plan).', min: 1}),
   'prefix-caching': Flags.boolean({description: 'Reuse KV blocks of identical prompt prefixes.', default: false, allowNo: true}),
+  'scheduler-policy': Flags.string({
+    description: `How iterations are composed and requests admitted (default: the --backend's, or the profile's backend, else vllm). ${SCHEDULER_POLICY_NAMES.map((n) => `${n}: ${SCHEDULER_POLICIES[n].summary}`).join('. ')}.`,
+    options: [...SCHEDULER_POLICY_NAMES],
+  }),
 };
 
 export interface SimEngineFlagValues extends SyntheticFlagValues {
@@ -32,6 +43,7 @@ export interface SimEngineFlagValues extends SyntheticFlagValues {
   'max-num-seqs'?: number;
   'max-kv-tokens'?: number;
   'prefix-caching': boolean;
+  'scheduler-policy'?: string;
 }
 
 export interface SimSetup {
@@ -41,6 +53,8 @@ export interface SimSetup {
   model: string;
   /** Where the timing comes from, for messages. */
   source: string;
+  /** Serving framework the engine imitates (its closed-loop calibration), when known. */
+  backend: string;
 }
 
 export async function simSetupFromFlags(flags: SimEngineFlagValues): Promise<SimSetup> {
@@ -57,15 +71,18 @@ export async function simSetupFromFlags(flags: SimEngineFlagValues): Promise<Sim
         maxNumSeqs: flags['max-num-seqs'] ?? model.maxNumSeqs,
         maxKvTokens,
         prefixCaching: flags['prefix-caching'],
+        policy: resolveSchedulerPolicy(flags['scheduler-policy'] ?? model.backend.name),
       },
       model: flags.model!,
       source: model.name,
+      backend: model.backend.name,
     };
   }
   if (!flags.profile) throw badInput('choose the timing: --profile DIR or --synthetic --model M --gpu G');
   const profile = await loadProfile(flags.profile);
   const file = profileFileOf(flags.profile);
   const perfModel = profilePerfModel(profile, {file, interpolation: flags.interpolation as ProfileInterpolation});
+  const backend = knownBackend(profile.engine.backend) ?? 'vllm';
   const maxKvTokens = flags['max-kv-tokens'] ?? perfModel.maxKvTokens;
   if (maxKvTokens < flags['block-size']) throw badInput(`--max-kv-tokens ${maxKvTokens} is smaller than one block (--block-size ${flags['block-size']})`);
   return {
@@ -76,8 +93,10 @@ export async function simSetupFromFlags(flags: SimEngineFlagValues): Promise<Sim
       maxNumSeqs: flags['max-num-seqs'] ?? profile.engine.maxNumSeqs ?? DEFAULT_MAX_NUM_SEQS,
       maxKvTokens,
       prefixCaching: flags['prefix-caching'],
+      policy: resolveSchedulerPolicy(flags['scheduler-policy'] ?? backend),
     },
     model: profile.engine.model,
     source: file,
+    backend,
   };
 }
