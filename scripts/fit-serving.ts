@@ -8,12 +8,16 @@ import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseMeasuredRuns} from '../src/engines/sim/measured-runs.js';
-import {fitBackend, selectRuns, sensitivities} from '../src/engines/sim/serving-fit.js';
+import {fitBackend, fitLimitsFor, selectRuns, sensitivities} from '../src/engines/sim/serving-fit.js';
+import type {Profile} from '../src/profile/types.js';
 
 const BACKENDS = ['vllm', 'sglang', 'trtllm'] as const;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const file = 'fixtures/serving/agg_serving_calibration.csv';
+
+// vLLM must keep matching Dynamo's single-request H200 profile (DESIGN.md 8: prefill TTFT MAPE <= 10 %).
+const h200Profile = JSON.parse(readFileSync(path.join(root, 'profiles/h200-llama3.1-8b-fp8-tp1/profile.json'), 'utf8')) as Profile;
 
 {
   const runs = parseMeasuredRuns(readFileSync(path.join(root, file), 'utf8'), file);
@@ -22,7 +26,7 @@ const file = 'fixtures/serving/agg_serving_calibration.csv';
   });
   const lines: string[] = [];
   for (const backend of BACKENDS) {
-    const fit = fitBackend(selectRuns(all, (run) => run.backend === backend));
+    const fit = fitBackend(selectRuns(all, (run) => run.backend === backend), fitLimitsFor(backend, h200Profile));
     const n = fit.runs;
     process.stderr.write(`${backend}: ${fit.perRequestMs} ms/request, ${fit.perIterationMs.toFixed(2)} ms/iteration, osl spread ${fit.oslSpread} (${n} runs, mean abs error ${(fit.objective * 100).toFixed(1)} %)\n`);
     lines.push(

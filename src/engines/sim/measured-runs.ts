@@ -6,7 +6,7 @@
 import {parseCsv} from '../synthetic/aic-rows.js';
 import {createSyntheticPerfModel, type Quant, type SyntheticOptions} from '../synthetic/index.js';
 import {runBenchmark} from './benchmark.js';
-import {resolveSchedulerPolicy} from './scheduler.js';
+import {resolveSchedulerPolicy} from './scheduler-policies.js';
 
 export interface MeasuredRun {
   /** 1-based line in the CSV. */
@@ -86,7 +86,7 @@ export function predictRun(run: MeasuredRun, options: PredictOptions = {}): RunP
   const n = run.concurrency;
   const res = runBenchmark(
     model,
-    {maxNumBatchedTokens: model.maxNumBatchedTokens, maxNumSeqs: model.maxNumSeqs, maxKvTokens: model.maxKvTokens, policy: resolveSchedulerPolicy(options.policy ?? run.backend)},
+    {maxNumBatchedTokens: model.maxNumBatchedTokens, maxNumSeqs: model.maxNumSeqs, maxKvTokens: model.maxKvTokens, scheduler: resolveSchedulerPolicy(options.policy ?? run.backend).create()},
     {
       isl: run.isl,
       osl: run.osl,

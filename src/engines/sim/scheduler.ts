@@ -1,71 +1,204 @@
 /**
- * Scheduler policies of the serving frameworks the simulated engine can imitate (DESIGN.md 6.2).
- * The engine (engine.ts) owns the queues and the KV cache; a policy decides how one iteration is
- * composed and when a waiting request may start.
- *
- * - vLLM V1: one mixed batch per iteration: running requests first (decodes, then the next chunk
- *   of partly computed prompts), then waiting requests, chunked to fill the token budget; KV is
- *   taken as needed and, when it runs out, the newest running request is preempted and recomputed.
- * - TRT-LLM (PyTorch backend, GUARANTEED_NO_EVICT capacity scheduler): a request starts only when
- *   KV for its whole length (prompt + output) can be reserved next to what the running requests
- *   still need, so it is never preempted; prompts run whole when they fit the remaining budget
- *   (chunked prefill is off by default; only a prompt longer than the budget is chunked).
- * - SGLang: prefill first: whenever a waiting request can be admitted, the iteration is a
- *   prefill-only batch (no decodes ride along, mixed chunks are off by default); otherwise all
- *   running requests decode. Admission reserves a decaying fraction (`new_token_ratio`, 0.7 down to
- *   0.098 over 600 decode steps, back to 0.7 after a retraction) of each request's remaining output;
- *   when KV still runs out, the newest request is retracted and recomputed.
+ * The scheduling decision of one engine iteration: which requests run and how many tokens each
+ * computes. Kept apart from the engine's bookkeeping (timing, effects, metrics) so that other
+ * backends' policies can be added as further `SchedulerPolicy` functions.
  */
-import {badInput} from '../../errors.js';
+import type {KvCache} from './kv-cache.js';
+import type {SimRequest} from './engine.js';
 
-export type BatchComposition = 'mixed' | 'prefill-first';
-export type AdmissionRule = 'on-demand' | 'reserve-full' | 'reserve-ratio';
-
-export interface SchedulerPolicy {
-  name: SchedulerPolicyName;
-  batching: BatchComposition;
-  admission: AdmissionRule;
-  /** Split any prompt to fill the token budget (vLLM, SGLang); else only prompts longer than the budget are split. */
-  chunkAnyPrompt: boolean;
-  /** One line for `simulate` and `assumptions`. */
-  summary: string;
+/** Uncomputed tokens of a request (its prompt, or prompt + generated after a preemption). */
+export function pendingTokens(req: SimRequest): number {
+  return req.promptTokens + req.generatedTokens - req.computedTokens;
 }
 
-export const SCHEDULER_POLICY_NAMES = ['vllm', 'trtllm', 'sglang'] as const;
-export type SchedulerPolicyName = (typeof SCHEDULER_POLICY_NAMES)[number];
+/** A waiting request that only needs to decode: its prompt KV came from elsewhere (a prefill engine). */
+export function isQueuedDecode(req: SimRequest): boolean {
+  return req.generatedTokens > 0 && req.computedTokens > 0 && pendingTokens(req) === 1;
+}
 
-export const SCHEDULER_POLICIES: Record<SchedulerPolicyName, SchedulerPolicy> = {
-  vllm: {
-    name: 'vllm',
-    batching: 'mixed',
-    admission: 'on-demand',
-    chunkAnyPrompt: true,
-    summary: 'vLLM V1: decodes first, chunked prefill fills the token budget, recompute preemption when KV runs out',
-  },
-  trtllm: {
-    name: 'trtllm',
-    batching: 'mixed',
-    admission: 'reserve-full',
-    chunkAnyPrompt: false,
-    summary: 'TRT-LLM guaranteed-no-evict: KV for prompt + output reserved at admission (no preemption), decodes first, whole prompts per iteration',
-  },
-  sglang: {
-    name: 'sglang',
-    batching: 'prefill-first',
-    admission: 'reserve-ratio',
-    chunkAnyPrompt: true,
-    summary: 'SGLang: prefill-only batches first (chunked), decode batches otherwise; admission reserves a decaying share of the remaining output, retraction when KV runs out',
-  },
+/** Count, sum and sum of squares of a quantity over a set, kept as requests come and go. */
+class Moments {
+  count = 0;
+  sum = 0;
+  sumSq = 0;
+
+  add(x: number, sign: 1 | -1): void {
+    this.count += sign;
+    this.sum += sign * x;
+    this.sumSq += sign * x * x;
+  }
+
+  /** Population variance (0 for fewer than two). */
+  get variance(): number {
+    if (this.count < 2) return 0;
+    const mean = this.sum / this.count;
+    return Math.max(0, this.sumSq / this.count - mean * mean);
+  }
+}
+
+/**
+ * FIFO of waiting requests. The head moves by index (no shifting), preempted requests go back in
+ * front of it in amortized O(1), and the queue's forward-pass-metric sums (uncomputed prompt
+ * tokens of prefill requests, KV tokens of requests that only decode) are running totals.
+ */
+export class WaitingQueue {
+  private items: (SimRequest | undefined)[] = [];
+  private head = 0;
+  /** Uncomputed tokens of the queued prefill requests. */
+  readonly prefill = new Moments();
+  /** KV tokens (context + the token to decode) of the queued decode-only requests. */
+  readonly decode = new Moments();
+
+  get length(): number {
+    return this.items.length - this.head;
+  }
+
+  /** Sum of `pendingTokens` over the queue. */
+  get pendingTokens(): number {
+    return this.prefill.sum + this.decode.count;
+  }
+
+  peek(): SimRequest | undefined {
+    return this.items[this.head];
+  }
+
+  push(req: SimRequest): void {
+    this.items.push(req);
+    this.count(req, 1);
+  }
+
+  /** Remove the head. */
+  shift(): SimRequest {
+    const req = this.items[this.head]!;
+    this.items[this.head++] = undefined;
+    this.count(req, -1);
+    if (this.head > 1024 && this.head * 2 > this.items.length) this.compact(0);
+    return req;
+  }
+
+  /** Change a queued request's token counts (e.g. its cached prefix was taken) keeping the sums right. */
+  update(req: SimRequest, change: () => void): void {
+    this.count(req, -1);
+    change();
+    this.count(req, 1);
+  }
+
+  /** Put requests back in front of the head, in the given order. */
+  unshiftAll(reqs: readonly SimRequest[]): void {
+    if (reqs.length > this.head) this.compact(Math.max(reqs.length, this.length));
+    for (let i = reqs.length - 1; i >= 0; i--) {
+      this.items[--this.head] = reqs[i]!;
+      this.count(reqs[i]!, 1);
+    }
+  }
+
+  remove(req: SimRequest): boolean {
+    const i = this.items.indexOf(req, this.head);
+    if (i < 0) return false;
+    this.count(req, -1);
+    this.items.splice(i, 1);
+    return true;
+  }
+
+  private count(req: SimRequest, sign: 1 | -1): void {
+    if (isQueuedDecode(req)) this.decode.add(req.computedTokens + 1, sign);
+    else this.prefill.add(pendingTokens(req), sign);
+  }
+
+  /** Rebuild with `room` free slots ahead of the head. */
+  private compact(room: number): void {
+    const rest = this.items.slice(this.head);
+    this.items = new Array<SimRequest | undefined>(room).fill(undefined).concat(rest);
+    this.head = room;
+  }
+}
+
+/** What a policy may read and change. */
+export interface SchedulerContext {
+  /** Running requests, oldest first (the policy appends admitted ones and pops preempted ones). */
+  readonly running: SimRequest[];
+  readonly waiting: WaitingQueue;
+  readonly kv: KvCache;
+  readonly maxNumBatchedTokens: number;
+  readonly maxNumSeqs: number;
+  /** Free a request's KV and send it back to waiting state (the policy re-queues it). */
+  preempt(req: SimRequest): void;
+  /** A waiting request starts running (counts its prompt and prefix hits). */
+  admitted(req: SimRequest): void;
+}
+
+export interface Schedule {
+  /** Requests that compute `req.scheduled` tokens this iteration. */
+  scheduled: SimRequest[];
+  preempted: SimRequest[];
+}
+
+export type SchedulerPolicy = (ctx: SchedulerContext) => Schedule;
+
+/**
+ * vLLM v1:
+ * 1. Running requests, oldest first, each take `tokens - computed` tokens (1 for a decode, the
+ *    next chunk for a partly computed prompt), capped by the remaining `maxNumBatchedTokens`.
+ *    When a running request cannot get the KV blocks it needs, the newest running request is
+ *    preempted (recompute: its blocks are freed and it goes back to the head of the queue).
+ * 2. Only when nothing was preempted: waiting requests, in arrival order, while budget is left and
+ *    fewer than `maxNumSeqs` run: reuse a cached prefix (prefix caching), then schedule a chunk of
+ *    the rest if its KV blocks are free; the first request that does not fit stops admission.
+ */
+export const vllmScheduler: SchedulerPolicy = (ctx) => {
+  const {running, waiting, kv} = ctx;
+  let budget = ctx.maxNumBatchedTokens;
+  const scheduled: SimRequest[] = [];
+  const preempted: SimRequest[] = [];
+
+  for (let i = 0; i < running.length && budget > 0; i++) {
+    const req = running[i]!;
+    const want = Math.min(pendingTokens(req), budget);
+    let ok = false;
+    while (!ok) {
+      ok = kv.allocate(req, req.computedTokens + want);
+      if (ok) break;
+      const victim = running.pop()!;
+      ctx.preempt(victim);
+      preempted.push(victim);
+      if (victim === req) break;
+    }
+    if (!ok) break;
+    req.scheduled = want;
+    budget -= want;
+    scheduled.push(req);
+  }
+  if (preempted.length > 0) {
+    preempted.sort((a, b) => a.arrivalMs - b.arrivalMs);
+    waiting.unshiftAll(preempted);
+    return {scheduled, preempted};
+  }
+
+  while (budget > 0 && running.length < ctx.maxNumSeqs && waiting.length > 0) {
+    const req = waiting.peek()!;
+    const total = req.promptTokens + req.generatedTokens;
+    if (req.computedTokens === 0 && req.blockCount === 0) {
+      // At least one token must be computed to produce the next token.
+      waiting.update(req, () => {
+        req.cachedTokens = kv.acquirePrefix(req, total - 1);
+        req.computedTokens = req.cachedTokens;
+      });
+    }
+    const want = Math.min(total - req.computedTokens, budget);
+    if (!kv.allocate(req, req.computedTokens + want)) {
+      if (running.length === 0 && scheduled.length === 0) {
+        // Cannot happen for requests that passed add(); guard against a stuck engine.
+        throw new Error(`request ${req.id} cannot be scheduled on an empty engine`);
+      }
+      break;
+    }
+    waiting.shift();
+    ctx.admitted(req);
+    req.state = 'running';
+    req.scheduled = want;
+    budget -= want;
+    running.push(req);
+    scheduled.push(req);
+  }
+  return {scheduled, preempted};
 };
-
-/** SGLang's new_token_ratio schedule (its defaults: init 0.7, min 0.7 x 0.14, 600 decay steps). */
-export const SGLANG_INIT_NEW_TOKEN_RATIO = 0.7;
-export const SGLANG_MIN_NEW_TOKEN_RATIO = 0.7 * 0.14;
-export const SGLANG_NEW_TOKEN_RATIO_DECAY = (SGLANG_INIT_NEW_TOKEN_RATIO - SGLANG_MIN_NEW_TOKEN_RATIO) / 600;
-
-export function resolveSchedulerPolicy(name: string): SchedulerPolicy {
-  const key = name.trim().toLowerCase().replace(/[-_]/g, '');
-  const found = SCHEDULER_POLICY_NAMES.find((n) => n === key || (key === 'tensorrtllm' && n === 'trtllm'));
-  if (!found) throw badInput(`unknown scheduler policy "${name}"`, `valid policies: ${SCHEDULER_POLICY_NAMES.join(', ')}`);
-  return SCHEDULER_POLICIES[found];
-}

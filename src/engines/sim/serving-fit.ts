@@ -9,8 +9,12 @@
  * are checked by simulating again (the bench does).
  */
 import {predictRun, type MeasuredRun} from './measured-runs.js';
+import {SyntheticPerfModel} from '../synthetic/model.js';
+import type {Profile} from '../../profile/types.js';
 
 export const PROBE_ITERATION_MS = 2;
+/** Prefill TTFT MAPE the vLLM fit keeps on the H200 profile (target 10 %, with a margin). */
+export const SINGLE_REQUEST_PREFILL_MAPE = 0.095;
 /** Closed-loop output-length spreads tried: exact lock-step waves, or ±10 % lengths. */
 export const CANDIDATE_SPREADS = [0, 0.1];
 
@@ -29,7 +33,7 @@ export interface OverheadFit {
   perRequestMs: number;
   perIterationMs: number;
   oslSpread: number;
-  /** Mean of the TTFT and TPOT mean absolute percentage errors (linear estimate), fraction. */
+  /** Mean of the TTFT and TPOT mean capped absolute errors (linear estimate), fraction. */
   objective: number;
   runs: number;
 }
@@ -64,17 +68,31 @@ export function linearPrediction(s: RunSensitivity, perRequestMs: number, perIte
 const REQUEST_GRID = Array.from({length: 151}, (_, i) => i);
 const ITERATION_GRID = Array.from({length: 121}, (_, i) => i * 0.05);
 
-/** Overheads minimising mean |TTFT error| + mean |TPOT error| over the runs (all at one spread). */
-export function fitOverheads(samples: readonly RunSensitivity[]): OverheadFit {
+/**
+ * A run's error as the fit counts it: |predicted / measured - 1|, capped at 1 so that a few runs
+ * measured in another regime (seconds of TTFT from an unrecorded setting) cannot pull the fit.
+ */
+const fitError = (predicted: number, measured: number): number => Math.min(1, Math.abs(predicted / measured - 1));
+
+/** Limits on the search from other evidence (e.g. single-request profiles the fit must keep). */
+export interface FitLimits {
+  /** Largest per-request overhead allowed at a given per-iteration overhead, ms. */
+  maxPerRequestMs?: (perIterationMs: number) => number;
+}
+
+/** Overheads minimising mean capped |TTFT error| + mean capped |TPOT error| over the runs (all at one spread). */
+export function fitOverheads(samples: readonly RunSensitivity[], limits: FitLimits = {}): OverheadFit {
   if (samples.length === 0) throw new RangeError('no runs to fit');
   let best = {perRequestMs: 0, perIterationMs: 0, objective: Infinity};
   for (const b of ITERATION_GRID) {
+    const maxA = limits.maxPerRequestMs?.(b) ?? Infinity;
     // TPOT does not depend on a: its error is computed once per b.
     let tpotErr = 0;
-    for (const s of samples) tpotErr += Math.abs((s.tpotMs + b * s.dTpotPerIterationMs) / s.run.tpotMs - 1);
+    for (const s of samples) tpotErr += fitError(s.tpotMs + b * s.dTpotPerIterationMs, s.run.tpotMs);
     for (const a of REQUEST_GRID) {
+      if (a > maxA) break;
       let ttftErr = 0;
-      for (const s of samples) ttftErr += Math.abs((s.ttftMs + a + b * s.dTtftPerIterationMs) / s.run.ttftMs - 1);
+      for (const s of samples) ttftErr += fitError(s.ttftMs + a + b * s.dTtftPerIterationMs, s.run.ttftMs);
       const objective = (ttftErr + tpotErr) / (2 * samples.length);
       if (objective < best.objective) best = {perRequestMs: a, perIterationMs: b, objective};
     }
@@ -83,11 +101,11 @@ export function fitOverheads(samples: readonly RunSensitivity[]): OverheadFit {
 }
 
 /** Fit at each candidate spread and keep the best; `bySpread` holds the sensitivities per spread. */
-export function fitBackend(bySpread: ReadonlyMap<number, readonly RunSensitivity[]>): OverheadFit {
+export function fitBackend(bySpread: ReadonlyMap<number, readonly RunSensitivity[]>, limits: FitLimits = {}): OverheadFit {
   let best: OverheadFit | undefined;
   for (const samples of bySpread.values()) {
     if (samples.length === 0) continue;
-    const fit = fitOverheads(samples);
+    const fit = fitOverheads(samples, limits);
     if (!best || fit.objective < best.objective) best = fit;
   }
   if (!best) throw new RangeError('no runs to fit');
@@ -113,4 +131,40 @@ export function sensitivities(runs: readonly MeasuredRun[], progress?: (done: nu
 /** The sensitivities of the runs a predicate keeps, per spread. */
 export function selectRuns(all: ReadonlyMap<number, readonly RunSensitivity[]>, keep: (run: MeasuredRun) => boolean): Map<number, RunSensitivity[]> {
   return new Map([...all].map(([spread, list]) => [spread, list.filter((s) => keep(s.run))]));
+}
+
+/**
+ * The vLLM limit: the synthetic model must keep matching Dynamo's single-request H200 profile
+ * (prefill TTFT MAPE <= maxMape): the largest per-request overhead that does, per iteration overhead.
+ */
+export function singleRequestLimit(prefill: {isl: number[]; ttftMs: number[]}, modelAt: (perRequestMs: number, perIterationMs: number) => {ttftMs(isl: number): number}, maxMape: number): (perIterationMs: number) => number {
+  const mape = (a: number, b: number): number => {
+    const m = modelAt(a, b);
+    return prefill.isl.reduce((s, isl, i) => s + Math.abs(m.ttftMs(isl) / prefill.ttftMs[i]! - 1), 0) / prefill.isl.length;
+  };
+  const cache = new Map<number, number>();
+  return (b) => {
+    let limit = cache.get(b);
+    if (limit === undefined) {
+      limit = -1;
+      for (const a of REQUEST_GRID) {
+        if (mape(a, b) <= maxMape) limit = a;
+        else if (limit >= 0) break; // past the allowed interval
+      }
+      cache.set(b, limit);
+    }
+    return limit;
+  };
+}
+
+/** The limits each backend's fit keeps: vLLM's from the shipped single-request H200 profile (DESIGN.md 8). */
+export function fitLimitsFor(backend: string, h200Profile: Profile): FitLimits {
+  if (backend !== 'vllm') return {};
+  return {
+    maxPerRequestMs: singleRequestLimit(
+      {isl: h200Profile.prefill!.prefill_isl, ttftMs: h200Profile.prefill!.prefill_ttft},
+      (perRequestMs, perIterationMs) => new SyntheticPerfModel({model: 'llama-3.1-8b', gpu: 'h200_sxm', tp: 1, quant: 'fp8', kvQuant: 'bf16', backend: 'vllm', overheads: {perRequestMs, perIterationMs}}),
+      SINGLE_REQUEST_PREFILL_MAPE,
+    ),
+  };
 }

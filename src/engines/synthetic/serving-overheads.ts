@@ -5,7 +5,7 @@
 import type {ServingOverheads} from './backends.js';
 
 export const SERVING_OVERHEADS: Record<'vllm' | 'sglang' | 'trtllm', ServingOverheads> = {
-  vllm: {perRequestMs: 20, perIterationMs: 1, oslSpread: 0.1, source: 'calibrated on Dynamo\'s vLLM H200 Llama-3.1-8B-FP8 profile'},
-  sglang: {perRequestMs: 20, perIterationMs: 1, oslSpread: 0.1, source: 'vLLM values reused, not calibrated for SGLang'},
-  trtllm: {perRequestMs: 20, perIterationMs: 1, oslSpread: 0.1, source: 'vLLM values reused, not calibrated for TRT-LLM'},
+  vllm: {perRequestMs: 31, perIterationMs: 0.85, oslSpread: 0.1, source: 'fitted on 258 measured closed-loop runs (fixtures/serving, scripts/fit-serving.ts)'},
+  sglang: {perRequestMs: 150, perIterationMs: 0, oslSpread: 0.1, source: 'fitted on 130 measured closed-loop runs (fixtures/serving, scripts/fit-serving.ts)'},
+  trtllm: {perRequestMs: 51, perIterationMs: 0, oslSpread: 0.1, source: 'fitted on 522 measured closed-loop runs (fixtures/serving, scripts/fit-serving.ts)'},
 };

@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {SimEngine, type StepResult} from '../../../src/engines/sim/engine.js';
-import {resolveSchedulerPolicy, SCHEDULER_POLICIES} from '../../../src/engines/sim/scheduler.js';
+import {resolveSchedulerPolicy, SCHEDULER_POLICIES} from '../../../src/engines/sim/scheduler-policies.js';
 import {linearPerfModel} from '../../helpers/linear-perf-model.js';
 
 function runAll(engine: SimEngine): StepResult[] {
@@ -14,7 +14,7 @@ function runAll(engine: SimEngine): StepResult[] {
 }
 
 const engineWith = (policy: keyof typeof SCHEDULER_POLICIES, extra: {maxKvTokens?: number; maxNumBatchedTokens?: number} = {}) =>
-  new SimEngine({perfModel: linearPerfModel(), policy: SCHEDULER_POLICIES[policy], blockSize: 16, ...extra});
+  new SimEngine({perfModel: linearPerfModel(), scheduler: SCHEDULER_POLICIES[policy].create(), blockSize: 16, ...extra});
 
 describe('scheduler policies', () => {
   // 100 blocks of 16 tokens; each request needs 32 blocks for its prompt, 57 for prompt + output.
@@ -85,7 +85,6 @@ describe('scheduler policies', () => {
 
   it('policies resolve by backend name; unknown names are bad input', () => {
     expect(resolveSchedulerPolicy('TensorRT-LLM').name).toBe('trtllm');
-    expect(resolveSchedulerPolicy('sglang').batching).toBe('prefill-first');
     expect(() => resolveSchedulerPolicy('tgi')).toThrow(/unknown scheduler policy "tgi"/);
   });
 });
