@@ -24,6 +24,11 @@ export interface BenchmarkOptions {
   requests: number;
   /** Requests sent first and not measured (default: the concurrency, or 0 in open loop). */
   warmupRequests?: number;
+  /**
+   * Output lengths vary uniformly within ±this fraction of `osl` (default 0: exact). Real closed
+   * loops do not stay in the lock-step waves exact lengths produce; a small spread reproduces that.
+   */
+  oslSpread?: number;
   seed?: number;
 }
 
@@ -45,6 +50,10 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   const warmup = options.warmupRequests ?? (closed ? options.concurrency! : 0);
   const total = warmup + requests;
   const rng = new Rng(options.seed ?? 1);
+  const spread = options.oslSpread ?? 0;
+  if (!(spread >= 0 && spread < 1)) throw new RangeError(`oslSpread must be in [0, 1), got ${spread}`);
+  const lengths = new Rng((options.seed ?? 1) + 1);
+  const drawOsl = (): number => (spread === 0 ? osl : Math.max(1, Math.round(osl * (1 + spread * (2 * lengths.uniform() - 1)))));
   const driver = new SimDriver();
 
   let done = 0;
@@ -74,7 +83,7 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
     const sentMs = driver.nowMs;
     const index = sent++;
     driver.at(sentMs + overheadMs, () => {
-      const req = engine.submit({id: String(index), promptTokens: isl, outputTokens: osl});
+      const req = engine.submit({id: String(index), promptTokens: isl, outputTokens: drawOsl()});
       if (index >= warmup) {
         if (measured.length === 0) firstMeasuredAtMs = driver.nowMs;
         measured.push({req, sentMs});
