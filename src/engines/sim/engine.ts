@@ -173,6 +173,7 @@ export class SimEngine {
     const numBlocks = Math.floor(this.maxKvTokens / this.blockSize);
     if (!(numBlocks >= 1)) throw new RangeError(`KV capacity ${this.maxKvTokens} tokens holds no block of ${this.blockSize}`);
     this.kv = new KvCache(numBlocks, this.blockSize, config.prefixCaching ?? false);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getter's own `this` is the context
     const engine = this;
     this.context = {
       get running() {
