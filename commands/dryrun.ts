@@ -95,6 +95,9 @@ export default class Dryrun extends PlannerCommand {
       await this.runTicks(flags, given);
       return;
     }
+    const ticksOnly = ['ticks', 'planner-config', 'set', 'load-interval', 'sensitivity', 'min-gpu-budget', 'optimization-target', 'synthetic', 'model', 'gpu']
+      .filter((n) => (flags as Record<string, unknown>)[n] !== undefined && (flags as Record<string, unknown>)[n] !== false);
+    if (ticksOnly.length > 0) throw badInput(`${ticksOnly.map((n) => `--${n}`).join(', ')} ${ticksOnly.length > 1 ? 'are' : 'is'} for --mode ticks`);
     const setSin = SIN_FLAG_NAMES.filter((n) => process.argv.includes(`--${n}`) || process.argv.some((a) => a.startsWith(`--${n}=`)));
     if (flags.trace !== undefined && setSin.length > 0) throw badInput(`--trace cannot be combined with generator flags (${setSin.map((n) => `--${n}`).join(', ')})`);
 

@@ -97,5 +97,8 @@ describe('planner dryrun --mode ticks', () => {
     const r = await runCli(['dryrun', '--mode', 'ticks', '--out', tmp()]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('--mode ticks needs --ticks FILE');
+    const classic = await runCli(['dryrun', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp()]);
+    expect(classic.exitCode).toBe(2);
+    expect(classic.stderr.trim()).toBe('Error: --ticks is for --mode ticks');
   });
 });
