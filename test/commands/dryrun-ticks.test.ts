@@ -99,6 +99,6 @@ describe('planner dryrun --mode ticks', () => {
     expect(r.stderr).toContain('--mode ticks needs --ticks FILE');
     const classic = await runCli(['dryrun', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp()]);
     expect(classic.exitCode).toBe(2);
-    expect(classic.stderr.trim()).toBe('Error: --ticks is for --mode ticks');
+    expect(classic.stderr.trim()).toBe('Error: --ticks is not used by --mode classic (give --mode ticks or --mode replay)');
   });
 });
