@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {REPO_ROOT, runCli, runCommand} from '../helpers/cli.js';
+import {REPO_ROOT, SHIPPED_PROFILE, runCli, runCommand} from '../helpers/cli.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'dryrun-ticks-'));
 const fixture = (name: string) => path.join(REPO_ROOT, 'fixtures/ticks', name);
@@ -76,9 +76,29 @@ describe('planner dryrun --mode ticks', () => {
     expect(skipped.stdout).toContain('ticks: 6, decisions: 2');
   });
 
+  it('bootstraps the regressions from a profile or the synthetic model; cold, the first ticks wait for data', async () => {
+    const first = async (extra: string[]) => {
+      const r = await runCommand(['dryrun', '--mode', 'ticks', '--ticks', fixture('disagg-sla.jsonl'), '--out', tmp(), '--json', ...extra]);
+      expect(r.exitCode).toBe(0);
+      return JSON.parse(r.stdout) as {summary: {bootstrap: string}; decisions: Array<{diagnostics: {loadDecisionReasonPrefill: string; estimatedTtftMs: number | null}}>};
+    };
+    const cold = await first([]);
+    expect(cold.summary.bootstrap).toMatch(/^cold start/);
+    expect(cold.decisions[0]!.diagnostics).toMatchObject({loadDecisionReasonPrefill: 'insufficient_data', estimatedTtftMs: null});
+    const profile = await first(['--profile', SHIPPED_PROFILE]);
+    expect(profile.summary.bootstrap).toBe(`profile ${SHIPPED_PROFILE}`);
+    expect(profile.decisions[0]!.diagnostics.estimatedTtftMs).toBeGreaterThan(0);
+    const synthetic = await first(['--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm']);
+    expect(synthetic.summary.bootstrap).toContain('llama-3.1-8b');
+    expect(synthetic.decisions[0]!.diagnostics.estimatedTtftMs).toBeGreaterThan(0);
+  });
+
   it('--mode ticks without --ticks is bad input', async () => {
     const r = await runCommand(['dryrun', '--mode', 'ticks', '--out', tmp()]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('--mode ticks needs --ticks FILE');
+    const classic = await runCommand(['dryrun', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp()]);
+    expect(classic.exitCode).toBe(2);
+    expect(classic.stderr.trim()).toBe('Error: --ticks is not used by --mode classic (give --mode ticks or --mode replay)');
   });
 });
