@@ -86,7 +86,9 @@ export function runReplay(records: readonly TraceRecord[], spec: ReplayRunSpec, 
       loop?.finish(j);
     },
   });
-  fleet.load(records, options.overheadMs ?? 0);
+  let sorted = true;
+  for (let i = 1; i < records.length && sorted; i++) sorted = records[i - 1]!.timestamp <= records[i]!.timestamp;
+  fleet.load(sorted ? records : [...records].sort((a, b) => a.timestamp - b.timestamp), options.overheadMs ?? 0);
   if (spec.planner) {
     const planner = new PlannerStateMachine(spec.planner.config, spec.planner.capabilities);
     if (spec.planner.bootstrap) planner.loadBenchmarkFpms(spec.planner.bootstrap);

@@ -149,6 +149,9 @@ export interface Iteration {
   groupCount: number;
 }
 
+/** Shared by every request when blocks are only counted (no prefix caching): never written. */
+const NO_BLOCK_IDS: number[] = [];
+
 function variance(n: number, sum: number, sumSq: number): number {
   if (n < 2) return 0;
   const mean = sum / n;
@@ -260,7 +263,7 @@ export class SimEngine {
       lastTokenMs: input.prefilled ? input.arrivalMs : undefined,
       preemptions: 0,
       scheduled: 0,
-      blockIds: [],
+      blockIds: this.kv.prefixCaching ? [] : NO_BLOCK_IDS,
       blockCount: 0,
       registeredBlocks: 0,
       tokenTimesMs: this.recordTokenTimes ? [] : undefined,
