@@ -16,6 +16,7 @@ import {runClassicDryrun, type ClassicDryrunConfig} from '../src/planner/dryrun-
 import {classicReport, ticksCsv} from '../src/planner/dryrun-report.js';
 import {renderReport} from '../src/report/html.js';
 import type {Profile} from '../src/profile/types.js';
+import {progressFlag} from '../src/ui/progress.js';
 import {prepareTicksDryrun, parseSetPairs, type BootstrapChoice} from '../src/planner/ticks/setup.js';
 import {runTicksDryrun, type TickOutcome} from '../src/planner/dryrun-ticks.js';
 import {ticksDecisionsCsv, ticksReport} from '../src/planner/dryrun-ticks-report.js';
@@ -52,19 +53,9 @@ export const DRYRUN_SIN_DEFAULTS: SinOptions = {
 export default class Dryrun extends PlannerCommand {
   static override description = `Dry-run Dynamo's SLA planner over a load trace and write an HTML report.
 
---mode classic does what Dynamo's planner dry run does: bucket the trace per adjustment interval
-(empty buckets dropped), predict the next interval's request count, ISL and OSL, size prefill and
-decode replicas from the profile at the TTFT/ITL targets, cap them with the GPU budget (Python
-rounding), and compare each interval's load with the "safe" throughput of the replicas deployed.
-Without --trace the load is generated in memory from the sin flags. With no flags at all it runs
-the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-report/.
+--mode classic does what Dynamo's planner dry run does: bucket the trace per adjustment interval (empty buckets dropped), predict the next interval's request count, ISL and OSL, size prefill and decode replicas from the profile at the TTFT/ITL targets, cap them with the GPU budget (Python rounding), and compare each interval's load with the "safe" throughput of the replicas deployed. Without --trace the load is generated in memory from the sin flags; their defaults are a two-hour load with 30-minute cycles, not \`trace sin\`'s (Dynamo's sin_synth defaults: 100 s, which is shorter than one 180 s interval). With no flags at all it runs the shipped H200 profile under that load and writes dryrun-report/.
 
---mode ticks runs Dynamo's 2026 planner core (the state machine with FPM regressions, load and
-throughput scaling) over a tick recording (--ticks, ticks.jsonl) and prints each tick's decision
-and reasons. The recording's planner config can be overridden by --planner-config (a Dynamo
-planner config file, JSON or YAML, or inline JSON), then by --set KEY=VALUE and the named flags,
-to see what another sensitivity or interval would have decided on the same metrics. The
-regressions start from --profile, the recording's bootstrapProfile, --synthetic, or cold.`;
+--mode ticks runs Dynamo's 2026 planner core (the state machine with FPM regressions, load and throughput scaling) over a tick recording (--ticks, ticks.jsonl) and prints each tick's decision and reasons. The recording's planner config can be overridden by --planner-config (a Dynamo planner config file, JSON or YAML, or inline JSON), then by --set KEY=VALUE and the named flags, to see what another sensitivity or interval would have decided on the same metrics. The regressions start from --profile, the recording's bootstrapProfile, --synthetic, or cold.`;
 
   static override examples = [
     '<%= config.bin %> dryrun',
@@ -99,11 +90,11 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
     trace: Flags.string({description: 'Mooncake JSONL trace (default: generate one in memory from the sin flags).'}),
     'skip-bad-lines': Flags.boolean({description: 'Skip bad trace records (counted) instead of stopping at the first.', default: false}),
     'warmup-trace': Flags.string({description: 'Mooncake JSONL trace fed to the predictors before the run (history).'}),
-    profile: Flags.string({description: 'Profile directory or profile.json for both phases (default: the shipped H200 profile).'}),
+    profile: Flags.string({char: 'p', description: 'Profile directory or profile.json for both phases (default: the shipped H200 profile).'}),
     'prefill-profile': Flags.string({description: 'Profile for prefill (overrides --profile for that phase).'}),
     'decode-profile': Flags.string({description: 'Profile for decode (overrides --profile for that phase).'}),
-    ttft: numberFlag('ttft', {description: 'TTFT target, ms.', default: 500, min: 0, exclusiveMin: true}),
-    itl: numberFlag('itl', {description: 'ITL target, ms.', default: 50, min: 0, exclusiveMin: true}),
+    ttft: numberFlag('ttft', {description: 'TTFT target, ms (default: Dynamo\'s planner default).', default: 500, min: 0, exclusiveMin: true}),
+    itl: numberFlag('itl', {description: 'ITL target, ms (default: Dynamo\'s planner default).', default: 50, min: 0, exclusiveMin: true}),
     'adjustment-interval': numberFlag('adjustment-interval', {description: 'Planner interval, s (one decision per interval).', default: 180, min: 0, exclusiveMin: true}),
     predictor: Flags.string({description: 'Load predictor for request count, ISL and OSL.', options: [...PREDICTOR_NAMES], default: 'arima'}),
     'prediction-window': numberFlag('prediction-window', {description: 'Most recent intervals the predictors fit on.', default: 50, min: 1, integer: true}),
@@ -115,6 +106,7 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
     'prefill-gpus': optionalNumberFlag('prefill-gpus', {description: 'GPUs per prefill engine (default: the profile\'s, else 1).', min: 1, integer: true}),
     'decode-gpus': optionalNumberFlag('decode-gpus', {description: 'GPUs per decode engine (default: the profile\'s, else 1).', min: 1, integer: true}),
     out: Flags.string({description: 'Directory for report.html and ticks.csv.', default: 'dryrun-report'}),
+    progress: progressFlag(),
     ...sinFlags(DRYRUN_SIN_DEFAULTS, 'LOAD (without --trace)'),
   };
 
@@ -142,12 +134,14 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
     const prefill = new PrefillInterpolator(prefillProfile.prefill);
     const decode = new DecodeInterpolator(decodeProfile.decode);
 
+    const progress = await this.startProgress(flags.progress, flags.json);
+    const onProgress = progress.report;
     const intervalS = flags['adjustment-interval'];
     let loadText: string;
     const readStats = newReadStats();
     let metrics;
     if (flags.trace !== undefined) {
-      metrics = await bucketTrace(readTraceBatches(flags.trace, {skipBadLines: flags['skip-bad-lines']}, readStats), intervalS);
+      metrics = await bucketTrace(readTraceBatches(flags.trace, {skipBadLines: flags['skip-bad-lines'], onProgress}, readStats), intervalS);
       loadText = flags.trace;
       if (readStats.badLines > 0) this.note(`skipped ${readStats.badLines} bad lines in ${flags.trace} (first at line ${readStats.firstBad[0]?.line})`);
     } else {
@@ -158,6 +152,9 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
         `presets ${sin.isl1}/${sin.osl1} and ${sin.isl2}/${sin.osl2} tokens, seed ${sin.seed}`;
     }
     if (metrics.length === 0) throw badInput(`${flags.trace ?? 'the generated load'} has no requests: nothing to dry-run`);
+    if (metrics.length === 1) {
+      this.warnLine(`${flags.trace ?? 'the generated load'} fits in one ${intervalS} s adjustment interval: the planner makes one decision with nothing to predict from (use a longer trace or a shorter --adjustment-interval)`);
+    }
 
     const settings = {windowSize: flags['prediction-window'], seasonPeriod: flags['season-period']};
     const name = flags.predictor as PredictorName;
@@ -182,7 +179,8 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
       prefillGpus: flags['prefill-gpus'] ?? gpusOf(prefillProfile),
       decodeGpus: flags['decode-gpus'] ?? gpusOf(decodeProfile),
     };
-    const {ticks, summary} = runClassicDryrun(metrics, config, {prefill, decode}, predictors);
+    const {ticks, summary} = runClassicDryrun(metrics, config, {prefill, decode}, predictors, onProgress);
+    progress.stop();
 
     const outDir = flags.out;
     const reportFile = path.join(outDir, 'report.html');
@@ -193,20 +191,23 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
     try {
       await mkdir(outDir, {recursive: true});
       await writeFile(reportFile, renderReport(classicReport(ticks, {config, summary, predictor: name, load: loadText, profile: profileText, warmup})));
-      await writeFile(csvFile, ticksCsv(ticks));
+      await writeFile(csvFile, ticksCsv(ticks, intervalS));
     } catch (err) {
       throw failure(`cannot write the report to ${outDir}: ${(err as Error).message}`);
     }
 
+    if (summary.overBudgetIntervals > 0) {
+      this.warnLine(`in ${summary.overBudgetIntervals} intervals the replicas use up to ${summary.peakGpus} GPUs, over the budget of ${config.maxGpuBudget}: Dynamo's v2025-08 budget rule (scale, round half to even, then at least --min-endpoint per phase) can overshoot, and this dry run reproduces it`);
+    }
     if (flags.json) {
       this.printJson({
         mode: flags.mode,
         summary: {...summary, predictor: name, report: path.resolve(reportFile), csv: path.resolve(csvFile), skippedBadLines: readStats.badLines},
         ticks: ticks.map((t) => ({
-          timeS: t.timeS, windowStartS: t.windowStartS, observed: t.observed, predicted: t.predicted,
+          step: Math.round(t.timeS / intervalS), windowStartS: t.windowStartS, observed: t.observed, predicted: t.predicted,
           prefillReplicas: t.prefillReplicas, decodeReplicas: t.decodeReplicas, gpus: t.gpus,
           prefillTokens: t.prefillTokens, decodeTokens: t.decodeTokens,
-          safePrefillThpt: t.safePrefillThpt, safeDecodeThpt: t.safeDecodeThpt, budgetApplied: t.budgetApplied,
+          safePrefillTokens: t.safePrefillTokens, safeDecodeTokens: t.safeDecodeTokens, budgetApplied: t.budgetApplied, overBudget: t.overBudget,
         })),
       });
       return;
@@ -216,7 +217,7 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
     this.print(`  intervals: ${summary.intervals} (${summary.totalRequests} requests)`);
     this.print(`  peak replicas: prefill ${summary.peakPrefillReplicas}, decode ${summary.peakDecodeReplicas}; peak GPUs ${summary.peakGpus}`);
     this.print(`  GPU-hours: ${summary.gpuHours.toFixed(2)}`);
-    this.print(`  intervals over the safe limit: ${summary.overLimitIntervals} (prefill ${summary.prefillOverLimitIntervals}, decode ${summary.decodeOverLimitIntervals}); cut by the GPU budget: ${summary.budgetLimitedIntervals}`);
+    this.print(`  intervals over the safe limit: ${summary.overLimitIntervals} (prefill ${summary.prefillOverLimitIntervals}, decode ${summary.decodeOverLimitIntervals}); cut by the GPU budget: ${summary.budgetLimitedIntervals}, over it: ${summary.overBudgetIntervals}`);
     if (summary.prefillSlaInfeasibleIntervals > 0) this.warnLine(`in ${summary.prefillSlaInfeasibleIntervals} intervals the TTFT target is missed even at batch 1 for the predicted ISL`);
     if (summary.decodeSlaInfeasibleIntervals > 0) this.warnLine(`in ${summary.decodeSlaInfeasibleIntervals} intervals no decode point meets the ITL target at the predicted context`);
     this.print(`  report: ${reportFile}`);
@@ -335,12 +336,12 @@ regressions start from --profile, the recording's bootstrapProfile, --synthetic,
       : flags.profile !== undefined ? {kind: 'profile', path: flags.profile} : {kind: 'header'};
     const setup = await prepareTicksDryrun({
       ticksFile: flags.ticks, skipBadLines: flags['skip-bad-lines'], plannerConfig: flags['planner-config'],
-      overrides: ticksOverrides(flags as Record<string, unknown>, given), bootstrap,
+      overrides: ticksOverrides(flags as Record<string, unknown>, given), bootstrap, warmupTrace: flags['warmup-trace'],
     });
     for (const w of setup.warnings) this.note(`warning: ${w}`);
     const {recording, config} = setup;
     if (recording.badLines > 0) this.note(`skipped ${recording.badLines} bad lines in ${flags.ticks} (first at line ${recording.firstBadLine?.line}: ${recording.firstBadLine?.reason})`);
-    const {outcomes, notDue} = runTicksDryrun(recording.ticks, recording.header.startS, config, setup.capabilities, setup.bootstrap);
+    const {outcomes, notDue} = runTicksDryrun(recording.ticks, recording.header.startS, config, setup.capabilities, setup.bootstrap, setup.warmup);
 
     const outDir = flags.out;
     const reportFile = path.join(outDir, 'report.html');

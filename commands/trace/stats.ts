@@ -10,10 +10,7 @@ const round = (v: number, digits: number): number => Number(v.toFixed(digits));
 export default class TraceStats extends PlannerCommand {
   static override description = `Show what a mooncake JSONL trace holds, per time window and in total.
 
-Per window: request count, request rate, mean ISL and mean OSL (empty windows included). The
-last window's rate is over the time up to the last arrival, not over the full window.
-Every record is validated; a bad record stops with its line number unless --skip-bad-lines,
-which skips and counts them.`;
+Per window: request count, request rate, mean ISL and mean OSL (empty windows included). The last window's rate is over the time up to the last arrival, not over the full window. Every record is validated; a bad record stops with its line number unless --skip-bad-lines, which skips and counts them.`;
 
   static override examples = [
     '<%= config.bin %> trace stats trace.jsonl',

@@ -106,7 +106,7 @@ export function simulateRate(perfModel: PerfModel, engineConfig: Omit<SimEngineC
         isMeasured.add(req);
       }
     });
-    driver.at(sentMs + -Math.log(1 - rng.uniform()) * meanGapMs, send);
+    driver.at(sentMs + rng.exponential(1 / meanGapMs), send);
   };
   driver.at(0, send);
   driver.run();
@@ -153,6 +153,8 @@ export interface AggSearchOptions extends AggSimOptions {
   guessRps: number;
   /** Stop when (hi - lo) / hi is below this. */
   relTolerance?: number;
+  /** Called after each simulated run (for progress). */
+  onRun?: (run: AggRun) => void;
 }
 
 /**
@@ -167,6 +169,7 @@ export function findMaxAggRate(perfModel: PerfModel, engine: Omit<SimEngineConfi
   const run = (rate: number): AggRun => {
     const r = simulateRate(perfModel, engine, w, rate, opts);
     runs.push(r);
+    opts.onRun?.(r);
     return r;
   };
   const tol = opts.relTolerance ?? 0.02;

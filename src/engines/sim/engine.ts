@@ -193,10 +193,11 @@ export class SimEngine {
     if (!(numBlocks >= 1)) throw new RangeError(`KV capacity ${this.maxKvTokens} tokens holds no block of ${this.blockSize}`);
     this.kv = new KvCache(numBlocks, this.blockSize, config.prefixCaching ?? false);
     this.group = config.aggregateDecodes && !config.prefixCaching && !this.recordTokenTimes && this.scheduler === vllmScheduler ? new DecodeGroup(this.blockSize) : null;
-    const engine = this;
+    // The running list is replaced when requests finish: the scheduler reads the current one.
+    const currentRunning = (): SimRequest[] => this.running;
     this.context = {
       get running() {
-        return engine.running;
+        return currentRunning();
       },
       waiting: this.waiting,
       kv: this.kv,
