@@ -280,15 +280,14 @@ export default class Dryrun extends PlannerCommand {
     if (flags['planner-config'] !== undefined) layers.push(await readPlannerConfigArg(flags['planner-config']));
     layers.push({source: 'flags', raw: ticksOverrides(flags as Record<string, unknown>, given)});
 
+    const progress = await this.startProgress(flags.progress, flags.json);
     const result = runReplayDryrun({
       records, prefill, decode, fleetTimings, configLayers: layers, compare,
       startPrefill: flags['start-prefill'], startDecode: flags['start-decode'], router: flags.router as RouterPolicy,
       startupS: flags['startup-time'], kvBytesPerToken: kvBytes ?? 0, kvTransferGBps: flags['kv-transfer-bandwidth'],
       traceBlockSize: flags['trace-block-size'], prefixCaching: flags['prefix-caching'], planner: !flags['no-planner'],
-    }, (e) => {
-      if (e.done) this.note(`replayed ${e.run} (${e.index + 1}/${e.total}) in ${e.wallS!.toFixed(1)} s`);
-      else this.note(`replaying ${e.run} (${e.index + 1}/${e.total}): ${records.length} requests...`);
-    });
+    }, progress.report);
+    progress.stop();
     for (const w of result.warnings) this.warnLine(w);
 
     const outDir = flags.out;

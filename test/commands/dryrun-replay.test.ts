@@ -11,7 +11,7 @@ describe('planner dryrun --mode replay', () => {
   it('--json prints only the per-run summary; the outputs are written; the tick recording replays in --mode ticks', async () => {
     const dir = tmp();
     const r = await runCli(['dryrun', '--mode', 'replay', ...LOAD, '--ttft', '200', '--itl', '10', '--adjustment-interval', '30',
-      '--compare', 'static:2p2d,agg:2', '--out', dir, '--json']);
+      '--compare', 'static:2p2d,agg:2', '--out', dir, '--json', '--progress', 'plain']);
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout) as {runs: Array<Record<string, unknown>>};
     expect(out.runs.map((x) => x.name)).toEqual(['planner', 'static:2p2d', 'agg:2']);
@@ -23,7 +23,7 @@ describe('planner dryrun --mode replay', () => {
     }
     expect(out.runs[1]).toMatchObject({peakPrefillReplicas: 2, peakDecodeReplicas: 2, scalingEvents: 0});
     expect(out.runs[2]).toMatchObject({peakPrefillReplicas: 0, peakDecodeReplicas: 2});
-    expect(r.stderr).toContain('replayed planner (1/3)');
+    expect(r.stderr).toMatch(/replay 1\/3 \(planner\): \d+\/\d+ requests \(\d+\.\d % met the SLA/);
     const requests = readFileSync(path.join(dir, 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const n = out.runs[0]!.requests as number;
     expect(requests).toHaveLength(3 * n);
