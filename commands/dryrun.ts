@@ -283,15 +283,14 @@ export default class Dryrun extends PlannerCommand {
     if (flags['planner-config'] !== undefined) layers.push(await readPlannerConfigArg(flags['planner-config']));
     layers.push({source: 'flags', raw: ticksOverrides(flags as Record<string, unknown>, given)});
 
+    const progress = await this.startProgress(flags.progress, flags.json);
     const result = runReplayDryrun({
       records, prefill, decode, fleetTimings, configLayers: layers, compare,
       startPrefill: flags['start-prefill'], startDecode: flags['start-decode'], router: flags.router as RouterPolicy,
       startupS: flags['startup-time'], kvBytesPerToken: kvBytes ?? 0, kvTransferGBps: flags['kv-transfer-bandwidth'],
       traceBlockSize: flags['trace-block-size'], prefixCaching: flags['prefix-caching'], planner: !flags['no-planner'],
-    }, (e) => {
-      if (e.done) this.note(`replayed ${e.run} (${e.index + 1}/${e.total}) in ${e.wallS!.toFixed(1)} s`);
-      else this.note(`replaying ${e.run} (${e.index + 1}/${e.total}): ${records.length} requests...`);
-    });
+    }, progress.report);
+    progress.stop();
     for (const w of result.warnings) this.warnLine(w);
 
     const outDir = flags.out;
@@ -319,9 +318,10 @@ export default class Dryrun extends PlannerCommand {
       return;
     }
     this.print(`replay of ${loadText}: ${records.length} requests; SLA TTFT ${result.sla.ttftMs} ms, ITL ${result.sla.itlMs} ms; router ${flags.router}; start-up ${flags['startup-time']} s`);
-    this.print(`  ${'run'.padEnd(22)}${['SLA met', 'goodput/s', 'GPU-h', 'good/GPU-h', 'peak P/D', 'TTFT p50/p99', 'ITL p50/p99', 'events'].map((h) => h.padStart(13)).join('')}`);
+    const nameWidth = Math.max(12, ...summary.runs.map((r) => r.name.length)) + 2;
+    this.print(`  ${'run'.padEnd(nameWidth)}${['SLA met', 'goodput/s', 'GPU-h', 'good/GPU-h', 'peak P/D', 'TTFT p50/p99', 'ITL p50/p99', 'events'].map((h) => h.padStart(13)).join('')}`);
     for (const s of summary.runs) {
-      this.print(`  ${s.name.padEnd(22)}${[
+      this.print(`  ${s.name.padEnd(nameWidth)}${[
         `${(100 * s.slaAttainment).toFixed(1)} %`, s.goodputRps.toFixed(2), s.gpuHours.toFixed(2), s.goodputPerGpuHour.toFixed(0), `${s.peakPrefillReplicas}/${s.peakDecodeReplicas}`,
         `${s.ttftMs.p50.toFixed(0)}/${s.ttftMs.p99.toFixed(0)}`, `${s.itlMs.p50.toFixed(1)}/${s.itlMs.p99.toFixed(1)}`, String(s.scalingEvents),
       ].map((v) => v.padStart(13)).join('')}`);
