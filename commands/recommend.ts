@@ -73,7 +73,7 @@ export default class Recommend extends PlannerCommand {
         tool: TOOL_NAME,
         onSkip: (tp, reason) => this.warnLine(`skipping TP ${tp}: ${reason}`),
       });
-      sourceLine = `synthetic ${flags.model} on ${flags.gpu} (${flags.quant} weights, ${flags['kv-quant']} KV, ${flags.backend}), TP ${candidates.map((c) => c.tp).join(', ')}`;
+      sourceLine = `synthetic ${flags.model} on ${flags.gpu} (${flags.quant} weights, ${flags['kv-quant'] ?? `${flags.backend}'s default`} KV, ${flags.backend}), TP ${candidates.map((c) => c.tp).join(', ')}`;
     } else {
       if (!flags.profile || flags.profile.length === 0) throw badInput('give --profile DIR (one per TP, or a directory of tpN profiles) or --synthetic with --model and --gpu');
       try {

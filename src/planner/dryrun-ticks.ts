@@ -7,7 +7,7 @@
 import {PlannerStateMachine, type BenchmarkFpms} from './core/state-machine.js';
 import {toDecisionRecord} from './core/decision.js';
 import type {PlannerConfig} from './core/config.js';
-import type {DecisionRecord, ScheduledTick, TickInput, WorkerCapabilities} from './core/types.js';
+import type {DecisionRecord, ScheduledTick, TickInput, TrafficObservation, WorkerCapabilities} from './core/types.js';
 import type {RecordedTick} from './ticks/recording.js';
 
 export interface TickOutcome {
@@ -37,9 +37,11 @@ export function effectiveCapabilities(caps: WorkerCapabilities, config: PlannerC
 
 export function runTicksDryrun(
   ticks: readonly RecordedTick[], startS: number, config: PlannerConfig, capabilities: WorkerCapabilities, bootstrap?: BenchmarkFpms,
+  warmup?: readonly TrafficObservation[],
 ): TicksDryrunResult {
   const planner = new PlannerStateMachine(config, capabilities);
   if (bootstrap) planner.loadBenchmarkFpms(bootstrap);
+  if (warmup) planner.warmLoadPredictors(warmup);
   planner.initialTick(startS);
   const outcomes: TickOutcome[] = [];
   let notDue = 0;

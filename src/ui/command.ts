@@ -62,6 +62,11 @@ export function reportTopLevelError(err: unknown): void {
   reportError(err);
 }
 
+/** JSON for people and scripts: numbers to 15 significant digits (a double's worth, without noise such as 8.899999999999997). */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(15)) : v), 2);
+}
+
 /** Base class of every planner command: shared flags and one-line error reporting. */
 export abstract class PlannerCommand extends Command {
   static override baseFlags = {
@@ -71,7 +76,7 @@ export abstract class PlannerCommand extends Command {
 
   /** Write a JSON document to stdout (the only output under --json). */
   protected printJson(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    process.stdout.write(`${jsonText(value)}\n`);
   }
 
   /** Write human text to stdout. */

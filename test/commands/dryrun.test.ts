@@ -7,6 +7,17 @@ import {REPO_ROOT, SHIPPED_PROFILE, runCli, runCommand} from '../helpers/cli.js'
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'dryrun-cmd-'));
 
 describe('planner dryrun', () => {
+  it('says when the replicas exceed the GPU budget (v2025-08 rounding reproduced)', async () => {
+    // prefill-heavy load (OSL 5): the scaled prefill count rounds up to the whole budget and the
+    // decode floor of one replica comes on top
+    const r = await runCli(['dryrun', '--max-gpu-budget', '6', '--request-rate-max', '120', '--osl1', '5', '--osl2', '5', '--out', tmp(), '--json']);
+    expect(r.exitCode).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.summary.overBudgetIntervals).toBeGreaterThan(0);
+    expect(j.summary.overBudgetIntervals).toBe(j.ticks.filter((t: {gpus: number}) => t.gpus > 6).length);
+    expect(r.stderr).toMatch(new RegExp(`^warning: in ${j.summary.overBudgetIntervals} intervals the replicas use up to ${j.summary.peakGpus} GPUs, over the budget of 6: Dynamo's v2025-08 budget rule`, 'm'));
+  });
+
   it('warns when the load fits in one adjustment interval (trace sin defaults: 100 s < 180 s)', async () => {
     const r = await runCli(['dryrun', '--time-duration', '100', '--request-rate-period', '10', '--out', tmp()]);
     expect(r.exitCode).toBe(0);
@@ -27,7 +38,7 @@ describe('planner dryrun', () => {
     expect(html).toContain('<title>Planner dry run (classic)</title>');
     expect(html).toContain('nvidia/Llama-3.1-8B-Instruct-FP8');
     const csv = readFileSync(path.join(dir, 'dryrun-report/ticks.csv'), 'utf8').trim().split('\n');
-    expect(csv[0]).toBe('timeS,windowStartS,observedNumReq,observedIsl,observedOsl,predictedNumReq,predictedIsl,predictedOsl,prefillReplicas,decodeReplicas,gpus,prefillTokens,safePrefillThpt,decodeTokens,safeDecodeThpt,budgetApplied');
+    expect(csv[0]).toBe('step,windowStartS,observedNumReq,observedIsl,observedOsl,predictedNumReq,predictedIsl,predictedOsl,prefillReplicas,decodeReplicas,gpus,prefillTokens,safePrefillTokens,decodeTokens,safeDecodeTokens,budgetApplied,overBudget');
     expect(csv).toHaveLength(41);
   });
 
@@ -37,11 +48,11 @@ describe('planner dryrun', () => {
       '--predictor', 'constant', '--out', dir, '--json', '--profile', SHIPPED_PROFILE]);
     expect(r.exitCode).toBe(0);
     const j = JSON.parse(r.stdout);
-    // empty windows dropped: 3 ticks at planner times 0, 60, 120
-    expect(j.ticks.map((t: {timeS: number}) => t.timeS)).toEqual([0, 60, 120]);
+    // empty windows dropped: 3 steps (planner times 0, 60, 120 s) observing the windows at 0, 180 and 240 s
+    expect(j.ticks.map((t: {step: number; windowStartS: number}) => [t.step, t.windowStartS])).toEqual([[0, 0], [1, 180], [2, 240]]);
     expect(j.ticks[0]).toMatchObject({observed: {numReq: 3, isl: 2000, osl: 200}, predicted: {numReq: 3, isl: 2000, osl: 200}, prefillReplicas: 1, decodeReplicas: 1});
     expect(j.ticks[1].predicted).toEqual({numReq: 3, isl: 2000, osl: 200});
-    for (const k of ['timeS', 'observed', 'predicted', 'prefillReplicas', 'decodeReplicas', 'safePrefillThpt', 'safeDecodeThpt']) expect(j.ticks[2]).toHaveProperty(k);
+    for (const k of ['step', 'observed', 'predicted', 'prefillReplicas', 'decodeReplicas', 'safePrefillTokens', 'safeDecodeTokens', 'overBudget']) expect(j.ticks[2]).toHaveProperty(k);
     expect(j.summary).toMatchObject({intervals: 3, totalRequests: 6, peakPrefillReplicas: 1, peakDecodeReplicas: 1, peakGpus: 2, predictor: 'constant'});
     expect(j.summary.gpuHours).toBeCloseTo((3 * 2 * 60) / 3600, 12);
     expect(existsSync(path.join(dir, 'report.html'))).toBe(true);

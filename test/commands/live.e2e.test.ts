@@ -154,7 +154,7 @@ describe('planner profile --endpoint', () => {
     expect(readProfile(out).prefill!.prefill_isl.length).toBeGreaterThan(0);
   });
 
-  it('retries 429 after Retry-After and 500s with backoff', async () => {
+  it('retries 429 after Retry-After until every request succeeds', async () => {
     // 1 request/s: every request within a second of the previous one is refused with Retry-After.
     const m = await startMock({faults: {rateLimit: 1}});
     const out = tmp();

@@ -39,3 +39,12 @@ describe('help texts', () => {
     expect((await runCli(['simulate', '--help'])).stdout).toMatch(/-p, --profile=<value>/);
   });
 });
+
+describe('numbers for people', () => {
+  it('JSON and CSV drop floating-point noise, keep real precision', async () => {
+    const {jsonText} = await import('../../src/ui/command.js');
+    const {csvLine} = await import('../../src/report/csv.js');
+    expect(jsonText({gpuHours: 8.899999999999997, isl: 45.769000000000005, n: 3, ratio: 1 / 3})).toBe('{\n  "gpuHours": 8.9,\n  "isl": 45.769,\n  "n": 3,\n  "ratio": 0.333333333333333\n}');
+    expect(csvLine([45.769000000000005, 12, true, null])).toBe('45.769,12,true,\n');
+  });
+});

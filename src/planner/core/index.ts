@@ -6,5 +6,7 @@
 export type * from './types.js';
 export type {PlannerConfig, LoadPredictorName} from './config.js';
 export {DEFAULT_PLANNER_CONFIG} from './config.js';
+export {resolvePlannerConfig, type ConfigLayer, type ResolvedConfig} from './config-read.js';
 export {PlannerStateMachine, type BenchmarkFpms} from './state-machine.js';
+export {bootstrapFpms, type BootstrapProfileData} from './bootstrap.js';
 export {toDecisionRecord} from './decision.js';

@@ -12,12 +12,14 @@ import {resolvePlannerConfig, type ConfigLayer} from '../core/config-read.js';
 import type {PlannerConfig} from '../core/config.js';
 import {bootstrapFpms} from '../core/bootstrap.js';
 import type {BenchmarkFpms} from '../core/state-machine.js';
-import type {WorkerCapabilities} from '../core/types.js';
+import type {TrafficObservation, WorkerCapabilities} from '../core/types.js';
 import {effectiveCapabilities} from '../dryrun-ticks.js';
 import {readRecording, type TicksRecording} from './recording.js';
 import {loadProfile} from '../../profile/io.js';
 import {createSyntheticPerfModel, type SyntheticOptions} from '../../engines/synthetic/index.js';
 import {syntheticProfile} from '../../sweep/synthetic.js';
+import {readTraceBatches} from '../../trace/mooncake.js';
+import {bucketTrace} from '../../trace/windows.js';
 
 /** A Dynamo planner config given as a file (.json, .yaml/.yml, else JSON then YAML) or inline JSON, as Dynamo's `--config`. */
 export async function readPlannerConfigArg(arg: string): Promise<ConfigLayer> {
@@ -79,6 +81,8 @@ export interface TicksSetup {
   bootstrap?: BenchmarkFpms;
   /** How the regressions started, for the report. */
   bootstrapText: string;
+  /** Demand history for the predictors (a trace bucketed per throughput interval). */
+  warmup?: TrafficObservation[];
   warnings: string[];
 }
 
@@ -95,6 +99,8 @@ export async function prepareTicksDryrun(opts: {
   /** Dynamo keys set by flags (highest precedence). */
   overrides: Record<string, unknown>;
   bootstrap: BootstrapChoice;
+  /** Mooncake trace fed to the demand predictors first (Dynamo `load_predictor_warmup_trace`). */
+  warmupTrace?: string;
 }): Promise<TicksSetup> {
   const recording = await readRecording(opts.ticksFile, {skipBadLines: opts.skipBadLines});
   const layers: ConfigLayer[] = [{source: `${opts.ticksFile} line 1 (plannerConfig)`, raw: recording.header.plannerConfig}];
@@ -104,15 +110,22 @@ export async function prepareTicksDryrun(opts: {
   const capabilities = effectiveCapabilities(recording.header.capabilities, config);
 
   let choice = opts.bootstrap;
+  const fromHeader = choice.kind === 'header';
   if (choice.kind === 'header') choice = recording.header.bootstrapProfile ? {kind: 'profile', path: headerProfilePath(opts.ticksFile, recording.header.bootstrapProfile)} : {kind: 'cold'};
   let bootstrap: BenchmarkFpms | undefined;
   let bootstrapText = 'cold start (decisions wait for load_min_observations live samples)';
   if (config.optimizationTarget !== 'sla') {
     bootstrapText = 'none (easy mode has no regression)';
   } else if (choice.kind === 'profile') {
-    const profile = await loadProfile(choice.path);
-    bootstrap = bootstrapFpms(profile, config.mode);
-    bootstrapText = `profile ${choice.path}`;
+    try {
+      const profile = await loadProfile(choice.path);
+      bootstrap = bootstrapFpms(profile, config.mode);
+      bootstrapText = `profile ${choice.path}`;
+    } catch (err) {
+      // as Dynamo: a failed bootstrap stops the planner only when throughput scaling needs it
+      if (!fromHeader || config.enableThroughputScaling) throw err;
+      warnings.push(`the recording's bootstrapProfile cannot be used (${(err as Error).message}); starting cold`);
+    }
   } else if (choice.kind === 'synthetic') {
     const model = createSyntheticPerfModel(choice.options);
     const {profile} = syntheticProfile(model, {maxContext: Math.min(16384, model.model.maxPositions), prefillGranularity: 16, decodeGranularity: 6}, {tool: 'planner', createdAt: ''});
@@ -121,5 +134,11 @@ export async function prepareTicksDryrun(opts: {
   } else if (config.enableThroughputScaling) {
     warnings.push('no bootstrap data: throughput scaling waits for live samples (Dynamo would not start without profile data)');
   }
-  return {recording, config, capabilities, bootstrap, bootstrapText, warnings};
+  let warmup: TrafficObservation[] | undefined;
+  if (opts.warmupTrace !== undefined) {
+    const intervalS = config.throughputAdjustmentIntervalS;
+    const rows = await bucketTrace(readTraceBatches(opts.warmupTrace, {skipBadLines: opts.skipBadLines}), intervalS);
+    warmup = rows.map((r) => ({durationS: intervalS, numReq: r.requestCount, isl: r.avgIsl, osl: r.avgOsl}));
+  }
+  return {recording, config, capabilities, bootstrap, bootstrapText, warmup, warnings};
 }

@@ -80,6 +80,17 @@ describe('onTick ordering and observations', () => {
     expect(e2.diagnostics.estimatedTtftMs).toBeCloseTo(5 + 0.05 * (2000 + avgIsl2) * 0.5, 9);
   });
 
+  it('warm-up history feeds the demand predictors and re-arms the idle skip (a 0 right after is ignored)', () => {
+    const sm = new PlannerStateMachine(config({mode: 'decode', loadPredictor: 'constant'}));
+    sm.warmLoadPredictors([{durationS: 180, numReq: 300, isl: 1000, osl: 100}, {durationS: 180, numReq: 500, isl: 2000, osl: 200}]);
+    let tick = sm.initialTick(0);
+    for (let t = 5; t < 180; t += 5) tick = sm.onTick(tick, {nowS: t}).nextTick;
+    const d = sm.onTick(tick, {nowS: 180, traffic: {durationS: 0, numReq: 0, isl: 0, osl: 0}}).diagnostics;
+    expect([d.predictedNumReq, d.predictedIsl, d.predictedOsl]).toEqual([500, 2000, 200]);
+    expect(d.throughputDecisionReason).toBe('no_traffic_data');
+    expect(d.predictedKvHitRate).toBeNull();
+  });
+
   it('inventory: ready counts only when given; expected counts and in-progress flags every time', () => {
     const sm = new PlannerStateMachine(config({mode: 'decode', enableThroughputScaling: false}));
     const tick = sm.initialTick(0);
