@@ -150,7 +150,7 @@ export default class Dryrun extends PlannerCommand {
     } else {
       const sin = sinOptionsFromFlags(flags);
       checkSinOptions(sin);
-      metrics = await bucketTrace(sinTrace(sin), intervalS);
+      metrics = await bucketTrace(sinTrace(sin, onProgress), intervalS);
       loadText = `sinusoid ${sin.requestRateMin}-${sin.requestRateMax} req/s, period ${sin.requestRatePeriodS} s, ${sin.timeDurationS} s, ` +
         `presets ${sin.isl1}/${sin.osl1} and ${sin.isl2}/${sin.osl2} tokens, seed ${sin.seed}`;
     }

@@ -21,6 +21,15 @@ describe('planner trace sin', () => {
     const rec = JSON.parse(lines[0]!);
     expect(Object.keys(rec)).toEqual(['timestamp', 'input_length', 'output_length', 'hash_ids']);
   });
+  it('--progress plain reports the seconds of load generated, then a trace stats run reports the MB read (stderr only)', async () => {
+    const file = path.join(tmp(), 't.jsonl');
+    const gen = await runCommand(['trace', 'sin', '--time-duration', '200', '--out', file, '--json', '--progress', 'plain']);
+    expect(JSON.parse(gen.stdout).requests).toBeGreaterThan(0);
+    expect(gen.stderr).toMatch(/^generating: 200\/200 s of load, \d+s elapsed$/m);
+    const stats = await runCommand(['trace', 'stats', file, '--json', '--progress', 'plain']);
+    expect(JSON.parse(stats.stdout).summary.requests).toBe(JSON.parse(gen.stdout).requests);
+    expect(stats.stderr).toMatch(new RegExp(`^reading .*t\\.jsonl: (\\d+\\.\\d)/\\1 MB, \\d+s elapsed$`, 'm'));
+  });
   it('is reproducible with --seed and reports as JSON', async () => {
     const dir = tmp();
     const a = await runCommand(['trace', 'sin', '--seed', '5', '--out', path.join(dir, 'a.jsonl'), '--json']);
