@@ -95,6 +95,7 @@ answer says which method was used.
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Interpolate);
+    if (!flags.input) this.refuseFlags(['csv'], 'without --input (CSV has one row per query of the file)');
     const defaults: SlaQuery = {isl: flags.isl, osl: flags.osl, ttftMs: flags.ttft, itlMs: flags.itl};
     const profile = await loadProfile(flags.profile);
     const spline: {prefill?: PrefillModel; decode?: DecodeModel} = {

@@ -76,6 +76,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     if (!flags.synthetic) {
       throw badInput('choose what to profile: --endpoint URL (a running server), --launch "<command>" (engines started for you) or --synthetic (the op-level model)');
     }
+    this.refuseFlags(liveFlagNames, 'to --synthetic (live profiling only: --endpoint, --launch)');
     const tps = [...new Set(flags.tp)];
     const written: {tp: number; dir: string; file: string; maxKvTokens: number; prefillPoints: number; decodePoints: number; ttftMsRange: [number, number]}[] = [];
     const skipped: {tp: number; reason: string}[] = [];
@@ -132,6 +133,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
   /** Live mode: --endpoint (one running server) or --launch (one engine per TP). */
   private async runLive(flags: ProfileFlags): Promise<void> {
     if (flags.synthetic) throw badInput('--synthetic cannot be combined with --endpoint or --launch');
+    this.refuseFlags(['quant', 'kv-quant', 'gpu-mem-util'], 'to a live engine (the synthetic engine\'s)');
     const api = flags.api as 'chat' | 'completions';
     const headers: Record<string, string> = {};
     for (const h of flags.header ?? []) {
@@ -145,7 +147,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
       if (api !== 'completions') throw badInput('--tokenizer needs --api completions (token-id prompts)', 'drop --tokenizer to calibrate chat prompts from usage.prompt_tokens');
       tokenizer = await loadTokenizerVocabulary(flags.tokenizer);
     }
-    const tpGiven = this.argv.some((a) => a === '--tp' || a.startsWith('--tp='));
+    const tpGiven = this.givenFlags().has('tp');
     const tps = flags.launch ? [...new Set(flags.tp)] : tpGiven ? flags.tp : [1];
     if (!flags.launch && tps.length > 1) throw badInput(`--tp takes one value with --endpoint (the GPUs behind it), got ${tps.join(',')}`, 'use --launch to start one engine per TP');
     if (flags.launch && flags.port !== undefined && tps.length > 1) this.note(`--port ${flags.port} is reused for every TP (engines run one after another)`);
@@ -234,6 +236,9 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     }
   }
 }
+
+/** The flags of live profiling (help group LIVE). */
+const liveFlagNames = Object.entries(Profile.flags).filter(([, f]) => (f as {helpGroup?: string}).helpGroup === 'LIVE').map(([name]) => name);
 
 type ProfileFlags = Interfaces.InferredFlags<typeof Profile.flags & typeof PlannerCommand.baseFlags>;
 

@@ -61,6 +61,9 @@ export default class Recommend extends PlannerCommand {
     const started = performance.now();
     let candidates: RecommendCandidate[];
     let sourceLine: string;
+    if (!flags.synthetic) this.refuseFlags(['model', 'gpu', 'tp', 'quant', 'kv-quant', 'backend', 'gpu-mem-util', 'max-context'], 'to --profile (the synthetic engine\'s)');
+    if (!flags.agg) this.refuseFlags(['sim-requests', 'sla-stat', 'seed'], 'with --no-agg (the aggregated search\'s)');
+    if (!flags['emit-planner-config']) this.refuseFlags(['planner-profile-dir'], 'without --emit-planner-config');
     if (flags.synthetic) {
       candidates = syntheticCandidates({
         engine: syntheticOptionsFromFlags({...flags, tp: 1}),
