@@ -20,8 +20,8 @@ export const syntheticFlags = {
     helpGroup: 'SYNTHETIC ENGINE',
   }),
   tp: Flags.integer({description: 'Tensor-parallel size (GPUs per engine).', default: 1, min: 1, helpGroup: 'SYNTHETIC ENGINE'}),
-  quant: Flags.string({description: 'GEMM weight precision.', options: ['bf16', 'fp8'], default: 'bf16', helpGroup: 'SYNTHETIC ENGINE'}),
-  'kv-quant': Flags.string({description: 'KV-cache precision.', options: ['bf16', 'fp8'], default: 'bf16', helpGroup: 'SYNTHETIC ENGINE'}),
+  quant: Flags.option({description: 'GEMM weight precision.', options: ['bf16', 'fp8'] as const, default: 'bf16' as const, helpGroup: 'SYNTHETIC ENGINE'})(),
+  'kv-quant': Flags.option({description: 'KV-cache precision.', options: ['bf16', 'fp8'] as const, default: 'bf16' as const, helpGroup: 'SYNTHETIC ENGINE'})(),
   backend: Flags.string({description: 'Serving framework whose kernels and overheads are modelled.', options: backendNames(), default: 'vllm', helpGroup: 'SYNTHETIC ENGINE'}),
   'gpu-mem-util': Flags.string({description: 'Fraction of GPU memory the engine may use (KV capacity), 0..1.', default: '0.9', helpGroup: 'SYNTHETIC ENGINE'}),
 };
@@ -30,8 +30,8 @@ export interface SyntheticFlagValues {
   model?: string;
   gpu?: string;
   tp?: number;
-  quant?: string;
-  'kv-quant'?: string;
+  quant?: 'bf16' | 'fp8';
+  'kv-quant'?: 'bf16' | 'fp8';
   backend?: string;
   'gpu-mem-util'?: string;
 }
@@ -46,8 +46,8 @@ export function syntheticOptionsFromFlags(flags: SyntheticFlagValues): Synthetic
     model: flags.model,
     gpu: flags.gpu,
     tp: flags.tp ?? 1,
-    quant: (flags.quant ?? 'bf16') as 'bf16' | 'fp8',
-    kvQuant: (flags['kv-quant'] ?? 'bf16') as 'bf16' | 'fp8',
+    quant: flags.quant ?? 'bf16',
+    kvQuant: flags['kv-quant'] ?? 'bf16',
     backend: flags.backend ?? 'vllm',
     gpuMemUtil: util,
   };

@@ -9,7 +9,7 @@ import {recommendationReport} from '../../src/recommend/render.js';
 import {SHIPPED_PROFILE} from '../helpers/cli.js';
 
 type Fig = {data: Array<{name: string}>; layout: {shapes?: unknown[]}};
-const figures = (sections: ReturnType<typeof classicReport>['sections']) =>
+const figures = (sections: ReturnType<typeof classicReport>['sections']): Record<string, Fig> =>
   Object.fromEntries(sections.filter((s) => 'figure' in s).map((s) => [s.title, (s as unknown as {figure: Fig}).figure]));
 
 describe('report figures a reader can use', () => {
