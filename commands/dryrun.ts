@@ -11,7 +11,7 @@ import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolat
 import {newReadStats, readTraceBatches} from '../src/trace/mooncake.js';
 import {SIN_DEFAULTS, checkSinOptions, sinTrace, type SinOptions} from '../src/trace/sin.js';
 import {bucketTrace} from '../src/trace/windows.js';
-import {PREDICTOR_NAMES, createPredictor, type PredictorName} from '../src/planner/predictors/index.js';
+import {PREDICTOR_NAMES, createPredictor} from '../src/planner/predictors/index.js';
 import {runClassicDryrun, type ClassicDryrunConfig} from '../src/planner/dryrun-classic.js';
 import {classicReport, ticksCsv} from '../src/planner/dryrun-report.js';
 import {renderReport} from '../src/report/html.js';
@@ -69,7 +69,7 @@ export default class Dryrun extends PlannerCommand {
   ];
 
   static override flags = {
-    mode: Flags.string({description: 'Fidelity: classic = interval buckets and formulas, as Dynamo\'s dry run; ticks = the 2026 planner core over a tick recording.', options: ['classic', 'ticks', 'replay'], default: 'classic'}),
+    mode: Flags.option({description: 'Fidelity: classic = interval buckets and formulas, as Dynamo\'s dry run; ticks = the 2026 planner core over a tick recording; replay = the planner driving a simulated fleet.', options: ['classic', 'ticks', 'replay'] as const, default: 'classic' as const})(),
     compare: Flags.string({description: 'Fixed fleets replayed on the same trace (--mode replay): static:<N>p<M>d or agg:<N>, each optionally @PROFILE_DIR (its engines\' timing), comma-separated.', helpGroup: 'REPLAY'}),
     'no-planner': Flags.boolean({description: 'Replay only the --compare fleets, not the planner (--mode replay).', default: false, helpGroup: 'REPLAY'}),
     router: Flags.string({description: 'How requests are placed on engines (--mode replay).', options: [...ROUTER_POLICIES], default: 'least-loaded', helpGroup: 'REPLAY'}),
@@ -96,7 +96,7 @@ export default class Dryrun extends PlannerCommand {
     ttft: numberFlag('ttft', {description: 'TTFT target, ms (default: Dynamo\'s planner default).', default: 500, min: 0, exclusiveMin: true}),
     itl: numberFlag('itl', {description: 'ITL target, ms (default: Dynamo\'s planner default).', default: 50, min: 0, exclusiveMin: true}),
     'adjustment-interval': numberFlag('adjustment-interval', {description: 'Planner interval, s (one decision per interval).', default: 180, min: 0, exclusiveMin: true}),
-    predictor: Flags.string({description: 'Load predictor for request count, ISL and OSL.', options: [...PREDICTOR_NAMES], default: 'arima'}),
+    predictor: Flags.option({description: 'Load predictor for request count, ISL and OSL.', options: PREDICTOR_NAMES, default: 'arima' as const})(),
     'prediction-window': numberFlag('prediction-window', {description: 'Most recent intervals the predictors fit on.', default: 50, min: 1, integer: true}),
     'season-period': optionalNumberFlag('season-period', {description: 'Prophet seasonality period, intervals (default: detect; 0 = none).', min: 0}),
     'start-prefill': numberFlag('start-prefill', {description: 'Prefill replicas in the first interval.', default: 1, min: 0, integer: true}),
@@ -160,7 +160,7 @@ export default class Dryrun extends PlannerCommand {
     }
 
     const settings = {windowSize: flags['prediction-window'], seasonPeriod: flags['season-period']};
-    const name = flags.predictor as PredictorName;
+    const name = flags.predictor;
     const predictors = {numReq: createPredictor(name, settings), isl: createPredictor(name, settings), osl: createPredictor(name, settings)};
     let warmup: Array<{numReq: number; isl: number; osl: number}> | undefined;
     if (flags['warmup-trace'] !== undefined) {

@@ -58,6 +58,9 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
       requestRate = text === 'inf' ? Number.POSITIVE_INFINITY : Number(text);
       if (!(requestRate > 0) || Number.isNaN(requestRate)) throw badInput(`--request-rate must be a positive number of requests per second or inf, got "${flags['request-rate']}"`);
     }
+    if (flags.concurrency !== undefined) this.refuseFlags(['arrival'], 'to a closed loop (--concurrency)');
+    if (flags.synthetic) this.refuseFlags(['interpolation'], 'to --synthetic (it reads a profile)');
+    else this.refuseFlags(['model', 'gpu', 'tp', 'quant', 'kv-quant', 'backend', 'gpu-mem-util'], 'to --profile (the synthetic engine\'s)');
     const percentiles = withFlag('percentiles', () => parsePercentiles(flags.percentiles));
     const goodput = flags.goodput === undefined ? undefined : withFlag('goodput', () => parseGoodput(flags.goodput!));
     const setup = await simSetup(simSetupOptionsFromFlags(flags));
