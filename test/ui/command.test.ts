@@ -34,7 +34,7 @@ describe('help texts', () => {
 
   it('--debug is documented and -p is --profile on dryrun and simulate', async () => {
     const r = await runCli(['dryrun', '--help']);
-    expect(r.stdout).toMatch(/--debug +Show the stack trace of an error/);
+    expect(r.stdout).toMatch(/--debug\s+Show the stack trace of an error/);
     expect(r.stdout).toMatch(/-p, --profile=<value>/);
     expect((await runCli(['simulate', '--help'])).stdout).toMatch(/-p, --profile=<value>/);
   });
