@@ -3,8 +3,8 @@ import {mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {PlannerCommand} from '../src/ui/command.js';
-import {numberFlag, optionalNumberFlag} from '../src/ui/number-flags.js';
-import {SIN_FLAG_NAMES, sinFlags, sinOptionsFromFlags} from '../src/ui/sin-flags.js';
+import {SIN_FLAG_NAMES, sinFlagOf, sinFlags, sinOptionsFromFlags} from '../src/ui/sin-flags.js';
+import {GPUS, LATENCY_MS, MAX_INTERVALS} from '../src/limits.js';
 import {badInput, failure} from '../src/errors.js';
 import {loadProfile} from '../src/profile/io.js';
 import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolate/spline.js';
@@ -16,6 +16,7 @@ import {runClassicDryrun, type ClassicDryrunConfig} from '../src/planner/dryrun-
 import {classicReport, ticksCsv} from '../src/planner/dryrun-report.js';
 import {renderReport} from '../src/report/html.js';
 import type {Profile} from '../src/profile/types.js';
+import {numberFlag} from '../src/ui/number-flags.js';
 
 const SHIPPED_PROFILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../profiles/h200-llama3.1-8b-fp8-tp1');
 
@@ -57,18 +58,18 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
     profile: Flags.string({description: 'Profile directory or profile.json for both phases (default: the shipped H200 profile).'}),
     'prefill-profile': Flags.string({description: 'Profile for prefill (overrides --profile for that phase).'}),
     'decode-profile': Flags.string({description: 'Profile for decode (overrides --profile for that phase).'}),
-    ttft: numberFlag('ttft', {description: 'TTFT target, ms.', default: 500, min: 0, exclusiveMin: true}),
-    itl: numberFlag('itl', {description: 'ITL target, ms.', default: 50, min: 0, exclusiveMin: true}),
-    'adjustment-interval': numberFlag('adjustment-interval', {description: 'Planner interval, s (one decision per interval).', default: 180, min: 0, exclusiveMin: true}),
+    ttft: numberFlag({description: 'TTFT target, ms.', default: 500, ...LATENCY_MS}),
+    itl: numberFlag({description: 'ITL target, ms.', default: 50, ...LATENCY_MS}),
+    'adjustment-interval': numberFlag({description: 'Planner interval, s (one decision per interval).', default: 180, min: 1, minReason: 'the planner cannot resize engines faster', max: 86_400, maxReason: 'longer than a day'}),
     predictor: Flags.string({description: 'Load predictor for request count, ISL and OSL.', options: [...PREDICTOR_NAMES], default: 'arima'}),
-    'prediction-window': numberFlag('prediction-window', {description: 'Most recent intervals the predictors fit on.', default: 50, min: 1, integer: true}),
-    'season-period': optionalNumberFlag('season-period', {description: 'Prophet seasonality period, intervals (default: detect; 0 = none).', min: 0}),
-    'start-prefill': numberFlag('start-prefill', {description: 'Prefill replicas in the first interval.', default: 1, min: 0, integer: true}),
-    'start-decode': numberFlag('start-decode', {description: 'Decode replicas in the first interval.', default: 1, min: 0, integer: true}),
-    'max-gpu-budget': numberFlag('max-gpu-budget', {description: 'GPUs available to prefill + decode.', default: 8, min: 0, integer: true}),
-    'min-endpoint': numberFlag('min-endpoint', {description: 'Minimum replicas per phase.', default: 1, min: 0, integer: true}),
-    'prefill-gpus': optionalNumberFlag('prefill-gpus', {description: 'GPUs per prefill engine (default: the profile\'s, else 1).', min: 1, integer: true}),
-    'decode-gpus': optionalNumberFlag('decode-gpus', {description: 'GPUs per decode engine (default: the profile\'s, else 1).', min: 1, integer: true}),
+    'prediction-window': numberFlag({description: 'Most recent intervals the predictors fit on.', default: 50, min: 1, max: 10_000, maxReason: 'predictors refit on every window each interval', integer: true}),
+    'season-period': numberFlag({description: 'Prophet seasonality period, intervals (default: detect; 0 = none).', min: 0, max: 10_000, maxReason: 'longer than the prediction window can hold', integer: true}),
+    'start-prefill': numberFlag({description: 'Prefill replicas in the first interval.', default: 1, ...GPUS, min: 0, integer: true}),
+    'start-decode': numberFlag({description: 'Decode replicas in the first interval.', default: 1, ...GPUS, min: 0, integer: true}),
+    'max-gpu-budget': numberFlag({description: 'GPUs available to prefill + decode.', default: 8, ...GPUS, min: 0, integer: true}),
+    'min-endpoint': numberFlag({description: 'Minimum replicas per phase.', default: 1, ...GPUS, min: 0, integer: true}),
+    'prefill-gpus': numberFlag({description: 'GPUs per prefill engine (default: the profile\'s, else 1).', ...GPUS, integer: true}),
+    'decode-gpus': numberFlag({description: 'GPUs per decode engine (default: the profile\'s, else 1).', ...GPUS, integer: true}),
     out: Flags.string({description: 'Directory for report.html and ticks.csv.', default: 'dryrun-report'}),
     ...sinFlags(DRYRUN_SIN_DEFAULTS, 'LOAD (without --trace)'),
   };
@@ -97,11 +98,13 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
       if (readStats.badLines > 0) this.note(`skipped ${readStats.badLines} bad lines in ${flags.trace} (first at line ${readStats.firstBad[0]?.line})`);
     } else {
       const sin = sinOptionsFromFlags(flags);
-      checkSinOptions(sin);
+      checkSinOptions(sin, sinFlagOf);
+      checkIntervals(sin.timeDurationS / intervalS);
       metrics = await bucketTrace(sinTrace(sin), intervalS);
       loadText = `sinusoid ${sin.requestRateMin}-${sin.requestRateMax} req/s, period ${sin.requestRatePeriodS} s, ${sin.timeDurationS} s, ` +
         `presets ${sin.isl1}/${sin.osl1} and ${sin.isl2}/${sin.osl2} tokens, seed ${sin.seed}`;
     }
+    checkIntervals(metrics.length);
     if (metrics.length === 0) throw badInput(`${flags.trace ?? 'the generated load'} has no requests: nothing to dry-run`);
 
     const settings = {windowSize: flags['prediction-window'], seasonPeriod: flags['season-period']};
@@ -167,6 +170,11 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
     this.print(`  report: ${reportFile}`);
     this.print(`  ticks:  ${csvFile}`);
   }
+}
+
+/** Each interval refits the predictors: bound the run's length before starting it. */
+function checkIntervals(count: number): void {
+  if (count > MAX_INTERVALS) throw badInput(`the load spans ${Math.ceil(count)} adjustment intervals, more than the ${MAX_INTERVALS} a dry run decides`, 'raise --adjustment-interval or shorten the load');
 }
 
 function gpusOf(p: Profile): number {

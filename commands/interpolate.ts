@@ -6,7 +6,8 @@ import {regressionModels} from '../src/profile/interpolate/regression.js';
 import {answerSla, chooseModels, type DecodeModel, type Method, type PrefillModel, type SlaAnswer, type SlaQuery} from '../src/profile/sla.js';
 import {csvLine, type CsvValue} from '../src/report/csv.js';
 import {PlannerCommand} from '../src/ui/command.js';
-import {positiveNumber} from '../src/ui/flags.js';
+import {numberFlag, integerFlag} from '../src/ui/number-flags.js';
+import {LATENCY_MS, TOKENS} from '../src/limits.js';
 
 const f2 = (v: number) => v.toFixed(2);
 
@@ -97,10 +98,10 @@ answer says which method was used.
 
   static override flags = {
     profile: Flags.string({char: 'p', description: 'Profile directory, profile.json, or Dynamo results directory.', required: true}),
-    isl: Flags.integer({description: 'Input sequence length, tokens.', default: 3000, min: 1}),
-    osl: Flags.integer({description: 'Output sequence length, tokens.', default: 150, min: 1}),
-    ttft: positiveNumber({description: 'TTFT target, ms.', default: 100}),
-    itl: positiveNumber({description: 'ITL target, ms.', default: 10}),
+    isl: integerFlag({description: 'Input sequence length, tokens.', default: 3000, ...TOKENS}),
+    osl: integerFlag({description: 'Output sequence length, tokens.', default: 150, ...TOKENS}),
+    ttft: numberFlag({...LATENCY_MS, description: 'TTFT target, ms.', default: 100}),
+    itl: numberFlag({...LATENCY_MS, description: 'ITL target, ms.', default: 10}),
     method: Flags.string({description: 'spline (Dynamo-exact), regression (fits; extrapolates) or auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'], default: 'auto'}),
     input: Flags.string({description: 'JSONL file of queries ({"isl","osl","ttft","itl"} per line; missing fields take the flags); one answer per line.'}),
     csv: Flags.boolean({description: 'With --input: print CSV (one row per query).', default: false, exclusive: ['json']}),

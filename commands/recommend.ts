@@ -17,9 +17,10 @@ import {recommendationReport, recommendationText} from '../src/recommend/render.
 import {renderReport} from '../src/report/html.js';
 import {syntheticCandidateProfile} from '../src/recommend/synthetic.js';
 import {PlannerCommand} from '../src/ui/command.js';
-import {integerList, positiveNumber} from '../src/ui/flags.js';
 import {syntheticFlags, syntheticOptionsFromFlags, type SyntheticFlagValues} from '../src/ui/synthetic-flags.js';
 import {TOOL_NAME} from '../src/version.js';
+import {numberFlag, integerFlag, integerListFlag} from '../src/ui/number-flags.js';
+import {GPUS, LATENCY_MS, REQUEST_RATE, TOKENS} from '../src/limits.js';
 
 /** `tpN` subdirectories of a directory, in TP order, when it is not itself a profile. */
 function tpSubdirs(dir: string): string[] {
@@ -91,21 +92,21 @@ A profile without decode data gives a prefill-only recommendation.`;
     profile: Flags.string({char: 'p', description: 'Profile directory (one per TP; repeat the flag), or a directory of tpN profile directories.', multiple: true, exclusive: ['synthetic']}),
     synthetic: Flags.boolean({description: 'Use the synthetic op-level model at each --tp instead of profiles (sweeps made in memory).', default: false}),
     ...syntheticFlags,
-    tp: integerList({description: 'With --synthetic: tensor-parallel sizes to compare, comma-separated.', default: [1, 2, 4, 8], helpGroup: 'SYNTHETIC ENGINE'}),
-    'max-context': Flags.integer({description: 'With --synthetic: largest context the in-memory sweep covers, tokens.', default: 16384, min: 200, helpGroup: 'SYNTHETIC ENGINE'}),
-    isl: Flags.integer({description: 'Input sequence length, tokens.', required: true, min: 1}),
-    osl: Flags.integer({description: 'Output sequence length, tokens.', required: true, min: 1}),
-    ttft: positiveNumber({description: 'TTFT target, ms.', required: true}),
-    itl: positiveNumber({description: 'ITL target, ms.', required: true}),
+    tp: integerListFlag({...GPUS, description: 'With --synthetic: tensor-parallel sizes to compare, comma-separated.', default: [1, 2, 4, 8], helpGroup: 'SYNTHETIC ENGINE'}),
+    'max-context': integerFlag({description: 'With --synthetic: largest context the in-memory sweep covers, tokens.', default: 16384, min: 200, max: TOKENS.max, maxReason: TOKENS.maxReason, helpGroup: 'SYNTHETIC ENGINE'}),
+    isl: integerFlag({description: 'Input sequence length, tokens.', required: true, ...TOKENS}),
+    osl: integerFlag({description: 'Output sequence length, tokens.', required: true, ...TOKENS}),
+    ttft: numberFlag({...LATENCY_MS, description: 'TTFT target, ms.', required: true}),
+    itl: numberFlag({...LATENCY_MS, description: 'ITL target, ms.', required: true}),
     method: Flags.string({description: 'How per-TP answers are read from a profile: spline (Dynamo-exact), regression (fits), auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'], default: 'auto'}),
-    'request-rate': positiveNumber({description: 'Target requests/s: size prefill and decode replicas (and aggregated replicas).'}),
-    'max-gpu-budget': Flags.integer({description: 'Total GPUs available; replicas are checked against it and no layout may exceed it.', min: 1}),
-    'adjustment-interval': Flags.integer({description: 'Planner adjustment interval, s (replica formula and planner config).', default: DEFAULT_ADJUSTMENT_INTERVAL_S, min: 1}),
-    'min-endpoint': Flags.integer({description: 'Fewest replicas per component.', default: 1, min: 0}),
+    'request-rate': numberFlag({...REQUEST_RATE, description: 'Target requests/s: size prefill and decode replicas (and aggregated replicas).'}),
+    'max-gpu-budget': integerFlag({description: 'Total GPUs available; replicas are checked against it and no layout may exceed it.', ...GPUS}),
+    'adjustment-interval': integerFlag({description: 'Planner adjustment interval, s (replica formula and planner config).', default: DEFAULT_ADJUSTMENT_INTERVAL_S, min: 1, max: 86_400, maxReason: 'longer than a day'}),
+    'min-endpoint': integerFlag({description: 'Fewest replicas per component.', default: 1, min: 0, max: GPUS.max, maxReason: GPUS.maxReason}),
     'sla-stat': Flags.string({description: 'Statistic of simulated TTFT and ITL that must meet the targets in the aggregated search (profile answers are means).', options: ['mean', 'p50', 'p90', 'p99'], default: 'mean'}),
     agg: Flags.boolean({description: 'Simulate aggregated serving (--no-agg skips it).', default: true, allowNo: true}),
-    'sim-requests': Flags.integer({description: 'Measured requests per simulated run of the aggregated search.', default: DEFAULT_AGG_REQUESTS, min: 20}),
-    seed: Flags.integer({description: 'Seed of the simulated Poisson arrivals.', default: 1}),
+    'sim-requests': integerFlag({description: 'Measured requests per simulated run of the aggregated search.', default: DEFAULT_AGG_REQUESTS, min: 20, max: 1_000_000, maxReason: 'each TP runs a dozen simulations of this many requests'}),
+    seed: integerFlag({description: 'Seed of the simulated Poisson arrivals.', default: 1}),
     html: Flags.string({description: 'Write a self-contained HTML report with the Pareto chart to this file.'}),
     'emit-planner-config': Flags.string({description: "Write a Dynamo SLA-planner config (JSON) to this file, and the chosen TPs' profile data in Dynamo's layout next to it."}),
     'planner-profile-dir': Flags.string({description: "Where --emit-planner-config writes the profile data (default: FILE's directory/profiling_results)."}),

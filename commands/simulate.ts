@@ -4,6 +4,8 @@ import {runBenchmark, type BenchmarkResult} from '../src/engines/sim/benchmark.j
 import {simEngineFlags, simSetupFromFlags} from '../src/engines/sim/flags.js';
 import {PlannerCommand} from '../src/ui/command.js';
 import type {LatencyStats} from '../src/stats.js';
+import {integerFlag, numberFlag} from '../src/ui/number-flags.js';
+import {CONCURRENCY, REQUEST_RATE, SIM_REQUESTS, TOKENS} from '../src/limits.js';
 
 export default class Simulate extends PlannerCommand {
   static override summary = 'Run a benchmark on the simulated engine, in virtual time';
@@ -19,23 +21,19 @@ TTFT is arrival to first token, ITL the per-request mean gap between tokens, TPO
 
   static override flags = {
     ...simEngineFlags,
-    isl: Flags.integer({description: 'Input tokens per request.', required: true, min: 1}),
-    osl: Flags.integer({description: 'Output tokens per request.', required: true, min: 1}),
-    concurrency: Flags.integer({description: 'Closed loop: requests in flight; a new one is sent when one finishes.', min: 1, exactlyOne: ['concurrency', 'request-rate']}),
-    'request-rate': Flags.string({description: 'Open loop: requests per second.', exactlyOne: ['concurrency', 'request-rate']}),
+    isl: integerFlag({description: 'Input tokens per request.', required: true, ...TOKENS}),
+    osl: integerFlag({description: 'Output tokens per request.', required: true, ...TOKENS}),
+    concurrency: integerFlag({description: 'Closed loop: requests in flight; a new one is sent when one finishes.', ...CONCURRENCY, exactlyOne: ['concurrency', 'request-rate']}),
+    'request-rate': numberFlag({description: 'Open loop: requests per second.', ...REQUEST_RATE, exactlyOne: ['concurrency', 'request-rate']}),
     arrival: Flags.string({description: 'Arrival process of the open loop.', options: ['poisson', 'constant'], default: 'poisson'}),
-    requests: Flags.integer({description: 'Measured requests.', default: 1000, min: 1}),
-    warmup: Flags.integer({description: 'Warm-up requests sent first and not measured (default: the concurrency; 0 with --request-rate).', min: 0}),
-    seed: Flags.integer({description: 'Seed of the Poisson arrivals.', default: 1}),
+    requests: integerFlag({description: 'Measured requests.', default: 1000, ...SIM_REQUESTS}),
+    warmup: integerFlag({description: 'Warm-up requests sent first and not measured (default: the concurrency; 0 with --request-rate).', ...SIM_REQUESTS, min: 0}),
+    seed: integerFlag({description: 'Seed of the Poisson arrivals.', default: 1}),
   };
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Simulate);
-    let requestRate: number | undefined;
-    if (flags['request-rate'] !== undefined) {
-      requestRate = Number(flags['request-rate']);
-      if (!(requestRate > 0) || !Number.isFinite(requestRate)) throw badInput(`--request-rate must be a positive number of requests per second, got "${flags['request-rate']}"`);
-    }
+    const requestRate = flags['request-rate'];
     const setup = await simSetupFromFlags(flags);
     const limit = Math.floor((setup.engine.maxKvTokens ?? setup.perfModel.maxKvTokens) / setup.engine.blockSize!) * setup.engine.blockSize!;
     if (flags.isl + flags.osl > limit) throw badInput(`--isl + --osl = ${flags.isl + flags.osl} tokens exceed the engine's KV capacity of ${limit} tokens`);

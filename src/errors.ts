@@ -37,7 +37,7 @@ function oneLine(message: string): string {
 export function errorLine(err: unknown): string {
   const raw = err instanceof Error ? err.message : String(err);
   // oclif prefixes flag-parse errors with "Parsing --flag"; our messages already name the flag.
-  const message = oneLine(raw).replace(/^Parsing (--[\w-]+) (?=\1 )/, '');
+  const message = oneLine(raw).replace(/^Parsing (--[\w-]+) (?=\1 )/, '').replace(/ See more help with --help$/, ' (see --help)');
   const hint = err instanceof PlannerError && err.hint ? ` (${err.hint})` : '';
   return `Error: ${message}${hint}`;
 }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import path from 'node:path';
 import {PlannerCommand} from '../../src/ui/command.js';
-import {sinFlags, sinOptionsFromFlags} from '../../src/ui/sin-flags.js';
+import {sinFlagOf, sinFlags, sinOptionsFromFlags} from '../../src/ui/sin-flags.js';
 import {checkSinOptions, sinDefaultFileName, sinTrace} from '../../src/trace/sin.js';
 import {writeTrace} from '../../src/trace/mooncake.js';
 
@@ -28,7 +28,7 @@ streamed to the file, so any length fits in constant memory.`;
   async run(): Promise<void> {
     const {flags} = await this.parse(TraceSin);
     const options = sinOptionsFromFlags(flags);
-    checkSinOptions(options);
+    checkSinOptions(options, sinFlagOf);
     const out = flags.out ?? sinDefaultFileName(options);
     const t0 = performance.now();
     const count = writeTrace(out, sinTrace(options));

@@ -1,13 +1,13 @@
 import {Args, Flags} from '@oclif/core';
 import {PlannerCommand} from '../../src/ui/command.js';
-import {numberFlag} from '../../src/ui/number-flags.js';
 import {newReadStats, readTrace} from '../../src/trace/mooncake.js';
 import {WindowAccumulator, summarize} from '../../src/trace/windows.js';
+import {numberFlag} from '../../src/ui/number-flags.js';
 
 export default class TraceStats extends PlannerCommand {
   static override description = `Show what a mooncake JSONL trace holds, per time window and in total.
 
-Per window: request count, request rate, mean ISL and mean OSL (empty windows included).
+Per non-empty window: request count, request rate, mean ISL and mean OSL; runs of empty windows are counted.
 Every record is validated; a bad record stops with its line number unless --skip-bad-lines,
 which skips and counts them.`;
 
@@ -22,7 +22,7 @@ which skips and counts them.`;
   };
 
   static override flags = {
-    window: numberFlag('window', {description: 'Window length, s.', default: 60, min: 0, exclusiveMin: true}),
+    window: numberFlag({description: 'Window length, s.', default: 60, min: 0.001, minReason: 'timestamps are whole milliseconds', max: 365 * 86_400, maxReason: 'longer than a year'}),
     'skip-bad-lines': Flags.boolean({description: 'Skip bad records (counted and listed) instead of stopping at the first.', default: false}),
   };
 
@@ -31,14 +31,14 @@ which skips and counts them.`;
     const acc = new WindowAccumulator(flags.window);
     const stats = newReadStats();
     for await (const r of readTrace(args.file, {skipBadLines: flags['skip-bad-lines']}, stats)) acc.add(r);
-    const windows = acc.metrics(true).map((w) => ({
+    const windows = acc.metrics().map((w) => ({
       startS: w.startS,
       requests: w.requestCount,
       rateRps: w.requestCount / flags.window,
       meanIsl: w.avgIsl,
       meanOsl: w.avgOsl,
     }));
-    const summary = summarize(acc, acc.metrics(true));
+    const summary = summarize(acc);
     const badLines = {count: stats.badLines, first: stats.firstBad};
     if (flags.json) {
       this.printJson({file: args.file, windowS: flags.window, summary, badLines, windows});
@@ -55,7 +55,11 @@ which skips and counts them.`;
     }
     this.print('');
     this.print(`${'start_s'.padStart(10)} ${'requests'.padStart(9)} ${'req/s'.padStart(8)} ${'mean_isl'.padStart(9)} ${'mean_osl'.padStart(9)}`);
+    let nextStartS = windows[0]?.startS ?? 0;
     for (const w of windows) {
+      const gap = Math.round((w.startS - nextStartS) / flags.window);
+      if (gap > 0) this.print(`${''.padStart(10)} (${gap} empty window${gap === 1 ? '' : 's'})`);
+      nextStartS = w.startS + flags.window;
       this.print(`${String(w.startS).padStart(10)} ${String(w.requests).padStart(9)} ${w.rateRps.toFixed(2).padStart(8)} ${f1(w.meanIsl).padStart(9)} ${f1(w.meanOsl).padStart(9)}`);
     }
   }

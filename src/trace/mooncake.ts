@@ -5,6 +5,10 @@
  */
 import {createReadStream, openSync, writeSync, closeSync} from 'node:fs';
 import {badInput, failure} from '../errors.js';
+import {TOKENS} from '../limits.js';
+
+/** Latest arrival accepted, ms: 1e13 ms (~317 years) admits epoch-millisecond timestamps. */
+const MAX_TIMESTAMP_MS = 1e13;
 
 export interface TraceRecord {
   /** Arrival time, ms from trace start. */
@@ -29,12 +33,21 @@ export function validateRecord(value: unknown): TraceRecord | string {
   const ts = v.timestamp;
   if (typeof ts !== 'number' || !Number.isFinite(ts)) return '"timestamp" must be a number (ms)';
   if (ts < 0) return `"timestamp" must be >= 0, got ${ts}`;
+  if (ts > MAX_TIMESTAMP_MS) return `"timestamp" must be <= ${MAX_TIMESTAMP_MS} ms (about 300 years), got ${ts}`;
   for (const key of ['input_length', 'output_length'] as const) {
     const x = v[key];
     if (typeof x !== 'number' || !Number.isInteger(x)) return `"${key}" must be an integer (tokens)`;
     if (x < 0) return `"${key}" must be >= 0, got ${x}`;
+    if (x > TOKENS.max) return `"${key}" must be <= ${TOKENS.max}, got ${x}: ${TOKENS.maxReason}`;
   }
-  if (v.hash_ids !== undefined && !Array.isArray(v.hash_ids)) return '"hash_ids" must be an array';
+  const ids = v.hash_ids;
+  if (ids !== undefined) {
+    if (!Array.isArray(ids)) return '"hash_ids" must be an array';
+    for (let i = 0; i < ids.length; i += 1) {
+      const id: unknown = ids[i];
+      if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return `"hash_ids"[${i}] must be a non-negative integer, got ${JSON.stringify(id)}`;
+    }
+  }
   return value as TraceRecord;
 }
 

@@ -4,6 +4,8 @@ import {backendNames} from '../engines/synthetic/backends.js';
 import {gpuNames} from '../engines/synthetic/gpus.js';
 import {modelNames} from '../engines/synthetic/models.js';
 import type {SyntheticOptions} from '../engines/synthetic/model.js';
+import {integerFlag, numberFlag} from './number-flags.js';
+import {GPUS} from '../limits.js';
 
 /**
  * Flags that choose a synthetic engine (model on GPU at TP), shared by estimate, profile
@@ -19,11 +21,11 @@ export const syntheticFlags = {
     description: `GPU: ${gpuNames().join(', ')}. Kernel efficiencies are fitted on H200 measurements and applied to other GPUs through their own peak FLOPS and bandwidths.`,
     helpGroup: 'SYNTHETIC ENGINE',
   }),
-  tp: Flags.integer({description: 'Tensor-parallel size (GPUs per engine).', default: 1, min: 1, helpGroup: 'SYNTHETIC ENGINE'}),
+  tp: integerFlag({description: 'Tensor-parallel size (GPUs per engine).', default: 1, ...GPUS, helpGroup: 'SYNTHETIC ENGINE'}),
   quant: Flags.string({description: 'GEMM weight precision.', options: ['bf16', 'fp8'], default: 'bf16', helpGroup: 'SYNTHETIC ENGINE'}),
   'kv-quant': Flags.string({description: 'KV-cache precision.', options: ['bf16', 'fp8'], default: 'bf16', helpGroup: 'SYNTHETIC ENGINE'}),
   backend: Flags.string({description: 'Serving framework whose kernels and overheads are modelled.', options: backendNames(), default: 'vllm', helpGroup: 'SYNTHETIC ENGINE'}),
-  'gpu-mem-util': Flags.string({description: 'Fraction of GPU memory the engine may use (KV capacity), 0..1.', default: '0.9', helpGroup: 'SYNTHETIC ENGINE'}),
+  'gpu-mem-util': numberFlag({description: 'Fraction of GPU memory the engine may use (KV capacity), 0..1.', default: 0.9, min: 0, exclusiveMin: true, max: 1, helpGroup: 'SYNTHETIC ENGINE'}),
 };
 
 export interface SyntheticFlagValues {
@@ -33,15 +35,14 @@ export interface SyntheticFlagValues {
   quant?: string;
   'kv-quant'?: string;
   backend?: string;
-  'gpu-mem-util'?: string;
+  'gpu-mem-util'?: number;
 }
 
 /** Turn parsed synthetic flags into factory options (pass {...flags, tp} to pick one of a --tp list). */
 export function syntheticOptionsFromFlags(flags: SyntheticFlagValues): SyntheticOptions {
   if (!flags.model) throw badInput('--model is required', `one of ${modelNames().join(', ')}, or the path of a config.json`);
   if (!flags.gpu) throw badInput('--gpu is required', `one of ${gpuNames().join(', ')}`);
-  const util = Number(flags['gpu-mem-util'] ?? '0.9');
-  if (!Number.isFinite(util) || util <= 0 || util > 1) throw badInput(`--gpu-mem-util must be a number in (0, 1], got "${flags['gpu-mem-util']}"`);
+  const util = flags['gpu-mem-util'] ?? 0.9;
   return {
     model: flags.model,
     gpu: flags.gpu,

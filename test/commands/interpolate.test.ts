@@ -72,8 +72,8 @@ describe('planner interpolate', () => {
 
   it.each([
     [['--profile', '/nonexistent/profile'], 'Error: profile /nonexistent/profile does not exist (give a profile directory such as profiles/h200-llama3.1-8b-fp8-tp1)'],
-    [['--profile', PROFILE, '--isl', '-5'], 'Error: Parsing --isl Expected an integer greater than or equal to 1 but received: -5 See more help with --help'],
-    [['--profile', PROFILE, '--ttft', '0'], 'Error: --ttft must be a positive number (got "0") See more help with --help'],
+    [['--profile', PROFILE, '--isl', '-5'], 'Error: --isl must be >= 1, got -5 (see --help)'],
+    [['--profile', PROFILE, '--ttft', '0'], 'Error: --ttft must be > 0, got 0 (see --help)'],
   ])('refuses bad input with one line and exit code 2: %s', async (args, message) => {
     const r = await runCli(['interpolate', ...args]);
     expect(r.exitCode).toBe(2);
