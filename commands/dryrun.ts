@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core';
-import {mkdir, writeFile} from 'node:fs/promises';
+import {prepareOutputs, writeOutputs} from '../src/outputs.js';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {PlannerCommand} from '../src/ui/command.js';
 import {SIN_FLAG_NAMES, sinFlagOf, sinFlags, sinOptionsFromFlags} from '../src/ui/sin-flags.js';
 import {GPUS, LATENCY_MS, MAX_INTERVALS} from '../src/limits.js';
-import {badInput, failure} from '../src/errors.js';
+import {badInput} from '../src/errors.js';
 import {loadProfile} from '../src/profile/io.js';
 import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolate/spline.js';
 import {newReadStats, readTrace} from '../src/trace/mooncake.js';
@@ -76,6 +76,9 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Dryrun);
+    const reportFile = path.join(flags.out, 'report.html');
+    const csvFile = path.join(flags.out, 'ticks.csv');
+    await prepareOutputs([reportFile, csvFile]);
     const setSin = SIN_FLAG_NAMES.filter((n) => process.argv.includes(`--${n}`) || process.argv.some((a) => a.startsWith(`--${n}=`)));
     if (flags.trace !== undefined && setSin.length > 0) throw badInput(`--trace cannot be combined with generator flags (${setSin.map((n) => `--${n}`).join(', ')})`);
 
@@ -132,19 +135,13 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
     };
     const {ticks, summary} = runClassicDryrun(metrics, config, {prefill, decode}, predictors);
 
-    const outDir = flags.out;
-    const reportFile = path.join(outDir, 'report.html');
-    const csvFile = path.join(outDir, 'ticks.csv');
     const profileText = prefillPath === decodePath
       ? `${prefillProfile.engine.model} on ${prefillProfile.engine.gpu} TP${prefillProfile.engine.tp} (${prefillPath})`
       : `prefill ${prefillProfile.engine.model} on ${prefillProfile.engine.gpu} (${prefillPath}); decode ${decodeProfile.engine.model} on ${decodeProfile.engine.gpu} (${decodePath})`;
-    try {
-      await mkdir(outDir, {recursive: true});
-      await writeFile(reportFile, renderReport(classicReport(ticks, {config, summary, predictor: name, load: loadText, profile: profileText, warmup})));
-      await writeFile(csvFile, ticksCsv(ticks));
-    } catch (err) {
-      throw failure(`cannot write the report to ${outDir}: ${(err as Error).message}`);
-    }
+    await writeOutputs([
+      {file: reportFile, data: renderReport(classicReport(ticks, {config, summary, predictor: name, load: loadText, profile: profileText, warmup}))},
+      {file: csvFile, data: ticksCsv(ticks)},
+    ]);
 
     if (flags.json) {
       this.printJson({

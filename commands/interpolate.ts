@@ -120,14 +120,14 @@ answer says which method was used.
     const models = (q: SlaQuery) => chooseModels(q, method, spline, regression);
 
     if (!flags.input) {
-      const answer = answerSla(models(defaults), defaults);
+      const answer = answerSla(models(defaults), defaults, flags.profile);
       if (flags.json) this.printJson(answer);
       else this.print(slaText(answer, defaults, flags.profile));
       return;
     }
     if (flags.csv) process.stdout.write(csvLine(CSV_COLUMNS));
-    for await (const {query} of readQueries(flags.input, defaults)) {
-      const answer = answerSla(models(query), query);
+    for await (const {line, query} of readQueries(flags.input, defaults)) {
+      const answer = answerSla(models(query), query, `${flags.input}:${line} (profile ${flags.profile})`);
       if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
       else if (flags.csv) process.stdout.write(csvLine(csvRow(answer)));
       else this.print(summaryLine(answer));

@@ -1,10 +1,11 @@
 import {Flags, type Interfaces} from '@oclif/core';
 import path from 'node:path';
 import {PlannerCommand} from '../src/ui/command.js';
-import {badInput, PlannerError} from '../src/errors.js';
+import {badInput, EXIT_FAILURE, isTpUnfit} from '../src/errors.js';
 import {syntheticFlags, syntheticOptionsFromFlags} from '../src/ui/synthetic-flags.js';
 import {createSyntheticPerfModel} from '../src/engines/synthetic/index.js';
 import {saveProfile} from '../src/profile/io.js';
+import {makeDirectory} from '../src/outputs.js';
 import {syntheticProfile} from '../src/sweep/synthetic.js';
 import {DEFAULT_DECODE_OSL} from '../src/sweep/plan.js';
 import {TOOL_NAME} from '../src/version.js';
@@ -59,6 +60,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     header: Flags.string({description: 'Extra request header "Name: value" (repeatable).', multiple: true, helpGroup: 'LIVE'}),
     'request-timeout': integerFlag({description: 'Seconds before one request counts as timed out.', default: 600, min: 1, max: 86_400, maxReason: 'longer than a day', helpGroup: 'LIVE'}),
     retries: integerFlag({description: 'Retries of a request after a connection error, 429 or 503 (with backoff, Retry-After honoured).', default: 3, min: 0, max: 100, maxReason: 'a request that failed 100 times will not succeed', helpGroup: 'LIVE'}),
+    'max-retry-wait': integerFlag({description: 'Longest wait before a retry, s: a server\'s Retry-After above it is capped (waits over a second are announced).', default: 30, min: 0, max: 3600, maxReason: 'an hour', helpGroup: 'LIVE'}),
     tokenizer: Flags.string({description: 'tokenizer.json of the served model: prompts become exact token-id arrays (needs --api completions).', helpGroup: 'LIVE'}),
     'prefill-repeats': integerFlag({description: 'Requests per prefill ISL; the median TTFT is kept, p10/p90 go to spread.', default: 3, min: 1, max: 1000, maxReason: 'each repeat is a separate request', helpGroup: 'LIVE'}),
     'prefill-osl': integerFlag({description: 'Output tokens of each prefill request (Dynamo uses 5).', default: 5, ...TOKENS, helpGroup: 'LIVE'}),
@@ -80,6 +82,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
       throw badInput('choose what to profile: --endpoint URL (a running server), --launch "<command>" (engines started for you) or --synthetic (the op-level model)');
     }
     const tps = [...new Set(flags.tp)];
+    await makeDirectory(flags.out);
     const written: {tp: number; dir: string; file: string; maxKvTokens: number; prefillPoints: number; decodePoints: number; ttftMsRange: [number, number]}[] = [];
     const skipped: {tp: number; reason: string}[] = [];
     const stamp = createdAt();
@@ -89,7 +92,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
         model = createSyntheticPerfModel(syntheticOptionsFromFlags({...flags, tp}));
       } catch (err) {
         // An unknown model or GPU is wrong for every TP: fail. A TP that does not fit is skipped.
-        if (err instanceof PlannerError && /does not fit|does not divide/.test(err.message) && tps.length > 1) {
+        if (isTpUnfit(err) && tps.length > 1) {
           skipped.push({tp, reason: err.message});
           this.note(`skipping tp ${tp}: ${err.message}`);
           continue;
@@ -135,6 +138,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
   /** Live mode: --endpoint (one running server) or --launch (one engine per TP). */
   private async runLive(flags: ProfileFlags): Promise<void> {
     if (flags.synthetic) throw badInput('--synthetic cannot be combined with --endpoint or --launch');
+    await makeDirectory(flags.out);
     const api = flags.api as 'chat' | 'completions';
     const headers: Record<string, string> = {};
     for (const h of flags.header ?? []) {
@@ -178,7 +182,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     const stamp = createdAt();
     const results: (EndpointProfileResult & {tp: number})[] = [];
     const common = {
-      api, model: flags.model, apiKey, headers, requestTimeoutMs: flags['request-timeout'] * 1000, retries: flags.retries, tokenizer,
+      api, model: flags.model, apiKey, headers, requestTimeoutMs: flags['request-timeout'] * 1000, retries: flags.retries, maxRetryWaitMs: flags['max-retry-wait'] * 1000, tokenizer,
       gpu: flags.gpu ?? 'unknown', backend: flags.backend, maxContext: flags['max-context'], prefillGranularity: flags['prefill-granularity'],
       decodeGranularity: flags['decode-granularity'], decodeOsl: flags['decode-osl'], prefillOsl: flags['prefill-osl'], prefillRepeats: flags['prefill-repeats'],
       maxKvTokens: flags['max-kv-tokens'], maxConcurrency: flags['max-concurrency'], only: flags.only as 'prefill' | 'decode' | undefined,
@@ -217,7 +221,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
       tp: r.tp, dir: r.dir, profile: r.profileFile ?? null, samples: r.samplesFile, report: r.reportFile ?? null, csv: r.csvFiles, model: r.model,
       maxKvTokens: r.maxKvTokens ?? null, maxKvTokensSource: r.maxKvTokensSource ?? null, prefillPoints: r.prefillPoints, decodePoints: r.decodePoints,
       nonSteadyDecodePoints: r.nonSteadyPoints, requests: r.run.requests, errors: r.run.errors, errorKinds: r.run.errorKinds, shortOutputs: r.run.shortOutputs,
-      calibration: r.run.calibration, pointsRun: r.run.pointsRun, pointsResumed: r.run.pointsSkipped, interrupted: r.run.interrupted,
+      calibration: r.run.calibration, pointsRun: r.run.pointsRun, pointsResumed: r.run.pointsSkipped, interrupted: r.run.interrupted, unmeasured: r.unmeasured,
     }));
     if (flags.json) this.printJson({profiles: summary, interrupted, ...(resume ? {resume} : {})});
     else {
@@ -228,7 +232,13 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
           for (const c of s.csv) this.print(`  csv: ${c}`);
         }
         for (const [kind, n] of Object.entries(s.errorKinds)) this.print(`  ${n} x ${kind}`);
+        if (s.unmeasured.length > 0) this.print(`  ${s.unmeasured.length} points could not be measured: ${s.unmeasured.map((u) => u.point).join(', ')}`);
       }
+    }
+    const unmeasured = summary.reduce((n, s) => n + s.unmeasured.length, 0);
+    if (unmeasured > 0 && !interrupted) {
+      this.note(`Error: ${unmeasured} points of the sweep could not be measured; the profile holds the others (rerun with --resume to measure them again)`);
+      process.exitCode = EXIT_FAILURE;
     }
     if (interrupted) {
       this.note(`interrupted: every finished request is kept in ${results.map((r) => r.samplesFile).join(', ') || path.join(flags.out, 'samples.jsonl')}`);

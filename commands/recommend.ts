@@ -1,12 +1,12 @@
 import {Flags} from '@oclif/core';
 import {existsSync, readdirSync, statSync} from 'node:fs';
-import {mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import {badInput, failure, PlannerError} from '../src/errors.js';
+import {badInput, isTpUnfit} from '../src/errors.js';
 import {createSyntheticPerfModel} from '../src/engines/synthetic/index.js';
 import {profilePerfModel} from '../src/engines/profile-perf-model.js';
 import {DEFAULT_MAX_NUM_BATCHED_TOKENS, DEFAULT_MAX_NUM_SEQS} from '../src/engines/sim/engine.js';
-import {writeDynamoLayout} from '../src/profile/dynamo.js';
+import {DYNAMO_DECODE_NPZ, DYNAMO_PREFILL_NPZ, dynamoLayoutOutputs} from '../src/profile/dynamo.js';
+import {prepareOutputs, writeOutputs, type OutputFile} from '../src/outputs.js';
 import {loadProfile, profileFileOf} from '../src/profile/io.js';
 import {PROFILE_FILE, type Profile} from '../src/profile/types.js';
 import type {Method} from '../src/profile/sla.js';
@@ -115,6 +115,13 @@ A profile without decode data gives a prefill-only recommendation.`;
   async run(): Promise<void> {
     const {flags} = await this.parse(Recommend);
     const started = performance.now();
+    // Every destination is checked before the (long) search, and nothing is written unless all can be.
+    const plannerFile = flags['emit-planner-config'];
+    const plannerDir = plannerFile ? flags['planner-profile-dir'] ?? path.join(path.dirname(plannerFile), 'profiling_results') : undefined;
+    await prepareOutputs([
+      ...(flags.html ? [flags.html] : []),
+      ...(plannerFile && plannerDir ? [plannerFile, path.join(plannerDir, DYNAMO_PREFILL_NPZ), path.join(plannerDir, DYNAMO_DECODE_NPZ)] : []),
+    ]);
     let candidates: RecommendCandidate[];
     let sourceLine: string;
     if (flags.synthetic) {
@@ -127,41 +134,32 @@ A profile without decode data gives a prefill-only recommendation.`;
     }
     if (candidates.length === 0) throw badInput('no profile to recommend from');
 
-    let rec: Recommendation;
-    try {
-      rec = recommend(candidates, {
-        isl: flags.isl,
-        osl: flags.osl,
-        ttftMs: flags.ttft,
-        itlMs: flags.itl,
-        method: flags.method as Method | 'auto',
-        requestRateRps: flags['request-rate'],
-        maxGpuBudget: flags['max-gpu-budget'],
-        adjustmentIntervalS: flags['adjustment-interval'],
-        minEndpoint: flags['min-endpoint'],
-        slaStat: flags['sla-stat'] as SlaStat,
-        aggRequests: flags['sim-requests'],
-        seed: flags.seed,
-        noAgg: !flags.agg,
-      });
-    } catch (err) {
-      if (err instanceof RangeError) throw badInput(err.message);
-      throw err;
-    }
+    const rec: Recommendation = recommend(candidates, {
+      isl: flags.isl,
+      osl: flags.osl,
+      ttftMs: flags.ttft,
+      itlMs: flags.itl,
+      method: flags.method as Method | 'auto',
+      requestRateRps: flags['request-rate'],
+      maxGpuBudget: flags['max-gpu-budget'],
+      adjustmentIntervalS: flags['adjustment-interval'],
+      minEndpoint: flags['min-endpoint'],
+      slaStat: flags['sla-stat'] as SlaStat,
+      aggRequests: flags['sim-requests'],
+      seed: flags.seed,
+      noAgg: !flags.agg,
+    });
 
+    const outputs: OutputFile[] = [];
     let planner: {file: string; profileDir: string; files: string[]; legacyArgs: string[]} | undefined;
-    if (flags['emit-planner-config']) planner = await this.emitPlannerConfig(flags['emit-planner-config'], flags['planner-profile-dir'], rec, candidates, flags);
-
-    const text = recommendationText(rec, sourceLine);
-    if (flags.html) {
-      const html = renderReport(recommendationReport(rec, sourceLine, text));
-      try {
-        await mkdir(path.dirname(path.resolve(flags.html)), {recursive: true});
-        await writeFile(flags.html, html);
-      } catch (err) {
-        throw failure(`--html ${flags.html}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-      }
+    if (plannerFile && plannerDir) {
+      const emitted = this.plannerConfigOutputs(plannerFile, plannerDir, rec, candidates, flags);
+      planner = emitted.planner;
+      outputs.push(...emitted.outputs);
     }
+    const text = recommendationText(rec, sourceLine);
+    if (flags.html) outputs.push({file: flags.html, data: renderReport(recommendationReport(rec, sourceLine, text))});
+    await writeOutputs(outputs);
     const elapsedMs = performance.now() - started;
     if (flags.json) {
       this.printJson({...rec, plannerConfig: planner ?? null, elapsedMs: Math.round(elapsedMs)});
@@ -185,7 +183,7 @@ A profile without decode data gives a prefill-only recommendation.`;
       try {
         model = createSyntheticPerfModel(syntheticOptionsFromFlags({...flags, tp}));
       } catch (err) {
-        if (err instanceof PlannerError && /does not fit|does not divide/.test(err.message) && flags.tp.length > 1) {
+        if (isTpUnfit(err) && flags.tp.length > 1) {
           this.note(`skipping TP ${tp}: ${err.message}`);
           continue;
         }
@@ -205,19 +203,19 @@ A profile without decode data gives a prefill-only recommendation.`;
     return out;
   }
 
-  private async emitPlannerConfig(
+  /** The planner config and the chosen TPs' profile data in Dynamo's layout, as outputs to write. */
+  private plannerConfigOutputs(
     file: string,
-    dirFlag: string | undefined,
+    profileDir: string,
     rec: Recommendation,
     candidates: RecommendCandidate[],
     flags: {ttft: number; itl: number; 'adjustment-interval': number; 'max-gpu-budget'?: number; 'min-endpoint': number},
-  ): Promise<{file: string; profileDir: string; files: string[]; legacyArgs: string[]}> {
+  ): {planner: {file: string; profileDir: string; files: string[]; legacyArgs: string[]}; outputs: OutputFile[]} {
     if (!rec.prefill || !rec.decode) throw badInput('--emit-planner-config needs prefill and decode data: the profiles have no decode section');
     const byTp = (tp: number): Profile => candidates.find((c) => c.tp === tp)!.profile;
     const prefillProfile = byTp(rec.prefill.tp);
     const decodeProfile = byTp(rec.decode.tp);
-    const profileDir = dirFlag ?? path.join(path.dirname(file), 'profiling_results');
-    const files = await writeDynamoLayout(profileDir, {prefill: prefillProfile.prefill, decode: decodeProfile.decode, dtypes: {...decodeProfile.dtypes, ...prefillProfile.dtypes}}, 'npz');
+    const layout = dynamoLayoutOutputs(profileDir, {prefill: prefillProfile.prefill, decode: decodeProfile.decode, dtypes: {...decodeProfile.dtypes, ...prefillProfile.dtypes}}, 'npz');
     const input: PlannerConfigInput = {
       ttftMs: flags.ttft,
       itlMs: flags.itl,
@@ -229,12 +227,9 @@ A profile without decode data gives a prefill-only recommendation.`;
       minEndpoint: flags['min-endpoint'],
       backend: decodeProfile.engine.backend,
     };
-    try {
-      await mkdir(path.dirname(path.resolve(file)), {recursive: true});
-      await writeFile(file, `${JSON.stringify(plannerConfig(input), null, 2)}\n`);
-    } catch (err) {
-      throw failure(`--emit-planner-config ${file}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-    return {file, profileDir, files, legacyArgs: legacyPlannerArgs(input)};
+    return {
+      planner: {file, profileDir, files: layout.map((o) => o.file), legacyArgs: legacyPlannerArgs(input)},
+      outputs: [...layout, {file, data: `${JSON.stringify(plannerConfig(input), null, 2)}\n`}],
+    };
   }
 }

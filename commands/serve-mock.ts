@@ -35,6 +35,7 @@ The server prints its URL on stdout (with --json: {"url", "port", ...}) and runs
     'stall-ms': numberFlag({description: 'Length of a mid-stream stall, ms (with --stall-rate).', ...LATENCY_MS, exclusiveMin: false}),
     'stall-rate': numberFlag({description: 'Fraction of streams that stall half way through.', ...FRACTION}),
     'drop-rate': numberFlag({description: 'Fraction of streams whose connection is closed half way through.', ...FRACTION}),
+    'burst-rate': numberFlag({description: 'Fraction of streams whose middle half of tokens arrives in one write (as through a buffering proxy).', ...FRACTION}),
     'startup-delay': numberFlag({description: 'Seconds after start during which requests get 503 (like an engine loading weights).', default: 0, min: 0, max: 86_400, maxReason: 'longer than a day'}),
     seed: integerFlag({description: 'Seed of the fault injection.', default: 1}),
   };
@@ -47,6 +48,7 @@ The server prints its URL on stdout (with --json: {"url", "port", ...}) and runs
       stallMs: flags['stall-ms'],
       stallRate: flags['stall-rate'],
       dropRate: flags['drop-rate'],
+      burstRate: flags['burst-rate'],
       startupDelayMs: flags['startup-delay'] * 1000,
     };
     if ((faults.stallRate ?? 0) > 0 && !faults.stallMs) throw badInput('--stall-rate needs --stall-ms (the length of a stall)');
@@ -63,6 +65,7 @@ The server prints its URL on stdout (with --json: {"url", "port", ...}) and runs
         defaultMaxTokens: flags['default-max-tokens'],
         tokensPerChunk: flags['tokens-per-chunk'],
         truthFile: flags.truth,
+        onWarning: (text) => this.note(`Warning: ${text}`),
         faults,
         seed: flags.seed,
       });

@@ -4,6 +4,7 @@ import {PlannerCommand} from '../../src/ui/command.js';
 import {sinFlagOf, sinFlags, sinOptionsFromFlags} from '../../src/ui/sin-flags.js';
 import {checkSinOptions, sinDefaultFileName, sinTrace} from '../../src/trace/sin.js';
 import {writeTrace} from '../../src/trace/mooncake.js';
+import {prepareOutputs} from '../../src/outputs.js';
 
 export default class TraceSin extends PlannerCommand {
   static override description = `Generate a sinusoidal mooncake JSONL trace, as Dynamo's sin_synth does.
@@ -30,6 +31,7 @@ streamed to the file, so any length fits in constant memory.`;
     const options = sinOptionsFromFlags(flags);
     checkSinOptions(options, sinFlagOf);
     const out = flags.out ?? sinDefaultFileName(options);
+    await prepareOutputs([out]);
     const t0 = performance.now();
     const count = writeTrace(out, sinTrace(options));
     const elapsedS = (performance.now() - t0) / 1000;

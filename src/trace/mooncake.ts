@@ -3,7 +3,8 @@
  * start), `input_length`, `output_length` (tokens) and `hash_ids` (one id per block of prompt).
  * Reading streams line by line; every bad record is reported with its line number.
  */
-import {createReadStream, openSync, writeSync, closeSync} from 'node:fs';
+import {createReadStream} from 'node:fs';
+import {StreamedOutput} from '../outputs.js';
 import {badInput, failure} from '../errors.js';
 import {TOKENS} from '../limits.js';
 
@@ -148,15 +149,12 @@ export function formatRecord(r: TraceRecord): string {
 
 /**
  * Write records to `file` as they are produced, buffering about 1 MB at a time, so a generator
- * of any length streams to disk. Returns the number of records written.
+ * of any length streams to disk. The file appears only when complete (written under a temporary
+ * name; an error leaves nothing behind). Prepare its directory first (prepareOutputs). Returns
+ * the number of records written.
  */
 export function writeTrace(file: string, records: Iterable<TraceRecord>): number {
-  let fd: number;
-  try {
-    fd = openSync(file, 'w');
-  } catch (err) {
-    throw badInput(`cannot write trace file ${file}: ${(err as Error).message}`);
-  }
+  const out = new StreamedOutput(file);
   let count = 0;
   let buffer: string[] = [];
   let size = 0;
@@ -167,14 +165,16 @@ export function writeTrace(file: string, records: Iterable<TraceRecord>): number
       size += line.length + 1;
       count += 1;
       if (size >= 1 << 20) {
-        writeSync(fd, buffer.join('\n') + '\n');
+        out.write(buffer.join('\n') + '\n');
         buffer = [];
         size = 0;
       }
     }
-    if (buffer.length > 0) writeSync(fd, buffer.join('\n') + '\n');
-  } finally {
-    closeSync(fd);
+    if (buffer.length > 0) out.write(buffer.join('\n') + '\n');
+  } catch (err) {
+    out.abort();
+    throw err;
   }
+  out.commit();
   return count;
 }

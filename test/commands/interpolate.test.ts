@@ -59,7 +59,7 @@ describe('planner interpolate', () => {
     writeFileSync(file, '{"isl":3000}\n{"isl":-4}\n');
     const bad = await runCli(['interpolate', '--profile', PROFILE, '--input', file, '--json']);
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr.trim()).toBe(`Error: ${file}:2: isl must be a positive integer (got -4)`);
+    expect(bad.stderr.trim()).toBe(`Error: ${file}:2: isl must be >= 1, got -4`);
     expect(bad.stdout.trim().split('\n')).toHaveLength(1); // the good line was answered before the bad one
   });
 

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {decodeCsv, liveReportHtml, prefillCsv} from '../../src/report/live.js';
 import type {LiveArrays} from '../../src/sweep/live-profile.js';
 import type {Profile} from '../../src/profile/types.js';
-import {withoutCredentials} from '../../src/sweep/live-run.js';
+import {withoutCredentials} from '../../src/engines/http/client.js';
 
 const arrays: LiveArrays = {
   spread: {},

@@ -14,6 +14,7 @@ import type {PerfModel} from '../perf-model.js';
 import {SimEngine, type SimEngineConfig, type SimRequest} from './engine.js';
 import {Rng} from '../../random.js';
 import {latencyStats, type LatencyStats} from '../../stats.js';
+import {badInput} from '../../errors.js';
 
 export interface BenchmarkOptions {
   isl: number;
@@ -52,7 +53,7 @@ export interface BenchmarkResult {
 export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineConfig, 'perfModel'>, options: BenchmarkOptions): BenchmarkResult {
   const {isl, osl, requests} = options;
   const closed = options.concurrency !== undefined;
-  if (closed === (options.requestRate !== undefined)) throw new RangeError('give exactly one of concurrency and requestRate');
+  if (closed === (options.requestRate !== undefined)) throw badInput('give exactly one of concurrency and requestRate');
   const warmup = options.warmupRequests ?? (closed ? options.concurrency! : 0);
   const total = warmup + requests;
   const engine = new SimEngine({...engineConfig, perfModel});
