@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {sinTrace, SIN_DEFAULTS, type SinOptions} from '../src/trace/sin.js';
-import {readTrace, writeTrace} from '../src/trace/mooncake.js';
+import {readTraceBatches, writeTrace} from '../src/trace/mooncake.js';
 import {bucketTrace} from '../src/trace/windows.js';
 import {loadProfile} from '../src/profile/io.js';
 import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolate/spline.js';
@@ -40,7 +40,7 @@ const rows: Array<[string, number, string]> = [];
 try {
   const gen = await timed(() => writeTrace(file, sinTrace(sin)));
   rows.push([`write trace (${gen.value} req, ${(statSync(file).size / 1e6).toFixed(0)} MB)`, gen.s, `${rssMb().toFixed(0)} MB`]);
-  const read = await timed(() => bucketTrace(readTrace(file), cfg.intervalS));
+  const read = await timed(() => bucketTrace(readTraceBatches(file), cfg.intervalS));
   rows.push([`read + bucket trace (${read.value.length} intervals)`, read.s, `${rssMb().toFixed(0)} MB`]);
   const mem = await timed(() => bucketTrace(sinTrace(sin), cfg.intervalS));
   rows.push(['generate + bucket in memory', mem.s, `${rssMb().toFixed(0)} MB`]);

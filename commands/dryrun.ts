@@ -8,8 +8,8 @@ import {GPUS, LATENCY_MS, MAX_INTERVALS} from '../src/limits.js';
 import {badInput} from '../src/errors.js';
 import {loadProfile} from '../src/profile/io.js';
 import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolate/spline.js';
-import {newReadStats, readTrace} from '../src/trace/mooncake.js';
-import {SIN_DEFAULTS, checkSinOptions, sinTrace, type SinOptions} from '../src/trace/sin.js';
+import {newReadStats, readTraceBatches} from '../src/trace/mooncake.js';
+import {SIN_DEFAULTS, checkSinOptions, checkSinSize, sinTrace, type SinOptions} from '../src/trace/sin.js';
 import {bucketTrace} from '../src/trace/windows.js';
 import {PREDICTOR_NAMES, createPredictor, type PredictorName} from '../src/planner/predictors/index.js';
 import {runClassicDryrun, type ClassicDryrunConfig} from '../src/planner/dryrun-classic.js';
@@ -96,12 +96,13 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
     const readStats = newReadStats();
     let metrics;
     if (flags.trace !== undefined) {
-      metrics = await bucketTrace(readTrace(flags.trace, {skipBadLines: flags['skip-bad-lines']}, readStats), intervalS);
+      metrics = await bucketTrace(readTraceBatches(flags.trace, {skipBadLines: flags['skip-bad-lines']}, readStats), intervalS);
       loadText = flags.trace;
       if (readStats.badLines > 0) this.note(`skipped ${readStats.badLines} bad lines in ${flags.trace} (first at line ${readStats.firstBad[0]?.line})`);
     } else {
       const sin = sinOptionsFromFlags(flags);
       checkSinOptions(sin, sinFlagOf);
+      checkSinSize(sin, sinFlagOf);
       checkIntervals(sin.timeDurationS / intervalS);
       metrics = await bucketTrace(sinTrace(sin), intervalS);
       loadText = `sinusoid ${sin.requestRateMin}-${sin.requestRateMax} req/s, period ${sin.requestRatePeriodS} s, ${sin.timeDurationS} s, ` +
@@ -115,7 +116,7 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
     const predictors = {numReq: createPredictor(name, settings), isl: createPredictor(name, settings), osl: createPredictor(name, settings)};
     let warmup: Array<{numReq: number; isl: number; osl: number}> | undefined;
     if (flags['warmup-trace'] !== undefined) {
-      const w = await bucketTrace(readTrace(flags['warmup-trace'], {skipBadLines: flags['skip-bad-lines']}), intervalS);
+      const w = await bucketTrace(readTraceBatches(flags['warmup-trace'], {skipBadLines: flags['skip-bad-lines']}), intervalS);
       predictors.numReq.warmUp(w.map((m) => m.requestCount));
       predictors.isl.warmUp(w.map((m) => m.avgIsl));
       predictors.osl.warmUp(w.map((m) => m.avgOsl));
@@ -162,8 +163,8 @@ the shipped H200 profile under a two-hour sinusoidal load and writes dryrun-repo
     this.print(`  peak replicas: prefill ${summary.peakPrefillReplicas}, decode ${summary.peakDecodeReplicas}; peak GPUs ${summary.peakGpus}`);
     this.print(`  GPU-hours: ${summary.gpuHours.toFixed(2)}`);
     this.print(`  intervals over the safe limit: ${summary.overLimitIntervals} (prefill ${summary.prefillOverLimitIntervals}, decode ${summary.decodeOverLimitIntervals}); cut by the GPU budget: ${summary.budgetLimitedIntervals}`);
-    if (summary.prefillSlaInfeasibleIntervals > 0) this.print(`  warning: in ${summary.prefillSlaInfeasibleIntervals} intervals the TTFT target is missed even at batch 1 for the predicted ISL`);
-    if (summary.decodeSlaInfeasibleIntervals > 0) this.print(`  warning: in ${summary.decodeSlaInfeasibleIntervals} intervals no decode point meets the ITL target at the predicted context`);
+    if (summary.prefillSlaInfeasibleIntervals > 0) this.warnLine(`in ${summary.prefillSlaInfeasibleIntervals} intervals the TTFT target is missed even at batch 1 for the predicted ISL`);
+    if (summary.decodeSlaInfeasibleIntervals > 0) this.warnLine(`in ${summary.decodeSlaInfeasibleIntervals} intervals no decode point meets the ITL target at the predicted context`);
     this.print(`  report: ${reportFile}`);
     this.print(`  ticks:  ${csvFile}`);
   }

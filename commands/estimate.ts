@@ -35,12 +35,12 @@ Sums per-op times (GEMMs, attention, all-reduce, element-wise, LM head) for the 
     const model = createSyntheticPerfModel(syntheticOptionsFromFlags(flags));
     const context = flags.context ?? flags.isl;
     if (flags.isl > model.model.maxPositions) {
-      this.note(`warning: --isl ${flags.isl} exceeds ${model.model.name}'s ${model.model.maxPositions} positions`);
+      this.warnLine(`--isl ${flags.isl} exceeds ${model.model.name}'s ${model.model.maxPositions} positions`);
     }
     const prefillShape = {prefillTokens: flags.batch * flags.isl, prefillRequests: flags.batch, decodeRequests: 0, decodeKvTokens: 0};
     const decodeShape = {prefillTokens: 0, prefillRequests: 0, decodeRequests: flags['decode-batch'], decodeKvTokens: flags['decode-batch'] * context};
     if (flags['decode-batch'] * context > model.maxKvTokens) {
-      this.note(`warning: ${flags['decode-batch']} x ${context} KV tokens exceed the KV capacity of ${model.maxKvTokens} tokens`);
+      this.warnLine(`${flags['decode-batch']} x ${context} KV tokens exceed the KV capacity of ${model.maxKvTokens} tokens`);
     }
     if (!Number.isFinite(model.prefillMs(1, 1))) throw badInput('the model produced a non-finite latency');
     const result = {

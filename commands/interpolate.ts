@@ -3,10 +3,10 @@ import {loadProfile} from '../src/profile/io.js';
 import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolate/spline.js';
 import {readQueries} from '../src/profile/queries.js';
 import {regressionModels} from '../src/profile/interpolate/regression.js';
-import {answerSla, chooseModels, type DecodeModel, type Method, type PrefillModel, type SlaAnswer, type SlaQuery} from '../src/profile/sla.js';
+import {answerSla, chooseModels, type DecodeModel, type Method, type PrefillModel, rangeWarnings, type SlaAnswer, type SlaQuery} from '../src/profile/sla.js';
 import {csvLine, type CsvValue} from '../src/report/csv.js';
 import {PlannerCommand} from '../src/ui/command.js';
-import {numberFlag, integerFlag} from '../src/ui/number-flags.js';
+import {numberFlag} from '../src/ui/number-flags.js';
 import {LATENCY_MS, TOKENS} from '../src/limits.js';
 
 const f2 = (v: number) => v.toFixed(2);
@@ -18,14 +18,7 @@ export function slaText(a: SlaAnswer, q: SlaQuery, profileDir: string): string {
   const p = a.prefill;
   if (!p) lines.push('\tThe profile has no prefill data.');
   else {
-    if (p.method === 'regression') {
-      const range = `${p.profiledIslRange[0]}..${p.profiledIslRange[1]}`;
-      lines.push(p.extrapolated ? `\tWarning: ISL ${a.isl} is outside the profiled range ${range}; the regression fit extrapolates.` : '\tUsing the regression fit.');
-    }
-    if (p.clamped) {
-      const edge = a.isl < p.profiledIslRange[0] ? p.profiledIslRange[0] : p.profiledIslRange[1];
-      lines.push(`\tWarning: ISL ${a.isl} is outside the profiled range ${p.profiledIslRange[0]}..${p.profiledIslRange[1]}; using the value at ISL ${edge} (no extrapolation).`);
-    }
+    if (p.method === 'regression') lines.push('\tUsing the regression fit.');
     lines.push(
       p.meetsSla
         ? `\tEstimated TTFT=${f2(p.ttftMs)}ms <= target TTFT=${f2(p.ttftTargetMs)}ms. Requests can queue ${f2(p.queueHeadroomMs)}ms maximally while meeting TTFT SLA.`
@@ -37,11 +30,8 @@ export function slaText(a: SlaAnswer, q: SlaQuery, profileDir: string): string {
   const d = a.decode;
   if (!d) lines.push('\tThe profile has no decode data.');
   else {
-    lines.push(`\tAverage context length: isl + osl/2 = ${d.contextLength}.`);
-    if (d.method === 'regression') {
-      const range = `${d.profiledContextRange[0]}..${d.profiledContextRange[1]}`;
-      lines.push(d.extrapolated ? `\tWarning: context ${d.contextLength} is outside the profiled range ${range}; the regression fit extrapolates.` : '\tUsing the regression fit.');
-    }
+    lines.push(`\tAverage context length: isl + osl/2 = ${+d.contextLength.toFixed(2)}.`);
+    if (d.method === 'regression') lines.push('\tUsing the regression fit.');
     if (d.meetsSla) {
       lines.push(`\tEstimated ITL=${f2(d.itlMs)}ms <= target ITL=${f2(d.itlTargetMs)}ms at ${f2(d.kvUsage * 100)}% active kv usage.`);
       lines.push(`\tEstimated throughput: ${f2(d.thptPerGpu)} token/s/gpu. Request rate at ${f2(d.requestRatePerGpu)} requests/s will saturate one GPU.`);
@@ -53,16 +43,16 @@ export function slaText(a: SlaAnswer, q: SlaQuery, profileDir: string): string {
 }
 
 const CSV_COLUMNS = [
-  'isl', 'osl', 'prefillMethod', 'ttftMs', 'ttftTargetMs', 'queueHeadroomMs', 'prefillMeetsSla', 'prefillThptPerGpu', 'prefillRequestRatePerGpu', 'clamped',
-  'decodeMethod', 'contextLength', 'itlMs', 'itlTargetMs', 'decodeMeetsSla', 'kvUsage', 'decodeThptPerGpu', 'decodeRequestRatePerGpu',
+  'isl', 'osl', 'prefillMethod', 'ttftMs', 'ttftTargetMs', 'queueHeadroomMs', 'prefillMeetsSla', 'prefillThptPerGpu', 'prefillRequestRatePerGpu', 'prefillClamped', 'prefillExtrapolated',
+  'decodeMethod', 'contextLength', 'itlMs', 'itlTargetMs', 'decodeMeetsSla', 'kvUsage', 'decodeThptPerGpu', 'decodeRequestRatePerGpu', 'decodeClamped', 'decodeExtrapolated',
 ];
 
 function csvRow(a: SlaAnswer): CsvValue[] {
   const p = a.prefill;
   const d = a.decode;
   return [
-    a.isl, a.osl, p?.method, p?.ttftMs, p?.ttftTargetMs, p?.queueHeadroomMs, p?.meetsSla, p?.thptPerGpu, p?.requestRatePerGpu, p?.clamped,
-    d?.method, d?.contextLength, d?.itlMs, d?.itlTargetMs, d?.meetsSla, d?.kvUsage, d?.thptPerGpu, d?.requestRatePerGpu,
+    a.isl, a.osl, p?.method, p?.ttftMs, p?.ttftTargetMs, p?.queueHeadroomMs, p?.meetsSla, p?.thptPerGpu, p?.requestRatePerGpu, p?.clamped, p?.extrapolated,
+    d?.method, d?.contextLength, d?.itlMs, d?.itlTargetMs, d?.meetsSla, d?.kvUsage, d?.thptPerGpu, d?.requestRatePerGpu, d?.clamped, d?.extrapolated,
   ];
 }
 
@@ -72,7 +62,7 @@ function summaryLine(a: SlaAnswer): string {
   const p = a.prefill;
   if (p) parts.push(`${p.method}: ttft=${f2(p.ttftMs)}ms (target ${f2(p.ttftTargetMs)}ms, ${p.meetsSla ? 'met' : 'MISSED'}${p.clamped ? ', ISL clamped' : ''}${p.extrapolated ? ', extrapolated' : ''}) prefill=${f2(p.thptPerGpu)} tok/s/gpu ${f2(p.requestRatePerGpu)} req/s`);
   const d = a.decode;
-  if (d) parts.push(`${d.method}: itl=${f2(d.itlMs)}ms (target ${f2(d.itlTargetMs)}ms, ${d.meetsSla ? 'met' : 'MISSED'}${d.extrapolated ? ', extrapolated' : ''}) kv=${f2(d.kvUsage * 100)}% decode=${f2(d.thptPerGpu)} tok/s/gpu ${f2(d.requestRatePerGpu)} req/s`);
+  if (d) parts.push(`${d.method}: itl=${f2(d.itlMs)}ms (target ${f2(d.itlTargetMs)}ms, ${d.meetsSla ? 'met' : 'MISSED'}${d.clamped ? ', context clamped' : ''}${d.extrapolated ? ', extrapolated' : ''}) kv=${f2(d.kvUsage * 100)}% decode=${f2(d.thptPerGpu)} tok/s/gpu ${f2(d.requestRatePerGpu)} req/s`);
   return parts.join(' | ');
 }
 
@@ -81,7 +71,9 @@ export default class Interpolate extends PlannerCommand {
   static override description = `Answers from a profile the way NVIDIA Dynamo's perf_interpolation does: a not-a-knot cubic spline over
 the prefill points (ISL clamped to the profiled range, never extrapolated) and, for decode, a 100 x 100
 grid over kv usage and context length filled by Clough-Tocher interpolation. Decode context is
-ISL + floor(OSL/2); the decode answer is the highest kv usage whose ITL meets the target.
+ISL + OSL/2 (Dynamo queries at this value; its printed line rounds OSL/2 down); the decode answer is
+the highest kv usage whose ITL meets the target. An answer outside the profiled range is flagged
+(clamped or extrapolated, in JSON and CSV) and warned about on stderr, in every output mode.
 
 --method regression answers from the profile's fits (see \`planner fit\`; computed on the fly when the
 profile has none) and may extrapolate, with a warning naming the profiled range. --method auto (the
@@ -98,8 +90,8 @@ answer says which method was used.
 
   static override flags = {
     profile: Flags.string({char: 'p', description: 'Profile directory, profile.json, or Dynamo results directory.', required: true}),
-    isl: integerFlag({description: 'Input sequence length, tokens.', default: 3000, ...TOKENS}),
-    osl: integerFlag({description: 'Output sequence length, tokens.', default: 150, ...TOKENS}),
+    isl: numberFlag({description: 'Input sequence length, tokens (a mean may be fractional).', default: 3000, ...TOKENS, min: 0, exclusiveMin: true}),
+    osl: numberFlag({description: 'Output sequence length, tokens (a mean may be fractional).', default: 150, ...TOKENS, min: 0, exclusiveMin: true}),
     ttft: numberFlag({...LATENCY_MS, description: 'TTFT target, ms.', default: 100}),
     itl: numberFlag({...LATENCY_MS, description: 'ITL target, ms.', default: 10}),
     method: Flags.string({description: 'spline (Dynamo-exact), regression (fits; extrapolates) or auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'], default: 'auto'}),
@@ -121,6 +113,7 @@ answer says which method was used.
 
     if (!flags.input) {
       const answer = answerSla(models(defaults), defaults, flags.profile);
+      for (const w of rangeWarnings(answer)) this.warnLine(w);
       if (flags.json) this.printJson(answer);
       else this.print(slaText(answer, defaults, flags.profile));
       return;
@@ -128,6 +121,7 @@ answer says which method was used.
     if (flags.csv) process.stdout.write(csvLine(CSV_COLUMNS));
     for await (const {line, query} of readQueries(flags.input, defaults)) {
       const answer = answerSla(models(query), query, `${flags.input}:${line} (profile ${flags.profile})`);
+      for (const w of rangeWarnings(answer)) this.warnLine(`${flags.input}:${line}: ${w}`);
       if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
       else if (flags.csv) process.stdout.write(csvLine(csvRow(answer)));
       else this.print(summaryLine(answer));

@@ -1,65 +1,18 @@
 import {Flags} from '@oclif/core';
-import {existsSync, readdirSync, statSync} from 'node:fs';
-import path from 'node:path';
-import {badInput, isTpUnfit} from '../src/errors.js';
-import {createSyntheticPerfModel} from '../src/engines/synthetic/index.js';
-import {profilePerfModel} from '../src/engines/profile-perf-model.js';
-import {DEFAULT_MAX_NUM_BATCHED_TOKENS, DEFAULT_MAX_NUM_SEQS} from '../src/engines/sim/engine.js';
-import {DYNAMO_DECODE_NPZ, DYNAMO_PREFILL_NPZ, dynamoLayoutOutputs} from '../src/profile/dynamo.js';
+import {badInput, PlannerError} from '../src/errors.js';
+import {GPUS, LATENCY_MS, REQUEST_RATE, TOKENS} from '../src/limits.js';
 import {prepareOutputs, writeOutputs, type OutputFile} from '../src/outputs.js';
-import {loadProfile, profileFileOf} from '../src/profile/io.js';
-import {PROFILE_FILE, type Profile} from '../src/profile/types.js';
 import type {Method} from '../src/profile/sla.js';
 import {DEFAULT_AGG_REQUESTS, type SlaStat} from '../src/recommend/agg.js';
-import {legacyPlannerArgs, plannerConfig, type PlannerConfigInput} from '../src/recommend/planner-config.js';
+import {profileCandidates, syntheticCandidates} from '../src/recommend/candidates.js';
+import {plannerConfigDestinations, plannerConfigOutputs, type EmittedPlannerConfig} from '../src/recommend/planner-config.js';
 import {DEFAULT_ADJUSTMENT_INTERVAL_S, recommend, type RecommendCandidate, type Recommendation} from '../src/recommend/recommend.js';
 import {recommendationReport, recommendationText} from '../src/recommend/render.js';
 import {renderReport} from '../src/report/html.js';
-import {syntheticCandidateProfile} from '../src/recommend/synthetic.js';
 import {PlannerCommand} from '../src/ui/command.js';
-import {syntheticFlags, syntheticOptionsFromFlags, type SyntheticFlagValues} from '../src/ui/synthetic-flags.js';
+import {integerFlag, integerListFlag, numberFlag} from '../src/ui/number-flags.js';
+import {syntheticFlags, syntheticOptionsFromFlags} from '../src/ui/synthetic-flags.js';
 import {TOOL_NAME} from '../src/version.js';
-import {numberFlag, integerFlag, integerListFlag} from '../src/ui/number-flags.js';
-import {GPUS, LATENCY_MS, REQUEST_RATE, TOKENS} from '../src/limits.js';
-
-/** `tpN` subdirectories of a directory, in TP order, when it is not itself a profile. */
-function tpSubdirs(dir: string): string[] {
-  if (!existsSync(dir) || !statSync(dir).isDirectory() || existsSync(path.join(dir, PROFILE_FILE))) return [];
-  return readdirSync(dir)
-    .filter((name) => /^tp\d+$/.test(name) && statSync(path.join(dir, name)).isDirectory())
-    .sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)))
-    .map((name) => path.join(dir, name));
-}
-
-async function profileCandidates(dirs: string[]): Promise<RecommendCandidate[]> {
-  const expanded = dirs.flatMap((d) => {
-    const subs = tpSubdirs(d);
-    return subs.length > 0 ? subs : [d];
-  });
-  const out: RecommendCandidate[] = [];
-  const byTp = new Map<number, string>();
-  for (const dir of expanded) {
-    const profile = await loadProfile(dir);
-    const tp = profile.engine.tp;
-    const file = existsSync(profileFileOf(dir)) ? profileFileOf(dir) : dir;
-    if (byTp.has(tp)) throw badInput(`--profile: ${file} and ${byTp.get(tp)} are both TP ${tp}`, 'give one profile per TP');
-    byTp.set(tp, file);
-    let agg: RecommendCandidate['agg'];
-    if (profile.prefill && profile.decode) {
-      const perfModel = profilePerfModel(profile, {file});
-      agg = {
-        perfModel,
-        engine: {
-          maxNumBatchedTokens: profile.engine.maxNumBatchedTokens ?? DEFAULT_MAX_NUM_BATCHED_TOKENS,
-          maxNumSeqs: profile.engine.maxNumSeqs ?? DEFAULT_MAX_NUM_SEQS,
-          maxKvTokens: perfModel.maxKvTokens,
-        },
-      };
-    }
-    out.push({tp, gpusPerEngine: profile.engine.gpusPerEngine || tp, source: file, profile, agg});
-  }
-  return out;
-}
 
 export default class Recommend extends PlannerCommand {
   static override summary = 'Recommend prefill and decode TP, planner thresholds, replicas, and aggregated vs disaggregated serving for an SLA.';
@@ -117,19 +70,28 @@ A profile without decode data gives a prefill-only recommendation.`;
     const started = performance.now();
     // Every destination is checked before the (long) search, and nothing is written unless all can be.
     const plannerFile = flags['emit-planner-config'];
-    const plannerDir = plannerFile ? flags['planner-profile-dir'] ?? path.join(path.dirname(plannerFile), 'profiling_results') : undefined;
-    await prepareOutputs([
-      ...(flags.html ? [flags.html] : []),
-      ...(plannerFile && plannerDir ? [plannerFile, path.join(plannerDir, DYNAMO_PREFILL_NPZ), path.join(plannerDir, DYNAMO_DECODE_NPZ)] : []),
-    ]);
+    await prepareOutputs([...(flags.html ? [flags.html] : []), ...(plannerFile ? plannerConfigDestinations(plannerFile, flags['planner-profile-dir']) : [])]);
     let candidates: RecommendCandidate[];
     let sourceLine: string;
     if (flags.synthetic) {
-      candidates = this.syntheticCandidates(flags);
+      candidates = syntheticCandidates({
+        engine: syntheticOptionsFromFlags({...flags, tp: 1}),
+        tps: flags.tp,
+        maxContext: flags['max-context'],
+        isl: flags.isl,
+        osl: flags.osl,
+        tool: TOOL_NAME,
+        onSkip: (tp, reason) => this.warnLine(`skipping TP ${tp}: ${reason}`),
+      });
       sourceLine = `synthetic ${flags.model} on ${flags.gpu} (${flags.quant} weights, ${flags['kv-quant']} KV, ${flags.backend}), TP ${candidates.map((c) => c.tp).join(', ')}`;
     } else {
       if (!flags.profile || flags.profile.length === 0) throw badInput('give --profile DIR (one per TP, or a directory of tpN profiles) or --synthetic with --model and --gpu');
-      candidates = await profileCandidates(flags.profile);
+      try {
+        candidates = await profileCandidates(flags.profile);
+      } catch (err) {
+        if (err instanceof PlannerError && / are both TP /.test(err.message)) throw badInput(`--profile: ${err.message}`, err.hint);
+        throw err;
+      }
       sourceLine = candidates.map((c) => `TP ${c.tp}: ${c.source}`).join('; ');
     }
     if (candidates.length === 0) throw badInput('no profile to recommend from');
@@ -151,10 +113,19 @@ A profile without decode data gives a prefill-only recommendation.`;
     });
 
     const outputs: OutputFile[] = [];
-    let planner: {file: string; profileDir: string; files: string[]; legacyArgs: string[]} | undefined;
-    if (plannerFile && plannerDir) {
-      const emitted = this.plannerConfigOutputs(plannerFile, plannerDir, rec, candidates, flags);
-      planner = emitted.planner;
+    let planner: EmittedPlannerConfig | undefined;
+    if (plannerFile) {
+      if (!rec.prefill || !rec.decode) throw badInput('--emit-planner-config needs prefill and decode data: the profiles have no decode section');
+      const emitted = plannerConfigOutputs({
+        file: plannerFile,
+        profileDir: flags['planner-profile-dir'],
+        rec,
+        candidates,
+        adjustmentIntervalS: flags['adjustment-interval'],
+        maxGpuBudget: flags['max-gpu-budget'],
+        minEndpoint: flags['min-endpoint'],
+      });
+      planner = emitted.emitted;
       outputs.push(...emitted.outputs);
     }
     const text = recommendationText(rec, sourceLine);
@@ -168,68 +139,12 @@ A profile without decode data gives a prefill-only recommendation.`;
     this.print(text);
     if (planner) {
       this.print('');
-      this.print(`Planner config: ${planner.file} (profile data in ${planner.profileDir})`);
-      this.print(`  v2025-08 planner flags: ${planner.legacyArgs.join(' ')}`);
+      this.print(`Planner config: ${planner.file} (${planner.schema}; profile data in ${planner.profileDir})`);
+      this.print(`  ttft ${Number(planner.config.ttft)} ms, itl ${Number(planner.config.itl)} ms`);
+      this.print(`  the same as v2025-08 planner flags (TTFT and ITL in seconds): ${planner.legacyArgs.join(' ')}`);
     }
-    for (const w of rec.warnings) this.note(`Warning: ${w}`);
+    for (const w of rec.warnings) this.warnLine(w);
     if (flags.html) this.note(`Wrote ${flags.html}`);
     this.note(`recommend took ${(elapsedMs / 1000).toFixed(2)} s`);
-  }
-
-  private syntheticCandidates(flags: Omit<SyntheticFlagValues, 'tp'> & {tp: number[]; 'max-context': number; isl: number; osl: number}): RecommendCandidate[] {
-    const out: RecommendCandidate[] = [];
-    for (const tp of [...new Set(flags.tp)].sort((a, b) => a - b)) {
-      let model;
-      try {
-        model = createSyntheticPerfModel(syntheticOptionsFromFlags({...flags, tp}));
-      } catch (err) {
-        if (isTpUnfit(err) && flags.tp.length > 1) {
-          this.note(`skipping TP ${tp}: ${err.message}`);
-          continue;
-        }
-        throw err;
-      }
-      const maxContext = Math.min(flags['max-context'], model.model.maxPositions);
-      if (flags.isl + flags.osl > model.maxKvTokens) throw badInput(`--isl + --osl = ${flags.isl + flags.osl} tokens exceed the KV capacity of ${model.name} (${model.maxKvTokens} tokens)`);
-      const profile = syntheticCandidateProfile(model, {maxContext, target: {isl: flags.isl, osl: flags.osl}, tool: TOOL_NAME});
-      out.push({
-        tp,
-        gpusPerEngine: model.gpusPerEngine,
-        source: model.name,
-        profile,
-        agg: {perfModel: model, engine: {maxNumBatchedTokens: model.maxNumBatchedTokens, maxNumSeqs: model.maxNumSeqs, maxKvTokens: model.maxKvTokens}},
-      });
-    }
-    return out;
-  }
-
-  /** The planner config and the chosen TPs' profile data in Dynamo's layout, as outputs to write. */
-  private plannerConfigOutputs(
-    file: string,
-    profileDir: string,
-    rec: Recommendation,
-    candidates: RecommendCandidate[],
-    flags: {ttft: number; itl: number; 'adjustment-interval': number; 'max-gpu-budget'?: number; 'min-endpoint': number},
-  ): {planner: {file: string; profileDir: string; files: string[]; legacyArgs: string[]}; outputs: OutputFile[]} {
-    if (!rec.prefill || !rec.decode) throw badInput('--emit-planner-config needs prefill and decode data: the profiles have no decode section');
-    const byTp = (tp: number): Profile => candidates.find((c) => c.tp === tp)!.profile;
-    const prefillProfile = byTp(rec.prefill.tp);
-    const decodeProfile = byTp(rec.decode.tp);
-    const layout = dynamoLayoutOutputs(profileDir, {prefill: prefillProfile.prefill, decode: decodeProfile.decode, dtypes: {...decodeProfile.dtypes, ...prefillProfile.dtypes}}, 'npz');
-    const input: PlannerConfigInput = {
-      ttftMs: flags.ttft,
-      itlMs: flags.itl,
-      prefillEngineNumGpu: rec.prefill.gpusPerEngine,
-      decodeEngineNumGpu: rec.decode.gpusPerEngine,
-      profileResultsDir: profileDir,
-      adjustmentIntervalS: flags['adjustment-interval'],
-      maxGpuBudget: flags['max-gpu-budget'] ?? -1,
-      minEndpoint: flags['min-endpoint'],
-      backend: decodeProfile.engine.backend,
-    };
-    return {
-      planner: {file, profileDir, files: layout.map((o) => o.file), legacyArgs: legacyPlannerArgs(input)},
-      outputs: [...layout, {file, data: `${JSON.stringify(plannerConfig(input), null, 2)}\n`}],
-    };
   }
 }

@@ -20,9 +20,23 @@ export function percentileSorted(sorted: readonly number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * frac;
 }
 
+/** Round to the nearest integer, ties to even (Python's `round` and NumPy's `round`, which Dynamo uses). */
+export function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (diff < 0.5) return floor;
+  if (diff > 0.5) return floor + 1;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
 /** Median (NumPy's, the mean of the middle two for an even count). */
 export function median(values: readonly number[]): number {
   return percentileSorted([...values].sort((a, b) => a - b), 50);
+}
+
+/** The median, or null when there are no values (progress lines show "-"). */
+export function medianOrNull(values: readonly number[]): number | null {
+  return values.length === 0 ? null : median(values);
 }
 
 export function latencyStats(values: readonly number[]): LatencyStats {

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core';
 import path from 'node:path';
 import {PlannerCommand} from '../../src/ui/command.js';
 import {sinFlagOf, sinFlags, sinOptionsFromFlags} from '../../src/ui/sin-flags.js';
-import {checkSinOptions, sinDefaultFileName, sinTrace} from '../../src/trace/sin.js';
+import {checkSinOptions, checkSinSize, sinDefaultFileName, sinTrace} from '../../src/trace/sin.js';
 import {writeTrace} from '../../src/trace/mooncake.js';
 import {prepareOutputs} from '../../src/outputs.js';
 
@@ -30,6 +30,7 @@ streamed to the file, so any length fits in constant memory.`;
     const {flags} = await this.parse(TraceSin);
     const options = sinOptionsFromFlags(flags);
     checkSinOptions(options, sinFlagOf);
+    checkSinSize(options, sinFlagOf);
     const out = flags.out ?? sinDefaultFileName(options);
     await prepareOutputs([out]);
     const t0 = performance.now();

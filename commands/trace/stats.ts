@@ -1,13 +1,17 @@
 import {Args, Flags} from '@oclif/core';
 import {PlannerCommand} from '../../src/ui/command.js';
-import {newReadStats, readTrace} from '../../src/trace/mooncake.js';
-import {WindowAccumulator, summarize} from '../../src/trace/windows.js';
 import {numberFlag} from '../../src/ui/number-flags.js';
+import {newReadStats, readTraceBatches} from '../../src/trace/mooncake.js';
+import {WindowAccumulator, summarize, windowRates} from '../../src/trace/windows.js';
+import {badInput} from '../../src/errors.js';
+
+const round = (v: number, digits: number): number => Number(v.toFixed(digits));
 
 export default class TraceStats extends PlannerCommand {
   static override description = `Show what a mooncake JSONL trace holds, per time window and in total.
 
-Per non-empty window: request count, request rate, mean ISL and mean OSL; runs of empty windows are counted.
+Per non-empty window: request count, request rate, mean ISL and mean OSL; runs of empty windows
+are counted, not listed. The last window's rate is over the time up to the last arrival, not over the full window.
 Every record is validated; a bad record stops with its line number unless --skip-bad-lines,
 which skips and counts them.`;
 
@@ -30,15 +34,18 @@ which skips and counts them.`;
     const {args, flags} = await this.parse(TraceStats);
     const acc = new WindowAccumulator(flags.window);
     const stats = newReadStats();
-    for await (const r of readTrace(args.file, {skipBadLines: flags['skip-bad-lines']}, stats)) acc.add(r);
-    const windows = acc.metrics().map((w) => ({
+    for await (const batch of readTraceBatches(args.file, {skipBadLines: flags['skip-bad-lines']}, stats)) for (const r of batch) acc.add(r);
+    if (acc.totalRequests === 0) throw badInput(`${args.file} holds no requests${stats.badLines > 0 ? ` (${stats.badLines} bad lines skipped)` : ''}`);
+    const rated = windowRates(acc, acc.metrics());
+    const windows = rated.map((w) => ({
       startS: w.startS,
       requests: w.requestCount,
-      rateRps: w.requestCount / flags.window,
+      coveredS: round(w.coveredS, 3),
+      rateRps: w.rateRps,
       meanIsl: w.avgIsl,
       meanOsl: w.avgOsl,
     }));
-    const summary = summarize(acc);
+    const summary = summarize(acc, rated);
     const badLines = {count: stats.badLines, first: stats.firstBad};
     if (flags.json) {
       this.printJson({file: args.file, windowS: flags.window, summary, badLines, windows});
@@ -46,7 +53,10 @@ which skips and counts them.`;
     }
     const f1 = (v: number): string => v.toFixed(1);
     this.print(`${args.file}: ${summary.requests} requests over ${f1(summary.spanS)} s, mean ISL ${f1(summary.meanIsl)}, mean OSL ${f1(summary.meanOsl)} tokens`);
-    this.print(`  ${summary.windows} windows of ${flags.window} s (${summary.emptyWindows} empty), mean ${summary.meanRateRps.toFixed(2)} req/s, peak ${summary.peakRateRps.toFixed(2)} req/s`);
+    const rate = (v: number | null): string => (v === null ? '-' : v.toFixed(2));
+    const partial = rated.length > 0 && rated[rated.length - 1]!.coveredS < flags.window ? `; the last covers ${f1(rated[rated.length - 1]!.coveredS)} s, up to the last arrival` : '';
+    this.print(`  ${summary.windows} windows of ${flags.window} s (${summary.emptyWindows} empty${partial}), mean ${rate(summary.meanRateRps)} req/s, peak ${rate(summary.peakRateRps)} req/s`);
+    if (summary.meanRateRps === null) this.warnLine('every request arrives at the same instant: no arrival rate');
     this.print(`  ${summary.totalInputTokens} input tokens, ${summary.totalOutputTokens} output tokens`);
     if (summary.outOfOrder > 0) this.print(`  ${summary.outOfOrder} records arrive earlier than the record before them (trace not sorted)`);
     if (stats.badLines > 0) {
@@ -60,7 +70,7 @@ which skips and counts them.`;
       const gap = Math.round((w.startS - nextStartS) / flags.window);
       if (gap > 0) this.print(`${''.padStart(10)} (${gap} empty window${gap === 1 ? '' : 's'})`);
       nextStartS = w.startS + flags.window;
-      this.print(`${String(w.startS).padStart(10)} ${String(w.requests).padStart(9)} ${w.rateRps.toFixed(2).padStart(8)} ${f1(w.meanIsl).padStart(9)} ${f1(w.meanOsl).padStart(9)}`);
+      this.print(`${String(w.startS).padStart(10)} ${String(w.requests).padStart(9)} ${rate(w.rateRps).padStart(8)} ${f1(w.meanIsl).padStart(9)} ${f1(w.meanOsl).padStart(9)}`);
     }
   }
 }

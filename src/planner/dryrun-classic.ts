@@ -12,6 +12,7 @@ import type {IntervalMetrics} from '../trace/windows.js';
 import type {LoadPredictor} from './predictors/base.js';
 import type {DecodeCapacity, PrefillCapacity} from './capacity.js';
 import {applyClassicBudget, decodeReplicas, prefillReplicas} from './replicas.js';
+import {decodeContextLength} from '../profile/sla.js';
 
 export interface ClassicDryrunConfig {
   intervalS: number;
@@ -102,7 +103,7 @@ export function runClassicDryrun(metrics: readonly IntervalMetrics[], cfg: Class
   const safePrefill = (numP: number, isl: number): number =>
     (capacity.prefill.ttftMs(isl) > cfg.ttftMs ? 0 : numP * capacity.prefill.thptPerGpu(isl)) * cfg.intervalS;
   const safeDecode = (numD: number, isl: number, osl: number): number => {
-    const best = capacity.decode.findBestThroughputPerGpu(cfg.itlMs, isl + osl / 2);
+    const best = capacity.decode.findBestThroughputPerGpu(cfg.itlMs, decodeContextLength(isl, osl));
     return (best.itlMs > cfg.itlMs ? 0 : numD * best.thptPerGpu) * cfg.intervalS;
   };
   const observe = (m: IntervalMetrics): void => {
@@ -138,9 +139,9 @@ export function runClassicDryrun(metrics: readonly IntervalMetrics[], cfg: Class
     const predicted: Load = {numReq: predictors.numReq.predictNext(), isl: predictors.isl.predictNext(), osl: predictors.osl.predictNext()};
     if (capacity.prefill.ttftMs(predicted.isl) > cfg.ttftMs) prefillInfeasible += 1;
     const pThpt = checkedThpt(capacity.prefill.thptPerGpu(predicted.isl), `prefill throughput at ISL ${predicted.isl.toFixed(1)}`);
-    const best = capacity.decode.findBestThroughputPerGpu(cfg.itlMs, predicted.isl + predicted.osl / 2);
+    const best = capacity.decode.findBestThroughputPerGpu(cfg.itlMs, decodeContextLength(predicted.isl, predicted.osl));
     if (best.itlMs > cfg.itlMs) decodeInfeasible += 1;
-    const dThpt = checkedThpt(best.thptPerGpu, `decode throughput at context ${(predicted.isl + predicted.osl / 2).toFixed(1)} and ITL ${cfg.itlMs} ms`);
+    const dThpt = checkedThpt(best.thptPerGpu, `decode throughput at context ${(decodeContextLength(predicted.isl, predicted.osl)).toFixed(1)} and ITL ${cfg.itlMs} ms`);
     const rawP = prefillReplicas({numReq: predicted.numReq, isl: predicted.isl, intervalS: cfg.intervalS, thptPerGpu: pThpt, gpusPerEngine: cfg.prefillGpus});
     const rawD = decodeReplicas({numReq: predicted.numReq, osl: predicted.osl, intervalS: cfg.intervalS, thptPerGpu: dThpt, gpusPerEngine: cfg.decodeGpus});
     const b = applyClassicBudget(rawP, rawD, cfg);

@@ -2,15 +2,7 @@
  * Replica formulas of Dynamo's SLA planner (notes D.6, v2025-08), pure. Correction factors are
  * parameters (the dry run passes 1, i.e. off).
  */
-
-/** Python's `round`: nearest integer, ties to even. */
-export function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const diff = x - f;
-  if (diff > 0.5) return f + 1;
-  if (diff < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
+import {roundHalfEven} from '../stats.js';
 
 export interface PrefillReplicaInput {
   /** Predicted requests in the next interval. */

@@ -9,6 +9,7 @@ import {median, percentileSorted} from '../stats.js';
 import {nnls} from './nnls.js';
 import type {SampleRecord} from './samples.js';
 import type {DecodeData, DecodeFit, FitStats, PrefillData, PrefillFit, Profile} from './types.js';
+import {decodeContextLength} from './sla.js';
 
 export interface WeightedPoint {
   /** Feature inputs. */
@@ -182,7 +183,7 @@ export function prefillSamplePoints(samples: SampleRecord[]): WeightedPoint[] {
 export function decodeSamplePoints(samples: SampleRecord[]): WeightedPoint[] {
   const ok = samples.filter((s) => s.phase === 'decode' && s.status === 'ok' && s.steady !== false && s.itlMs !== null && s.itlMs > 0);
   const w = perPointWeights(ok, ok.map((s) => s.itlMs!));
-  return ok.map((s, i) => ({inputs: [s.concurrency, (s.inputTokens ?? s.isl) + s.osl / 2], y: s.itlMs!, weight: w[i], group: s.point}));
+  return ok.map((s, i) => ({inputs: [s.concurrency, decodeContextLength(s.inputTokens ?? s.isl, s.osl)], y: s.itlMs!, weight: w[i], group: s.point}));
 }
 
 /** p10 / p90 of the signed relative residuals (%), how widely single requests scatter around the fit. */

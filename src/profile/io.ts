@@ -1,5 +1,5 @@
 /** Reading and writing profiles (DESIGN.md 3.1). */
-import {existsSync, statSync} from 'node:fs';
+import {existsSync, readdirSync, statSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {writeOutput, type OutputFile} from '../outputs.js';
 import path from 'node:path';
@@ -11,9 +11,30 @@ import {validateProfile} from './validate.js';
 
 export {validateProfile};
 
-/** The profile.json of a profile directory (or the file itself when given one). */
+/**
+ * The profile.json of a profile directory (or the file itself when given one). A directory of
+ * `tpN` profiles stands for its only profile; with several, the error lists them.
+ */
 export function profileFileOf(dirOrFile: string): string {
-  return existsSync(dirOrFile) && statSync(dirOrFile).isFile() ? dirOrFile : path.join(dirOrFile, PROFILE_FILE);
+  if (existsSync(dirOrFile) && statSync(dirOrFile).isFile()) return dirOrFile;
+  const subs = tpProfileDirs(dirOrFile);
+  if (subs.length > 1) {
+    const names = subs.map((d) => path.basename(d));
+    throw badInput(`${dirOrFile} holds one profile per TP (${names.join(', ')}): give one of them, e.g. ${path.join(dirOrFile, names[0]!)}`);
+  }
+  return path.join(subs[0] ?? dirOrFile, PROFILE_FILE);
+}
+
+/**
+ * The `tpN` profile directories `profile --synthetic` and `profile --launch` write, in TP order,
+ * when `dir` is not itself a profile (empty otherwise).
+ */
+export function tpProfileDirs(dir: string): string[] {
+  if (!existsSync(dir) || !statSync(dir).isDirectory() || existsSync(path.join(dir, PROFILE_FILE))) return [];
+  return readdirSync(dir)
+    .filter((name) => /^tp\d+$/.test(name) && existsSync(path.join(dir, name, PROFILE_FILE)))
+    .sort((a, b) => Number(a.slice(2)) - Number(b.slice(2)))
+    .map((name) => path.join(dir, name));
 }
 
 /** Position -> line:column, so a JSON syntax error points at the spot. */

@@ -84,7 +84,7 @@ export function parseNpy(buf: Buffer, where: string): NpyArray {
   if (buf.length < dataStart + count * size) {
     throw badInput(`${where}: NPY data is truncated (${buf.length - dataStart} of ${count * size} bytes)`);
   }
-  const raw: number[] = new Array(count);
+  const raw = new Array<number>(count);
   for (let i = 0; i < count; i++) raw[i] = readValue(buf, dataStart + i * size, descr, where);
   const data = header.fortranOrder && header.shape.length > 1 ? fortranToC(raw, header.shape) : raw;
   return {dtype: descr, shape: header.shape, data};
@@ -111,7 +111,7 @@ function readValue(buf: Buffer, offset: number, dtype: NpyDtype, where: string):
 /** Reorder column-major data into row-major order. */
 function fortranToC(data: number[], shape: number[]): number[] {
   const n = data.length;
-  const out: number[] = new Array(n);
+  const out = new Array<number>(n);
   const rank = shape.length;
   const idx = new Array<number>(rank).fill(0);
   for (let c = 0; c < n; c++) {

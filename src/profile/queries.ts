@@ -21,8 +21,8 @@ export function parseQueryLine(line: string, where: string, defaults: SlaQuery):
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw badInput(`${where}: not a JSON object`);
   const q = doc as Record<string, unknown>;
   return {
-    isl: q.isl === undefined ? defaults.isl : checked(q.isl, 'isl', where, {...TOKENS, integer: true}),
-    osl: q.osl === undefined ? defaults.osl : checked(q.osl, 'osl', where, {...TOKENS, integer: true}),
+    isl: q.isl === undefined ? defaults.isl : checked(q.isl, 'isl', where, {...TOKENS, min: 0, exclusiveMin: true}),
+    osl: q.osl === undefined ? defaults.osl : checked(q.osl, 'osl', where, {...TOKENS, min: 0, exclusiveMin: true}),
     ttftMs: q.ttft === undefined ? defaults.ttftMs : checked(q.ttft, 'ttft', where, LATENCY_MS),
     itlMs: q.itl === undefined ? defaults.itlMs : checked(q.itl, 'itl', where, LATENCY_MS),
   };

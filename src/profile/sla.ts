@@ -38,7 +38,9 @@ export interface PrefillAnswer {
   thptPerGpu: number;
   /** Requests/s of this ISL that saturate one GPU's prefill. */
   requestRatePerGpu: number;
-  /** True when the ISL was outside the profiled range and the edge value was used. */
+  /** True when the ISL is outside the profiled range (then either clamped or extrapolated). */
+  outsideProfiledRange: boolean;
+  /** True when the spline answered outside the profiled range with the edge value. */
   clamped: boolean;
   /** True when a regression answered outside the profiled ISLs. */
   extrapolated: boolean;
@@ -47,7 +49,7 @@ export interface PrefillAnswer {
 
 export interface DecodeAnswer {
   method: Method;
-  /** ISL + floor(OSL / 2), tokens. */
+  /** ISL + OSL / 2, tokens (see decodeContextLength). */
   contextLength: number;
   itlMs: number;
   itlTargetMs: number;
@@ -56,6 +58,10 @@ export interface DecodeAnswer {
   thptPerGpu: number;
   /** Requests/s of this OSL that saturate one GPU's decode. */
   requestRatePerGpu: number;
+  /** True when the context length is outside the profiled range (then either clamped or extrapolated). */
+  outsideProfiledRange: boolean;
+  /** True when the spline grid answered outside the profiled contexts (edge row or nearest sample). */
+  clamped: boolean;
   /** True when a regression answered outside the profiled context lengths. */
   extrapolated: boolean;
   profiledContextRange: [number, number];
@@ -68,9 +74,13 @@ export interface SlaAnswer {
   decode: DecodeAnswer | null;
 }
 
-/** Average decode context of a request, as Dynamo's CLI computes it (integer division). */
+/**
+ * Average KV length of a request over its decode life: ISL + OSL / 2 (true division). Dynamo's
+ * profiler records decode points at this context, and its interpolator and planners query at it
+ * (notes A, B.3, D.6); only the line perf_interpolation prints shows isl + osl // 2 (notes B.4).
+ */
 export function decodeContextLength(isl: number, osl: number): number {
-  return isl + Math.floor(osl / 2);
+  return isl + osl / 2;
 }
 
 export function answerPrefill(model: PrefillModel, q: SlaQuery): PrefillAnswer {
@@ -85,6 +95,7 @@ export function answerPrefill(model: PrefillModel, q: SlaQuery): PrefillAnswer {
     meetsSla: ttftMs <= q.ttftMs,
     thptPerGpu,
     requestRatePerGpu: thptPerGpu / q.isl,
+    outsideProfiledRange: outside,
     clamped: model.isClamped(q.isl),
     extrapolated: outside && model.method === 'regression',
     profiledIslRange: [model.minIsl, model.maxIsl],
@@ -104,9 +115,29 @@ export function answerDecode(model: DecodeModel, q: SlaQuery): DecodeAnswer {
     kvUsage: best.kvUsage,
     thptPerGpu: best.thptPerGpu,
     requestRatePerGpu: best.thptPerGpu / q.osl,
+    outsideProfiledRange: outside,
+    clamped: outside && model.method === 'spline',
     extrapolated: outside && model.method === 'regression',
     profiledContextRange: [model.minContext, model.maxContext],
   };
+}
+
+const range = ([lo, hi]: [number, number]) => `${+lo.toFixed(2)}..${+hi.toFixed(2)}`;
+
+/** One warning per phase answered outside the profiled range, saying how the answer was obtained. */
+export function rangeWarnings(a: SlaAnswer): string[] {
+  const out: string[] = [];
+  const p = a.prefill;
+  if (p?.outsideProfiledRange) {
+    const how = p.extrapolated ? 'the regression fit extrapolates' : 'using the value at the nearest profiled ISL (no extrapolation)';
+    out.push(`ISL ${a.isl} is outside the profiled range ${range(p.profiledIslRange)}; ${how}`);
+  }
+  const d = a.decode;
+  if (d?.outsideProfiledRange) {
+    const how = d.extrapolated ? 'the regression fit extrapolates' : 'the interpolation grid answers from its edge (no extrapolation)';
+    out.push(`decode context ${+d.contextLength.toFixed(2)} (ISL ${a.isl} + OSL ${a.osl}/2) is outside the profiled range ${range(d.profiledContextRange)}; ${how}`);
+  }
+  return out;
 }
 
 /**

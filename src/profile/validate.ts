@@ -146,7 +146,7 @@ export function validateProfile(value: unknown, file: string): Profile {
         const data = (section as Obj | undefined)?.[key];
         const values = Array.isArray(data) ? data : typeof data === 'number' ? [data] : [];
         values.forEach((x, i) => {
-          if (!Number.isSafeInteger(x) || (v === '<i4' && Math.abs(x as number) > 2 ** 31 - 1)) c.fail(`dtypes.${key}`, `is ${v} but ${key}[${i}] is ${x}, not an integer of that size`);
+          if (!Number.isSafeInteger(x) || (v === '<i4' && Math.abs(x as number) > 2 ** 31 - 1)) c.fail(`dtypes.${key}`, `is ${String(v)} but ${key}[${i}] is ${JSON.stringify(x)}, not an integer of that size`);
         });
       }
     }

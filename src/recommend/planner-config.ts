@@ -7,6 +7,12 @@
  * sweep mode "thorough" (interpolation curves read from profile_results_dir). TTFT and ITL are in
  * ms in the v2026 config and in seconds on the v2025-08 command line.
  */
+import path from 'node:path';
+import {badInput} from '../errors.js';
+import type {OutputFile} from '../outputs.js';
+import {DYNAMO_DECODE_NPZ, DYNAMO_PREFILL_NPZ, dynamoLayoutOutputs} from '../profile/dynamo.js';
+import type {Profile} from '../profile/types.js';
+import type {RecommendCandidate, Recommendation} from './recommend.js';
 
 export interface PlannerConfigInput {
   ttftMs: number;
@@ -60,4 +66,71 @@ export function legacyPlannerArgs(x: PlannerConfigInput): string[] {
     '--min-endpoint', String(x.minEndpoint),
     '--load-predictor', x.loadPredictor ?? 'arima',
   ];
+}
+
+export interface EmittedPlannerConfig {
+  file: string;
+  /** Which planner reads it, and its units. */
+  schema: string;
+  config: Record<string, unknown>;
+  profileDir: string;
+  /** The profile data files written in Dynamo's layout. */
+  files: string[];
+  /** The same settings as v2025-08 planner flags (TTFT and ITL in seconds). */
+  legacyArgs: string[];
+}
+
+/** Dynamo's planner has no version key in its config (pydantic would ignore one): the schema is named here instead. */
+export const PLANNER_CONFIG_SCHEMA = 'Dynamo PlannerConfig (v2026 planner --config; ttft and itl in ms, intervals in s)';
+
+export interface EmitPlannerConfigOptions {
+  file: string;
+  /** Default: FILE's directory/profiling_results. */
+  profileDir?: string;
+  rec: Recommendation;
+  candidates: readonly RecommendCandidate[];
+  adjustmentIntervalS: number;
+  maxGpuBudget?: number;
+  minEndpoint: number;
+}
+
+/** Where the planner config's profile data goes: `profileDir`, or FILE's directory/profiling_results. */
+export function plannerProfileDir(file: string, profileDir?: string): string {
+  return profileDir ?? path.join(path.dirname(file), 'profiling_results');
+}
+
+/** Every file an emitted planner config writes, to check the destinations before any work. */
+export function plannerConfigDestinations(file: string, profileDir?: string): string[] {
+  const dir = plannerProfileDir(file, profileDir);
+  return [file, path.join(dir, DYNAMO_PREFILL_NPZ), path.join(dir, DYNAMO_DECODE_NPZ)];
+}
+
+/**
+ * The planner config for the chosen prefill and decode TPs and their profile data in Dynamo's
+ * layout next to it, as outputs to write together (writeOutputs); nothing is written here.
+ */
+export function plannerConfigOutputs(o: EmitPlannerConfigOptions): {emitted: EmittedPlannerConfig; outputs: OutputFile[]} {
+  const {rec} = o;
+  if (!rec.prefill || !rec.decode) throw badInput('a planner config needs prefill and decode data: the profiles have no decode section');
+  const byTp = (tp: number): Profile => o.candidates.find((c) => c.tp === tp)!.profile;
+  const prefillProfile = byTp(rec.prefill.tp);
+  const decodeProfile = byTp(rec.decode.tp);
+  const profileDir = plannerProfileDir(o.file, o.profileDir);
+  const layout = dynamoLayoutOutputs(profileDir, {prefill: prefillProfile.prefill, decode: decodeProfile.decode, dtypes: {...decodeProfile.dtypes, ...prefillProfile.dtypes}}, 'npz');
+  const input: PlannerConfigInput = {
+    ttftMs: rec.query.ttftMs,
+    itlMs: rec.query.itlMs,
+    prefillEngineNumGpu: rec.prefill.gpusPerEngine,
+    decodeEngineNumGpu: rec.decode.gpusPerEngine,
+    profileResultsDir: profileDir,
+    adjustmentIntervalS: o.adjustmentIntervalS,
+    maxGpuBudget: o.maxGpuBudget ?? -1,
+    minEndpoint: o.minEndpoint,
+    backend: decodeProfile.engine.backend,
+  };
+  const config = plannerConfig(input);
+  return {
+    emitted: {file: o.file, schema: PLANNER_CONFIG_SCHEMA, config, profileDir, files: layout.map((l) => l.file), legacyArgs: legacyPlannerArgs(input)},
+    outputs: [...layout, {file: o.file, data: `${JSON.stringify(config, null, 2)}\n`}],
+  };
 }

@@ -7,7 +7,7 @@ import type {PerfModel} from '../engines/perf-model.js';
 import type {SimEngineConfig} from '../engines/sim/engine.js';
 import {DecodeInterpolator, PrefillInterpolator} from '../profile/interpolate/spline.js';
 import {regressionModels} from '../profile/interpolate/regression.js';
-import {answerSla, chooseModels, decodeContextLength, type DecodeAnswer, type DecodeModel, type Method, type PrefillAnswer, type PrefillModel, type SlaQuery} from '../profile/sla.js';
+import {answerSla, chooseModels, decodeContextLength, rangeWarnings, type DecodeAnswer, type DecodeModel, type Method, type PrefillAnswer, type PrefillModel, type SlaQuery} from '../profile/sla.js';
 import type {Profile} from '../profile/types.js';
 import {applyGlobalBudget, decodeReplicas, prefillReplicas} from '../planner/replicas.js';
 import {findMaxAggRate, simulateRate, type AggRun, type SlaStat} from './agg.js';
@@ -151,6 +151,8 @@ const ITL_PARETO_STEPS = 24;
 const PARETO_LOAD_FRACTIONS = [0.15, 0.3, 0.5, 0.7, 0.85];
 /** Ratios below this are reported as within modelling error. */
 export const CLOSE_MARGIN = 1.05;
+/** A disaggregated replica may give up this much tokens/s/GPU to be smaller. */
+export const REPLICA_TOLERANCE = 0.02;
 
 export function recommend(candidates: readonly RecommendCandidate[], opts: RecommendOptions): Recommendation {
   const q: SlaQuery = {isl: opts.isl, osl: opts.osl, ttftMs: opts.ttftMs, itlMs: opts.itlMs};
@@ -172,9 +174,7 @@ export function recommend(candidates: readonly RecommendCandidate[], opts: Recom
     return {tp: c.tp, gpusPerEngine: c.gpusPerEngine, source: c.source, prefill: a.prefill, decode: a.decode};
   });
   for (const t of perTp) {
-    if (t.prefill?.clamped) warnings.push(`TP ${t.tp}: ISL ${opts.isl} is outside the profiled range ${t.prefill.profiledIslRange.join('..')}; prefill uses the edge value`);
-    if (t.prefill?.extrapolated) warnings.push(`TP ${t.tp}: ISL ${opts.isl} is outside the profiled range ${t.prefill.profiledIslRange.join('..')}; the prefill regression extrapolates`);
-    if (t.decode?.extrapolated) warnings.push(`TP ${t.tp}: context ${contextLength} is outside the profiled range ${t.decode.profiledContextRange.join('..')}; the decode regression extrapolates`);
+    for (const w of rangeWarnings({isl: opts.isl, osl: opts.osl, prefill: t.prefill, decode: t.decode})) warnings.push(`TP ${t.tp}: ${w}`);
   }
   sorted.forEach((c, i) => {
     const d = perTp[i].decode;
@@ -211,13 +211,16 @@ export function recommend(candidates: readonly RecommendCandidate[], opts: Recom
   // Disaggregated: every TP meeting its phase's SLA is an option.
   const prefillOptions: PrefillOption[] = perTp.filter((t) => t.prefill?.meetsSla).map((t) => ({tp: t.tp, gpus: t.gpusPerEngine, rps: prefillEngineRps(t.prefill!.ttftMs, opts.ttftMs), ttftMs: t.prefill!.ttftMs}));
   const decodeOptions: DecodeOption[] = perTp.filter((t) => t.decode?.meetsSla).map((t) => ({tp: t.tp, gpus: t.gpusPerEngine, rps: decodeEngineRps(t.decode!.thptPerGpu, t.gpusPerEngine, opts.osl), itlMs: t.decode!.itlMs}));
-  const matchOpts = {osl: opts.osl, maxGpus: opts.maxGpuBudget};
-  const disaggBest = prefillOnly ? null : bestDisaggLayout(prefillOptions, decodeOptions, matchOpts);
+  const matchOpts = {osl: opts.osl, maxGpus: opts.maxGpuBudget, tolerance: REPLICA_TOLERANCE};
+  // The layout uses the TPs chosen above, so every section of the answer names the same TPs.
+  const chosenPrefillOption = prefill && prefillOptions.find((o) => o.tp === prefill!.tp);
+  const chosenDecodeOption = decode && decodeOptions.find((o) => o.tp === decode!.tp);
+  const disaggBest = prefillOnly || !chosenPrefillOption || !chosenDecodeOption ? null : bestDisaggLayout([chosenPrefillOption], [chosenDecodeOption], matchOpts);
   const disaggNote = prefillOnly
     ? 'no decode data'
     : disaggBest
-      ? 'prefill engines at the M/D/1 utilisation that keeps mean TTFT within target; decode engines at their best tokens/s/GPU within the ITL target; worker counts rate-matched (1..32 each)'
-      : `no prefill TP meets TTFT and decode TP meets ITL together${opts.maxGpuBudget !== undefined ? ` within ${opts.maxGpuBudget} GPUs` : ''}`;
+      ? `the chosen TPs; prefill engines at the M/D/1 utilisation that keeps mean TTFT within target; decode engines at their best tokens/s/GPU within the ITL target; worker counts rate-matched (1..32 each; the smallest replica within ${REPLICA_TOLERANCE * 100} % of the best tokens/s/GPU)`
+      : `the chosen prefill TP does not meet TTFT or the chosen decode TP does not meet ITL${opts.maxGpuBudget !== undefined ? ` within ${opts.maxGpuBudget} GPUs` : ''}`;
 
   // Aggregated: simulate each TP that can run both phases.
   const aggPerTp: AggTp[] = [];

@@ -10,6 +10,7 @@ import type {SyntheticPerfModel} from '../engines/synthetic/model.js';
 import type {Profile} from '../profile/types.js';
 import {decodeConcurrencies} from '../sweep/plan.js';
 import {syntheticDecodePoint, syntheticProfile} from '../sweep/synthetic.js';
+import {decodeContextLength} from '../profile/sla.js';
 
 export interface TargetPoint {
   isl: number;
@@ -29,7 +30,7 @@ export function addTargetPoints(profile: Profile, model: SyntheticPerfModel, tar
   }
   const d = profile.decode;
   if (!d) return;
-  const contextLength = target.isl + target.osl / 2;
+  const contextLength = decodeContextLength(target.isl, target.osl);
   const maxConcurrency = Math.floor(model.maxKvTokens / (target.isl + target.osl));
   for (const n of decodeConcurrencies(maxConcurrency, granularity)) {
     const kvUsage = (contextLength * n) / model.maxKvTokens;

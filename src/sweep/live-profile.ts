@@ -9,6 +9,7 @@
 import type {SampleRecord} from '../profile/samples.js';
 import {median, percentileSorted} from '../stats.js';
 import type {DecodeData, PrefillData, ProfileSpread} from '../profile/types.js';
+import {decodeContextLength} from '../profile/sla.js';
 
 
 function stats(values: number[]): {median: number; p10: number; p90: number} {
@@ -131,7 +132,7 @@ export function decodePoint(g: PointGroup, gpus: number, maxKvTokens: number): D
   const ok = g.samples.filter((s) => s.status === 'ok' && s.chunks.length > 0);
   if (ok.length === 0) return null;
   const isl = measuredIsl(ok, g.isl);
-  const contextLength = isl + g.osl / 2;
+  const contextLength = decodeContextLength(isl, g.osl);
   // Window ITLs need the tokens of each chunk; a server that packs several tokens per chunk without
   // per-chunk usage leaves only the whole-request ITL (from the usage total).
   const w = chunkCountsKnown(ok) ? steadyWindow(ok) : null;

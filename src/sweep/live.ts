@@ -14,7 +14,9 @@ import type {HttpClient, StreamResult} from '../engines/http/client.js';
 import {calibrate, type Calibration, type PromptSource} from '../engines/http/prompt.js';
 import type {SampleRecord} from '../profile/samples.js';
 import {SUPERSEDED_SAMPLES_FILE} from '../profile/types.js';
-import {decodePlan, prefillIsls} from './plan.js';
+import {medianOrNull} from '../stats.js';
+import {cappedConcurrencies, decodePlan, prefillIsls} from './plan.js';
+import {decodePoint, prefillPoint} from './live-profile.js';
 
 export interface LivePoint {
   id: string;
@@ -57,7 +59,8 @@ export function livePoints(o: LivePlanOptions): {points: LivePoint[]; skippedIsl
     skippedIsls = plan.skippedIsls;
     const cap = o.maxConcurrency ?? Number.POSITIVE_INFINITY;
     for (const d of plan.isls) {
-      const ns = [...new Set(d.concurrencies.map((n) => Math.min(n, cap)))];
+      // Cap first, then spread the points below it (as Dynamo v2026 does with its 2000 cap, notes A.5).
+      const ns = d.maxConcurrency > cap ? cappedConcurrencies(cap, o.decodeGranularity) : d.concurrencies;
       for (const n of ns) points.push({id: decodePointId(d.isl, n), phase: 'decode', isl: d.isl, osl: d.osl, concurrency: n, expected: n});
     }
   }
@@ -336,12 +339,13 @@ export async function runLiveSweep(o: LiveRunOptions): Promise<LiveRunSummary> {
       etaS += (c.s / c.units) * units(p);
     }
     const ok = got.filter((s) => s.status === 'ok');
-    const med = (xs: number[]) => (xs.length === 0 ? null : [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!);
+    // The figures the profile will store for this point (same median, same steady window).
+    const group = {point: point.id, phase: point.phase, isl: point.isl, osl: point.osl, concurrency: point.concurrency, samples: got};
     o.progress.pointDone(point, {
       ok: ok.length,
       errors: got.length - ok.length,
-      ttftMs: med(ok.map((s) => s.ttftMs).filter((v): v is number => v !== null)),
-      itlMs: med(ok.map((s) => s.itlMs).filter((v): v is number => v !== null)),
+      ttftMs: point.phase === 'prefill' ? prefillPoint(group, 1)?.ttftMs ?? null : medianOrNull(ok.map((s) => s.ttftMs).filter((v): v is number => v !== null)),
+      itlMs: point.phase === 'decode' ? decodePoint(group, 1, Infinity)?.itlMs ?? null : null,
       elapsedS,
     }, index, o.points.length, etaS);
   }

@@ -3,6 +3,7 @@
  * (v2025-08) chooses them (reference notes, dynamo-planner.md A.5).
  */
 import {badInput} from '../errors.js';
+import {decodeContextLength} from '../profile/sla.js';
 
 /** Python's range(start, stop, step) for a positive step. */
 export function pyRange(start: number, stop: number, step: number): number[] {
@@ -36,6 +37,17 @@ export function decodeConcurrencies(maxConcurrency: number, granularity: number)
   if (maxConcurrency < 1) return [];
   if (maxConcurrency < granularity) return pyRange(1, maxConcurrency + 1, 1);
   return pyRange(1, maxConcurrency, Math.floor(maxConcurrency / granularity));
+}
+
+/**
+ * Concurrencies under a cap (v2026's get_num_request_range with one DP rank, notes A.5): 1..cap
+ * when cap < G, else G points spread evenly from 1 to the cap, both included.
+ */
+export function cappedConcurrencies(cap: number, granularity: number): number[] {
+  if (cap < 1) return [];
+  if (cap < granularity) return pyRange(1, cap + 1, 1);
+  if (granularity === 1) return [cap];
+  return [...new Set(Array.from({length: granularity}, (_, i) => 1 + Math.floor((i * (cap - 1)) / (granularity - 1))))];
 }
 
 export interface DecodePlanOptions {
@@ -83,7 +95,7 @@ export function decodePlan(opts: DecodePlanOptions): DecodePlan {
       skippedIsls.push(...all.slice(i));
       break;
     }
-    isls.push({isl, osl, contextLength: isl + osl / 2, maxConcurrency, concurrencies: decodeConcurrencies(maxConcurrency, opts.granularity)});
+    isls.push({isl, osl, contextLength: decodeContextLength(isl, osl), maxConcurrency, concurrencies: decodeConcurrencies(maxConcurrency, opts.granularity)});
   }
   return {isls, skippedIsls};
 }

@@ -76,10 +76,12 @@ export class WindowAccumulator {
   }
 }
 
-/** Bucket a stream of records (sync or async) per `intervalS` window. */
-export async function bucketTrace(records: AsyncIterable<TraceRecord> | Iterable<TraceRecord>, intervalS: number): Promise<IntervalMetrics[]> {
+/** Bucket records per `intervalS` window: generated ones, or the batches a trace file is read in (readTraceBatches). */
+export async function bucketTrace(records: Iterable<TraceRecord> | AsyncIterable<TraceRecord[]>, intervalS: number): Promise<IntervalMetrics[]> {
   const acc = new WindowAccumulator(intervalS);
-  for await (const r of records) acc.add(r);
+  if (Symbol.asyncIterator in records) {
+    for await (const batch of records) for (const r of batch) acc.add(r);
+  } else for (const r of records) acc.add(r);
   return acc.metrics();
 }
 
@@ -93,20 +95,39 @@ export interface TraceSummary {
   meanOsl: number;
   totalInputTokens: number;
   totalOutputTokens: number;
-  /** Mean arrival rate over the windows spanned, req/s. */
-  meanRateRps: number;
-  /** Highest window rate, req/s. */
-  peakRateRps: number;
+  /** Requests over the time covered (first window's start to the last arrival), req/s; null when that is 0 s. */
+  meanRateRps: number | null;
+  /** Highest window rate, req/s (null when no window covers any time). */
+  peakRateRps: number | null;
   windows: number;
   emptyWindows: number;
   outOfOrder: number;
 }
 
-/** Totals over the whole trace from an accumulator and its non-empty windows. */
-export function summarize(acc: WindowAccumulator, windows: IntervalMetrics[] = acc.metrics()): TraceSummary {
+/** A window with the time it covers and its arrival rate. */
+export interface WindowRate extends IntervalMetrics {
+  /** Seconds of the window the trace covers: a full window, or up to the last arrival for the last one. */
+  coveredS: number;
+  /** requestCount / coveredS, req/s; null when the window covers no time (one arrival at its start). */
+  rateRps: number | null;
+}
+
+/** Rates per window: the last window is divided by the time up to the last arrival, not by its full length. */
+export function windowRates(acc: WindowAccumulator, windows: readonly IntervalMetrics[]): WindowRate[] {
+  const endS = acc.lastTimestampMs / 1000;
+  return windows.map((w) => {
+    const coveredS = Math.max(0, Math.min(w.startS + acc.intervalS, endS) - w.startS);
+    return {...w, coveredS, rateRps: coveredS > 0 ? w.requestCount / coveredS : null};
+  });
+}
+
+/** Totals over the whole trace from an accumulator and its non-empty windows (empty ones are counted). */
+export function summarize(acc: WindowAccumulator, windows: readonly WindowRate[]): TraceSummary {
   const n = acc.totalRequests;
-  const peak = windows.reduce((m, w) => Math.max(m, w.requestCount), 0);
   const spanned = acc.spannedWindows();
+  // Every window but the last is covered in full: from the first window's start to the last arrival.
+  const coveredS = n > 0 ? acc.lastTimestampMs / 1000 - Math.floor(acc.firstTimestampMs / 1000 / acc.intervalS) * acc.intervalS : 0;
+  const rates = windows.map((w) => w.rateRps).filter((r): r is number => r !== null);
   return {
     requests: n,
     spanS: n > 0 ? (acc.lastTimestampMs - acc.firstTimestampMs) / 1000 : 0,
@@ -116,8 +137,8 @@ export function summarize(acc: WindowAccumulator, windows: IntervalMetrics[] = a
     meanOsl: n > 0 ? acc.totalOsl / n : 0,
     totalInputTokens: acc.totalIsl,
     totalOutputTokens: acc.totalOsl,
-    meanRateRps: spanned > 0 ? n / (spanned * acc.intervalS) : 0,
-    peakRateRps: peak / acc.intervalS,
+    meanRateRps: coveredS > 0 ? n / coveredS : null,
+    peakRateRps: rates.length > 0 ? Math.max(...rates) : null,
     windows: spanned,
     emptyWindows: spanned - windows.length,
     outOfOrder: acc.outOfOrder,

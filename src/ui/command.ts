@@ -51,6 +51,11 @@ export abstract class PlannerCommand extends Command {
     process.stderr.write(`${text}\n`);
   }
 
+  /** A warning on stderr, in every output mode. */
+  protected warnLine(text: string): void {
+    process.stderr.write(`warning: ${text}\n`);
+  }
+
   protected override async catch(err: Error & {exitCode?: number}): Promise<void> {
     // A flag error is thrown from inside parse(); mark parsing done so oclif does not also warn
     // (in development/test environments) that the command never parsed its arguments.

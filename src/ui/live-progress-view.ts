@@ -6,6 +6,7 @@ import React from 'react';
 import {Box, Static, Text, render, type Instance} from 'ink';
 import type {LivePoint, LiveProgress, PointSummary} from '../sweep/live.js';
 import type {SampleRecord} from '../profile/samples.js';
+import {medianOrNull} from '../stats.js';
 import {describePoint, formatDuration, pointLine} from './live-progress.js';
 
 interface ViewState {
@@ -23,12 +24,11 @@ interface ViewState {
 }
 
 const h = React.createElement;
-const med = (xs: number[]) => (xs.length === 0 ? null : [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!);
 
 function View({state}: {state: ViewState}): React.ReactElement {
   const p = state.point;
-  const ttft = med(state.ttftMs);
-  const itl = med(state.itlMs);
+  const ttft = medianOrNull(state.ttftMs);
+  const itl = medianOrNull(state.itlMs);
   return h(
     Box,
     {flexDirection: 'column'},
@@ -41,7 +41,7 @@ function View({state}: {state: ViewState}): React.ReactElement {
           Box,
           {flexDirection: 'column'},
           h(Text, {bold: true}, `[${state.index}/${state.total}] ${describePoint(p)}`),
-          h(Text, null, `requests ${state.requests}/${p.expected}  TTFT ${ttft === null ? '-' : ttft.toFixed(1)} ms  ITL ${itl === null ? '-' : itl.toFixed(2)} ms  `,
+          h(Text, null, `requests ${state.requests}/${p.expected}  median TTFT ${ttft === null ? '-' : ttft.toFixed(1)} ms  median ITL ${itl === null ? '-' : itl.toFixed(2)} ms  `,
             h(Text, {color: state.errors > 0 ? 'red' : undefined}, `errors ${state.errors}`),
             `  ETA ${state.etaS === null ? '?' : formatDuration(state.etaS)}  elapsed ${formatDuration((performance.now() - state.startedAt) / 1000)}`),
         )

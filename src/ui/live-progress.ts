@@ -20,7 +20,7 @@ const ms = (v: number | null) => (v === null ? '-' : `${v.toFixed(v < 10 ? 2 : 1
 
 /** The line printed when a point finishes. */
 export function pointLine(p: LivePoint, s: PointSummary, index: number, total: number, etaS: number | null, prefix = ''): string {
-  const what = p.phase === 'prefill' ? `TTFT ${ms(s.ttftMs)}` : `ITL ${ms(s.itlMs)}, TTFT ${ms(s.ttftMs)}`;
+  const what = p.phase === 'prefill' ? `median TTFT ${ms(s.ttftMs)}` : `median steady-state ITL ${ms(s.itlMs)}, median TTFT ${ms(s.ttftMs)}`;
   const errs = s.errors > 0 ? `, ${s.errors} errors` : '';
   const eta = etaS === null ? '' : `, ETA ${formatDuration(etaS)}`;
   return `${prefix}[${index}/${total}] ${describePoint(p)}: ${what}; ${s.ok} ok${errs} in ${s.elapsedS.toFixed(1)}s${eta}`;

@@ -79,16 +79,40 @@ describe('planner dryrun', () => {
     expect(r4.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
-  it('runs every predictor on a generated load', async () => {
+  it('runs every predictor on a generated load: each predicts as it should, within the GPU budget', async () => {
+    type Tick = {observed: {numReq: number}; predicted: {numReq: number}; prefillReplicas: number; decodeReplicas: number; gpus: number};
+    const runs: Record<string, Tick[]> = {};
     for (const p of ['constant', 'moving-average', 'kalman', 'prophet']) {
       const r = await runCli(['dryrun', '--predictor', p, '--time-duration', '3600', '--adjustment-interval', '120', '--out', tmp(), '--json']);
       expect(r.exitCode).toBe(0);
       const j = JSON.parse(r.stdout);
       expect(j.summary.intervals).toBe(30);
-      for (const t of j.ticks) {
-        expect(t.predicted.numReq).toBeGreaterThanOrEqual(0);
-        expect(t.prefillReplicas + t.decodeReplicas).toBeLessThanOrEqual(8);
+      expect(j.summary.predictor).toBe(p);
+      runs[p] = j.ticks;
+    }
+    const observed = runs.constant!.map((t) => t.observed.numReq);
+    // every predictor sees the same (seeded) load
+    for (const ticks of Object.values(runs)) expect(ticks.map((t) => t.observed.numReq)).toEqual(observed);
+    const predicted = (p: string) => runs[p]!.map((t) => t.predicted.numReq);
+    // constant: the last observation; moving average: the mean of the last 5 (Dynamo's default)
+    expect(predicted('constant').slice(1)).toEqual(observed.slice(0, -1));
+    predicted('moving-average').slice(1).forEach((v, i) => {
+      const last = observed.slice(Math.max(0, i - 4), i + 1);
+      expect(v).toBeCloseTo(last.reduce((a, b) => a + b, 0) / last.length, 6);
+    });
+    // Kalman (local linear trend): on the sinusoid's rising start it predicts above the last value
+    for (let i = 3; i <= 5; i++) expect(predicted('kalman')[i]).toBeGreaterThan(observed[i - 1]!);
+    // prophet-like: its own forecast once it has history, not a copy of another predictor's
+    expect(predicted('prophet').slice(5)).not.toEqual(predicted('constant').slice(5));
+    expect(predicted('prophet').slice(5)).not.toEqual(predicted('kalman').slice(5));
+    for (const ticks of Object.values(runs)) {
+      for (const t of ticks) {
+        expect(t.gpus).toBe(t.prefillReplicas + t.decodeReplicas); // one GPU per engine in the shipped profile
+        expect(t.gpus).toBeLessThanOrEqual(8);
       }
+      // more load, more replicas: the busiest predicted tick gets more GPUs than the quietest
+      const byLoad = [...ticks].sort((a, b) => a.predicted.numReq - b.predicted.numReq);
+      expect(byLoad.at(-1)!.gpus).toBeGreaterThan(byLoad[0]!.gpus);
     }
   });
 });

@@ -44,9 +44,9 @@ describe('planner interpolate --method', () => {
     const inside = JSON.parse((await runCli(['interpolate', '-p', PROFILE, '--isl', '3000', '--osl', '300', '--json'])).stdout);
     expect([inside.prefill.method, inside.decode.method]).toEqual(['spline', 'spline']);
     const r = await runCli(['interpolate', '-p', PROFILE, '--isl', '30000', '--osl', '300', '--ttft', '2000', '--itl', '30']);
-    expect(r.stdout).toContain('Warning: ISL 30000 is outside the profiled range 100..16372; the regression fit extrapolates.');
-    expect(r.stdout).toContain('Warning: context 30150 is outside the profiled range 350..13585; the regression fit extrapolates.');
+    expect(r.stderr).toContain('warning: ISL 30000 is outside the profiled range 100..16372; the regression fit extrapolates');
+    expect(r.stderr).toContain('warning: decode context 30150 (ISL 30000 + OSL 300/2) is outside the profiled range 350..13585; the regression fit extrapolates');
     const json = JSON.parse((await runCli(['interpolate', '-p', PROFILE, '--isl', '30000', '--osl', '300', '--json'])).stdout);
-    expect(json.prefill).toMatchObject({method: 'regression', extrapolated: true, clamped: false});
+    expect(json.prefill).toMatchObject({method: 'regression', outsideProfiledRange: true, extrapolated: true, clamped: false});
   });
 });

@@ -29,29 +29,45 @@ describe('planner interpolate', () => {
     expect(out.decode.requestRatePerGpu).toBeCloseTo(4555.68 / 300, 2);
   });
 
-  it('clamps an ISL outside the profiled range with --method spline, saying so, and says when an SLA cannot be met', async () => {
-    const r = await runCli(['interpolate', '--profile', PROFILE, '--isl', '20000', '--osl', '100', '--ttft', '100', '--itl', '2', '--method', 'spline']);
+  it('flags answers outside the profiled range (prefill and decode, clamped with --method spline) on stderr in every mode', async () => {
+    const args = ['interpolate', '--profile', PROFILE, '--isl', '20000', '--osl', '100', '--ttft', '100', '--itl', '2', '--method', 'spline'];
+    const warnings = [
+      'warning: ISL 20000 is outside the profiled range 100..16372; using the value at the nearest profiled ISL (no extrapolation)',
+      'warning: decode context 20050 (ISL 20000 + OSL 100/2) is outside the profiled range 350..13585; the interpolation grid answers from its edge (no extrapolation)',
+    ];
+    const r = await runCli(args);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain('Warning: ISL 20000 is outside the profiled range 100..16372; using the value at ISL 16372 (no extrapolation).');
+    expect(r.stderr.trim().split('\n')).toEqual(warnings);
     expect(r.stdout).toContain('Estimated TTFT=375.48ms > target TTFT=100.00ms. Cannot meet TTFT SLA.');
     expect(r.stdout).toMatch(/Estimated ITL=\d+\.\d\dms > target ITL=2\.00ms\. Cannot meet ITL SLA\./);
+    const json = await runCli([...args, '--json']);
+    expect(json.stderr.trim().split('\n')).toEqual(warnings);
+    const out = JSON.parse(json.stdout);
+    expect(out.prefill).toMatchObject({outsideProfiledRange: true, clamped: true, extrapolated: false});
+    expect(out.decode).toMatchObject({contextLength: 20050, outsideProfiledRange: true, clamped: true, extrapolated: false});
   });
 
   it('answers a JSONL file of queries as JSONL, CSV or lines, naming a bad line', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'planner-q-'));
     const file = path.join(dir, 'q.jsonl');
-    writeFileSync(file, '{"isl":3000,"osl":300,"ttft":200,"itl":10}\n\n{"isl":8000,"osl":500}\n');
+    writeFileSync(file, '{"isl":3000,"osl":300,"ttft":200,"itl":10}\n\n{"isl":8000,"osl":500}\n{"isl":99.5,"osl":150.5}\n{"isl":20000}\n');
     const json = await runCli(['interpolate', '--profile', PROFILE, '--input', file, '--json']);
     const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(4);
     expect(lines[0].prefill.thptPerGpu).toBeCloseTo(49481.09, 2);
     expect(lines[1]).toMatchObject({isl: 8000, osl: 500, prefill: {ttftTargetMs: 100}, decode: {contextLength: 8250, itlTargetMs: 10}});
+    // fractional mean lengths are answered (ISL 99.5 is below the profiled 100: flagged and said)
+    expect(lines[2]).toMatchObject({isl: 99.5, osl: 150.5, prefill: {outsideProfiledRange: true}, decode: {contextLength: 174.75}});
+    expect(json.stderr).toContain(`warning: ${file}:4: ISL 99.5 is outside the profiled range 100..16372`);
+    expect(json.stderr).toContain(`warning: ${file}:5: ISL 20000 is outside the profiled range 100..16372`);
 
     const csv = await runCli(['interpolate', '--profile', PROFILE, '--input', file, '--csv']);
     const rows = csv.stdout.trim().split('\n');
-    expect(rows[0]).toBe('isl,osl,prefillMethod,ttftMs,ttftTargetMs,queueHeadroomMs,prefillMeetsSla,prefillThptPerGpu,prefillRequestRatePerGpu,clamped,decodeMethod,contextLength,itlMs,itlTargetMs,decodeMeetsSla,kvUsage,decodeThptPerGpu,decodeRequestRatePerGpu');
-    expect(rows).toHaveLength(3);
+    expect(rows[0]).toBe('isl,osl,prefillMethod,ttftMs,ttftTargetMs,queueHeadroomMs,prefillMeetsSla,prefillThptPerGpu,prefillRequestRatePerGpu,prefillClamped,prefillExtrapolated,decodeMethod,contextLength,itlMs,itlTargetMs,decodeMeetsSla,kvUsage,decodeThptPerGpu,decodeRequestRatePerGpu,decodeClamped,decodeExtrapolated');
+    expect(rows).toHaveLength(5);
     expect(rows[1].startsWith('3000,300,spline,60.458')).toBe(true);
+    // auto: the regression answers ISL 20000 and its decode context 20075, both extrapolated
+    expect(rows[4]).toMatch(/^20000,150,regression,.*,false,true,regression,20075,.*,false,true$/);
 
     const text = await runCli(['interpolate', '--profile', PROFILE, '--input', file]);
     expect(text.stdout.split('\n')[0]).toContain('isl=3000 osl=300 | spline: ttft=60.46ms (target 200.00ms, met) prefill=49481.09 tok/s/gpu 16.49 req/s | spline: itl=9.73ms');
@@ -59,7 +75,7 @@ describe('planner interpolate', () => {
     writeFileSync(file, '{"isl":3000}\n{"isl":-4}\n');
     const bad = await runCli(['interpolate', '--profile', PROFILE, '--input', file, '--json']);
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr.trim()).toBe(`Error: ${file}:2: isl must be >= 1, got -4`);
+    expect(bad.stderr.trim()).toBe(`Error: ${file}:2: isl must be > 0, got -4`);
     expect(bad.stdout.trim().split('\n')).toHaveLength(1); // the good line was answered before the bad one
   });
 
@@ -72,7 +88,7 @@ describe('planner interpolate', () => {
 
   it.each([
     [['--profile', '/nonexistent/profile'], 'Error: profile /nonexistent/profile does not exist (give a profile directory such as profiles/h200-llama3.1-8b-fp8-tp1)'],
-    [['--profile', PROFILE, '--isl', '-5'], 'Error: --isl must be >= 1, got -5 (see --help)'],
+    [['--profile', PROFILE, '--isl', '-5'], 'Error: --isl must be > 0, got -5 (see --help)'],
     [['--profile', PROFILE, '--ttft', '0'], 'Error: --ttft must be > 0, got 0 (see --help)'],
   ])('refuses bad input with one line and exit code 2: %s', async (args, message) => {
     const r = await runCli(['interpolate', ...args]);

@@ -31,12 +31,39 @@ async function startMock(opts: Parameters<typeof startTestServeMock>[0] = {}): P
   return mock;
 }
 
+/** Stop the serve-mock now (its truth log is complete once it is closed). */
+async function closeMock(): Promise<void> {
+  await mock?.close();
+  mock = undefined;
+}
+
+/** The serve-mock's own record of each request (--truth), by response id; read after closeMock(). */
+function readTruth(file: string): Map<string, {itlMs: number | null; tokenOffsetsMs: number[]}> {
+  return new Map(readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).map((t) => [t.id, t]));
+}
+
+/**
+ * The client's ITL against the server's schedule of the same request. serve-mock shares the test
+ * process and the CLI runs beside it, so on a loaded machine a late first chunk shortens the
+ * measured ITL and a late last one lengthens it: only a wide ratio is asserted (figures: bench/).
+ */
+function expectItlNearTruth(samples: SampleRecord[], truth: ReturnType<typeof readTruth>): void {
+  const measured = samples.filter((s) => s.phase === 'decode' && s.status === 'ok' && s.itlMs !== null);
+  expect(measured.length).toBeGreaterThan(0);
+  for (const s of measured) {
+    const t = truth.get(s.responseId!)!;
+    expect(s.itlMs! / t.itlMs!).toBeGreaterThan(0.5);
+    expect(s.itlMs! / t.itlMs!).toBeLessThan(2);
+  }
+}
+
 describe('planner profile --endpoint', () => {
   it('runs a small sweep and writes profile, samples, report and CSV', async () => {
-    const m = await startMock();
     const out = tmp();
+    const truthFile = path.join(tmp(), 'truth.jsonl');
+    const m = await startMock({truthFile});
     const r = await runCli(['profile', '--endpoint', m.url, '--out', out, ...SMALL, '--csv', '--gpu', 'h200_sxm']);
-    expect(r.stderr).toMatch(/\[6\/6\] decode isl=390 osl=20 n=8: ITL/);
+    expect(r.stderr).toMatch(/\[6\/6\] decode isl=390 osl=20 n=8: median steady-state ITL/);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/tp 1: .*profile\.json +\(2 prefill points, 4 decode points; \d+ requests this run, 0 errors\)/);
     const p = readProfile(out);
@@ -44,21 +71,20 @@ describe('planner profile --endpoint', () => {
     expect(p.engine).toMatchObject({model: 'mock-model', gpu: 'h200_sxm', tp: 1, maxKvTokens: 20_000});
     // prompts calibrated to the mock tokenizer: the measured ISLs are the plan's
     expect(p.prefill!.prefill_isl).toEqual([100, 350]);
-    // linear model: prefill of 350 tokens = one step of 10 + 0.01 * 350 = 13.5 ms, plus HTTP overhead.
-    // Only lower bounds and ratios: serve-mock shares this process, and the full suite loads both cores.
+    // linear model: prefill of 350 tokens = one step of 10 + 0.01 * 350 = 13.5 ms, plus HTTP overhead
+    // (the client sends before the server receives, and the first token cannot leave earlier).
     expect(p.prefill!.prefill_ttft[1]).toBeGreaterThan(13.5);
     expect(p.spread!.prefill_ttft_p10).toHaveLength(2);
-    // decode at n=1, context 110: step = 10 + 1 + 0.001 * ~110 = ~11.1 ms; at n=8, context 400:
-    // 10 + 8 + 0.001 * 8 * ~400 = ~21.2 ms (a late first token followed by on-schedule ones can shorten
-    // a measured ITL a little, hence 9.5)
     const d = p.decode!;
     expect(d.y_context_length).toEqual([110, 110, 400, 400]);
-    expect(d.z_itl[0]).toBeGreaterThan(9.5);
-    expect(d.z_itl[3]).toBeGreaterThan(17);
-    expect(d.z_itl[3] / d.z_itl[2]!).toBeGreaterThan(1.3);
     expect(d.x_kv_usage[3]).toBeCloseTo((400 * 8) / 20_000, 10);
     expect(d.max_kv_tokens).toBe(20_000);
     expect(p.fits?.prefill).toBeDefined();
+    // the progress lines show the medians the profile stores (not a lower median, not another ITL)
+    const shown = (re: RegExp) => Number(re.exec(r.stderr)?.[1]);
+    const fmt = (v: number) => Number(v.toFixed(v < 10 ? 2 : 1));
+    expect(shown(/prefill isl=350 \(3x\): median TTFT ([\d.]+) ms/)).toBe(fmt(p.prefill!.prefill_ttft[1]!));
+    expect(shown(/decode isl=390 osl=20 n=8: median steady-state ITL ([\d.]+) ms/)).toBe(fmt(d.z_itl[3]!));
     const samples = readSamples(out);
     expect(samples).toHaveLength(2 * 3 + 1 + 8 + 1 + 8);
     expect(samples.every((s) => s.status === 'ok' && s.inputTokens === s.isl && s.outputTokens === s.osl)).toBe(true);
@@ -69,25 +95,32 @@ describe('planner profile --endpoint', () => {
     expect(again.exitCode).toBe(2);
     expect(again.stderr.trim()).toMatch(/^Error: .*samples\.jsonl already holds samples of a sweep \(add --resume to continue it, or choose another --out\)$/);
     expect(readFileSync(path.join(out, 'decode.csv'), 'utf8').split('\n')[0]).toBe('point,requested_isl,isl,osl,concurrency,context_length,kv_usage,itl_ms,itl_p10_ms,itl_p90_ms,thpt_per_gpu,steady,window_ms,ok,errors');
+    await closeMock();
+    const truth = readTruth(truthFile);
+    expectItlNearTruth(samples, truth);
+    // The server's schedule: at n=1, context 110, a step is 10 + 1 + 0.001 * ~110 = ~11.1 ms; at n=8,
+    // context 400, 10 + 8 + 0.001 * 8 * ~400 = ~21.2 ms.
+    const truthItl = (n: number) => samples.filter((s) => s.phase === 'decode' && s.concurrency === n && s.steady).map((s) => truth.get(s.responseId!)!.itlMs!);
+    for (const itl of truthItl(1)) expect(itl).toBeGreaterThan(11);
+    for (const itl of truthItl(8)) expect(itl).toBeGreaterThan(18);
   });
 
   it('--json prints only the summary; --api chat and multi-token chunks measure the same ITL', async () => {
-    const m = await startMock({tokensPerChunk: 4});
     const out = tmp();
+    const truthFile = path.join(tmp(), 'truth.jsonl');
+    const m = await startMock({tokensPerChunk: 4, truthFile});
     const r = await runCli(['profile', '--endpoint', m.url, '--out', out, ...SMALL, '--api', 'chat', '--only', 'decode', '--json']);
     expect(r.exitCode).toBe(0);
     const j = JSON.parse(r.stdout) as {profiles: {decodePoints: number; maxKvTokensSource: string; calibration: {tokensPerUnit: number}}[]; interrupted: boolean};
     expect(j.interrupted).toBe(false);
     expect(j.profiles[0]).toMatchObject({decodePoints: 4, maxKvTokensSource: 'metrics', calibration: {tokensPerUnit: 1}});
-    const d = readProfile(out).decode!;
-    expect(d.z_itl[0]).toBeGreaterThan(9.5);
-    const s = readSamples(out).find((x) => x.concurrency === 1)!;
+    await closeMock();
+    const samples = readSamples(out);
+    expectItlNearTruth(samples, readTruth(truthFile));
+    const s = samples.find((x) => x.concurrency === 1)!;
     expect(s.chunks.map((c) => c[1])).toEqual([1, 4, 4, 4, 4, 3]);
     // a chunk carries 4 tokens, and the ITL is per token: (last - first chunk) / 19 tokens after the first
     expect(s.itlMs!).toBeCloseTo((s.chunks[5]![0] - s.chunks[0]![0]) / 19, 3);
-    const gaps = s.chunks.slice(2, 5).map((c, i) => c[0] - s.chunks[i + 1]![0]).sort((x, y) => x - y);
-    expect(gaps[1]! / s.itlMs!).toBeGreaterThan(2.5);
-    expect(gaps[1]! / s.itlMs!).toBeLessThan(6);
   });
 
   it('--tokenizer sends token-id prompts of the exact length', async () => {

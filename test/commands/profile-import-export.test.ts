@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {readNpz} from '../../src/profile/npz.js';
-import {runCli, SHARED_DIR, SHIPPED_PROFILE} from '../helpers/cli.js';
+import {FIXTURES_DIR, runCli, SHIPPED_PROFILE} from '../helpers/cli.js';
 
-const REFERENCE = path.join(SHARED_DIR, 'reference/dynamo-h200-tp1-llama3.1-8b-fp8');
+const REFERENCE = path.join(FIXTURES_DIR, 'dynamo-h200-tp1-llama3.1-8b-fp8');
 const tmp = (prefix: string) => mkdtempSync(path.join(os.tmpdir(), `planner-${prefix}-`));
 
 /** A Dynamo profile_results_dir holding the reference NPZ files. */
@@ -72,7 +72,7 @@ describe('planner profile import / export', () => {
     ['a zip with a wrong member', 'wrong_member.npz', /wrong_member\.npz: the archive holds no \.npy arrays/],
     ['an NPZ without the prefill arrays', 'stored_f8_i8.npz', /stored_f8_i8\.npz: array 'prefill_thpt_per_gpu' is missing \(found: prefill_isl, prefill_ttft\)/],
   ])('refuses %s with one clear line', async (_name, file, message) => {
-    const r = await runCli(['profile', 'import', '--prefill', path.join(SHARED_DIR, 'reference/npz-samples', file), '--out', tmp('bad')]);
+    const r = await runCli(['profile', 'import', '--prefill', path.join(FIXTURES_DIR, 'npz-samples', file), '--out', tmp('bad')]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);

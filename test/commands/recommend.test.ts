@@ -64,7 +64,10 @@ describe('planner recommend', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain(`TP 1: ${path.join(dir, 'profiles', 'tp1', 'profile.json')}; TP 2: ${path.join(dir, 'profiles', 'tp2', 'profile.json')}`);
     expect(r.stdout).toContain(`Planner config: ${cfg}`);
-    expect(r.stdout).toMatch(/v2025-08 planner flags: .*--ttft 0\.2 --itl 0\.015/);
+    // units said next to each number: ms in the v2026 config, seconds on the v2025-08 command line
+    expect(r.stdout).toContain('(Dynamo PlannerConfig (v2026 planner --config; ttft and itl in ms, intervals in s)');
+    expect(r.stdout).toContain('  ttft 200 ms, itl 15 ms');
+    expect(r.stdout).toMatch(/v2025-08 planner flags \(TTFT and ITL in seconds\): .*--ttft 0\.2 --itl 0\.015/);
     const config = JSON.parse(readFileSync(cfg, 'utf8'));
     const json = JSON.parse((await runCli(['recommend', '--profile', path.join(dir, 'profiles'), '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '15', '--json', '--no-agg'])).stdout);
     expect(config).toMatchObject({
@@ -98,7 +101,7 @@ describe('planner recommend', () => {
     expect(r.stdout).toContain('no decode data: prefill only');
     expect(r.stdout).toContain('Prefill: 2 x TP 1 = 2 GPUs'); // 30 * 3000 / 49481 = 1.82 -> 2
     expect(r.stdout).not.toContain('Chosen decode TP');
-    expect(r.stderr).toContain('Warning: no profile has decode data: prefill recommendation only');
+    expect(r.stderr).toContain('warning: no profile has decode data: prefill recommendation only');
     const cfg = await runCli(['recommend', '--profile', path.join(dir, 'prefill-only'), '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10', '--emit-planner-config', path.join(dir, 'p.json')]);
     expect(cfg.exitCode).toBe(2);
     expect(cfg.stderr.trim()).toBe('Error: --emit-planner-config needs prefill and decode data: the profiles have no decode section');
@@ -108,7 +111,7 @@ describe('planner recommend', () => {
     const r = await runCli(['recommend', '--profile', SHIPPED_PROFILE, '--isl', '3000', '--osl', '300', '--ttft', '20', '--itl', '10', '--no-agg']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Chosen prefill TP: 1 (lowest TTFT; nothing meets the target)');
-    expect(r.stderr).toContain('Warning: no TP meets the TTFT target of 20 ms for prefill; chose TP 1, the lowest TTFT (60.46 ms)');
+    expect(r.stderr).toContain('warning: no TP meets the TTFT target of 20 ms for prefill; chose TP 1, the lowest TTFT (60.46 ms)');
   });
 
   it('rejects bad input in one line with exit code 2', async () => {

@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {mkdtempSync, readFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {REPO_ROOT, runCli} from '../helpers/cli.js';
@@ -46,14 +46,31 @@ describe('planner trace stats', () => {
     const r = await runCli(['trace', 'stats', fixture('empty-windows.jsonl'), '--window', '60']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('6 requests over 240.0 s, mean ISL 1466.7, mean OSL 146.7 tokens');
-    expect(r.stdout).toContain('5 windows of 60 s (2 empty)');
+    expect(r.stdout).toContain('5 windows of 60 s (2 empty; the last covers 0.0 s, up to the last arrival), mean 0.03 req/s, peak 0.05 req/s');
     const rows = r.stdout.trim().split('\n').slice(-4).map((l) => l.trim().split(/\s+/));
     expect(rows).toEqual([
       ['0', '3', '0.05', '2000.0', '200.0'],
       ['(2', 'empty', 'windows)'],
       ['180', '2', '0.03', '1000.0', '100.0'],
-      ['240', '1', '0.02', '800.0', '80.0'],
+      ['240', '1', '-', '800.0', '80.0'],
     ]);
+  });
+  it('rates a partial last window over the time it covers; one request has no rate; an empty file is an error', async () => {
+    const dir = tmp();
+    const line = (t: number) => JSON.stringify({timestamp: t, input_length: 10, output_length: 5, hash_ids: [0]});
+    writeFileSync(path.join(dir, 'partial.jsonl'), `${[0, 10_000, 20_000, 30_000, 39_700].map(line).join('\n')}\n`);
+    const r = await runCli(['trace', 'stats', path.join(dir, 'partial.jsonl')]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('1 windows of 60 s (0 empty; the last covers 39.7 s, up to the last arrival), mean 0.13 req/s, peak 0.13 req/s');
+    writeFileSync(path.join(dir, 'one.jsonl'), `${line(0)}\n`);
+    const one = await runCli(['trace', 'stats', path.join(dir, 'one.jsonl')]);
+    expect(one.exitCode).toBe(0);
+    expect(one.stdout).toContain('mean - req/s, peak - req/s');
+    expect(one.stderr.trim()).toBe('warning: every request arrives at the same instant: no arrival rate');
+    writeFileSync(path.join(dir, 'empty.jsonl'), '');
+    const empty = await runCli(['trace', 'stats', path.join(dir, 'empty.jsonl')]);
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr.trim()).toBe(`Error: ${path.join(dir, 'empty.jsonl')} holds no requests`);
   });
   it('--json gives windows and totals', async () => {
     const r = await runCli(['trace', 'stats', fixture('empty-windows.jsonl'), '--window', '120', '--json']);

@@ -1,5 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {applyClassicBudget, applyGlobalBudget, correctedItlMs, decodeReplicas, prefillReplicas, roundHalfEven} from '../../src/planner/replicas.js';
+import {applyClassicBudget, applyGlobalBudget, correctedItlMs, decodeReplicas, prefillReplicas} from '../../src/planner/replicas.js';
+import {roundHalfEven} from '../../src/stats.js';
 
 const budget = (maxGpuBudget: number, minEndpoint = 1, prefillGpus = 1, decodeGpus = 1) => ({maxGpuBudget, minEndpoint, prefillGpus, decodeGpus});
 

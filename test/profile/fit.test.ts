@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {crossValidatedMape, DECODE_SHAPE, decodePoints, fitDecode, fitPrefill, fitProfile, fitShape, PREFILL_SHAPE, prefillPoints, type WeightedPoint} from '../../src/profile/fit.js';
+import {crossValidatedMape, decodePoints, fitDecode, fitPrefill, fitProfile, fitShape, PREFILL_SHAPE, prefillPoints, type WeightedPoint} from '../../src/profile/fit.js';
 import {nnls} from '../../src/profile/nnls.js';
 import {DecodeRegression, PrefillRegression} from '../../src/profile/interpolate/regression.js';
 import type {SampleRecord} from '../../src/profile/samples.js';

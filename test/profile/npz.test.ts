@@ -4,10 +4,10 @@ import {describe, expect, it} from 'vitest';
 import {PlannerError} from '../../src/errors.js';
 import {encodeNpy, parseNpy} from '../../src/profile/npy.js';
 import {encodeNpz, parseNpz, readNpz} from '../../src/profile/npz.js';
-import {SHARED_DIR} from '../helpers/cli.js';
+import {FIXTURES_DIR} from '../helpers/cli.js';
 
-const SAMPLES = path.join(SHARED_DIR, 'reference/npz-samples');
-const REFERENCE = path.join(SHARED_DIR, 'reference/dynamo-h200-tp1-llama3.1-8b-fp8');
+const SAMPLES = path.join(FIXTURES_DIR, 'npz-samples');
+const REFERENCE = path.join(FIXTURES_DIR, 'dynamo-h200-tp1-llama3.1-8b-fp8');
 const expected = JSON.parse(readFileSync(path.join(SAMPLES, 'expected.json'), 'utf8'));
 
 async function refusal(file: string): Promise<PlannerError> {
@@ -90,7 +90,7 @@ describe('NPZ reader on files NumPy wrote', () => {
 });
 
 describe('NPZ writer', () => {
-  it('writes Dynamo reference files byte for byte', async () => {
+  it('writes Dynamo reference files byte for byte', () => {
     for (const file of ['prefill_raw_data.npz', 'decode_raw_data.npz']) {
       const original = readFileSync(path.join(REFERENCE, file));
       expect(encodeNpz(parseNpz(original, file)).equals(original)).toBe(true);

@@ -67,6 +67,21 @@ describe('findMaxAggRate', () => {
     expect(Math.abs(low.maxRateRps - high.maxRateRps) / high.maxRateRps).toBeLessThan(0.1);
   });
 
+  it('does not simulate the lowest rate (guess / 64) when a midpoint passes', () => {
+    const res = findMaxAggRate(prefillBound, ENGINE, w, {guessRps: 150, requests: 200});
+    expect(res.runs.map((r) => r.rateRps)).not.toContain(150 / 64);
+    expect(res.runs.filter((r) => r.meetsSla).length).toBeGreaterThan(0);
+  });
+
+  it('probes the lowest rate after three failing midpoints, then bisects on to the same answer', () => {
+    const high = findMaxAggRate(prefillBound, ENGINE, w, {guessRps: 150, requests: 200});
+    // guess / 64 = 60 req/s passes; the midpoints 1950, 1005 and 532 fail.
+    const res = findMaxAggRate(prefillBound, ENGINE, w, {guessRps: 3840, requests: 200});
+    expect(res.runs.slice(1, 5).map((r) => [r.rateRps, r.meetsSla])).toEqual([[1950, false], [1005, false], [532.5, false], [60, true]]);
+    expect(res.feasible).toBe(true);
+    expect(Math.abs(res.maxRateRps - high.maxRateRps) / high.maxRateRps).toBeLessThan(0.1);
+  });
+
   it('reports infeasible, with the lowest-rate run, when one request alone misses TTFT', () => {
     // One request alone: one iteration of 1 + 10 ms = 11 ms > 5 ms.
     const res = findMaxAggRate(prefillBound, ENGINE, {...w, ttftTargetMs: 5}, {guessRps: 150, requests: 50});

@@ -46,6 +46,15 @@ describe('rate matching', () => {
     expect(l.tokensPerSPerGpu).toBeCloseTo((28 * 100) / 8, 9);
   });
 
+  it('with a tolerance takes the smallest replica close to the best instead of a huge exact ratio', () => {
+    const p = {tp: 1, gpus: 1, rps: 3, ttftMs: 100};
+    const d = {tp: 1, gpus: 1, rps: 3.1, itlMs: 20};
+    // exact: 31 P + 30 D = 61 GPUs at 93/61 = 1.525 req/s/GPU; 1 P + 1 D = 2 GPUs at 1.5 (1.6 % less)
+    expect(rateMatch(p, d, {osl: 100})).toMatchObject({prefillWorkers: 31, decodeWorkers: 30, gpus: 61});
+    expect(rateMatch(p, d, {osl: 100, tolerance: 0.02})).toMatchObject({prefillWorkers: 1, decodeWorkers: 1, gpus: 2});
+    expect(rateMatch(p, d, {osl: 100, tolerance: 0.01})!.gpus).toBeGreaterThan(2);
+  });
+
   it('returns null when a side serves nothing or nothing fits the GPU cap', () => {
     expect(rateMatch({...P, rps: 0}, D, {osl: 500})).toBeNull();
     expect(rateMatch(P, {tp: 8, gpus: 8, rps: 100, itlMs: 10}, {osl: 500, maxGpus: 8})).toBeNull();

@@ -174,3 +174,13 @@ describe('beyondProfiledKv', () => {
     expect(beyondProfiledKv(profile(1, {a: 1, b: 1}, null), 2100, 1)).toBe(false);
   });
 });
+
+describe('recommend: one TP choice throughout', () => {
+  it('the disaggregated layout uses the chosen prefill and decode TPs', () => {
+    const r = recommend([cand(TP1), cand(TP2)], base);
+    expect(r.disaggregated.best).not.toBeNull();
+    expect(r.disaggregated.best!.prefillTp).toBe(r.prefill!.tp);
+    expect(r.disaggregated.best!.decodeTp).toBe(r.decode!.tp);
+  });
+});
+

@@ -19,7 +19,7 @@ describe('dry-run report in a browser', () => {
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
       '--disable-component-update', '--disable-sync', `--user-data-dir=${path.join(dir, 'profile')}`, '--virtual-time-budget=10000',
       '--dump-dom', `file://${path.join(out, 'report.html')}`,
-    ], {reject: false, timeout: 60_000});
+    ], {reject: false, timeout: 300_000});
     expect(dom.stdout).toContain('data-plots-ready="5"');
     expect((dom.stdout.match(/class="main-svg"/g) ?? []).length).toBeGreaterThanOrEqual(10);
   });

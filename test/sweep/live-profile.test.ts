@@ -97,8 +97,11 @@ describe('plan and resume bookkeeping', () => {
   it('uses the shared sweep plan and caps concurrency', () => {
     const {points} = livePoints({maxContext: 1100, prefillGranularity: 2, decodeGranularity: 2, decodeOsl: 100, prefillOsl: 5, prefillRepeats: 3, maxKvTokens: 2000, maxConcurrency: 5});
     // prefill range(100, 1100, 500); decode ISLs range(100, 1000, 500) -> 100 (maxc 2000 // 200 = 10:
-    // range(1, 10, 5) = 1, 6, capped to 5) and 600 (maxc 2000 // 700 = 2, not < 2: range(1, 2, 1) = 1)
+    // over the cap of 5: 2 points spread from 1 to the cap) and 600 (maxc 2000 // 700 = 2, not < 2: range(1, 2, 1) = 1)
     expect(points.map((p) => p.id)).toEqual(['prefill/isl=100', 'prefill/isl=600', 'decode/isl=100/n=1', 'decode/isl=100/n=5', 'decode/isl=600/n=1']);
+    // Dynamo's default granularity 6 with a KV room of 1575 streams and a cap of 100: six points within the cap, not {1, 100}
+    const wide = livePoints({maxContext: 3600, prefillGranularity: 2, decodeGranularity: 6, decodeOsl: 500, prefillOsl: 5, prefillRepeats: 1, maxKvTokens: 1575 * 600, maxConcurrency: 100, only: 'decode'});
+    expect(wide.points.filter((p) => p.isl === 100).map((p) => p.concurrency)).toEqual([1, 20, 40, 60, 80, 100]);
     expect(() => livePoints({maxContext: 1100, prefillGranularity: 2, decodeGranularity: 2, decodeOsl: 100, prefillOsl: 5, prefillRepeats: 1})).toThrow(/--max-kv-tokens/);
   });
 

@@ -3,7 +3,7 @@ import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {readTraceAll, writeTrace, validateRecord, type TraceRecord} from '../../src/trace/mooncake.js';
-import {bucketTrace, WindowAccumulator, summarize} from '../../src/trace/windows.js';
+import {bucketTrace, WindowAccumulator, summarize, windowRates} from '../../src/trace/windows.js';
 import {REPO_ROOT} from '../helpers/cli.js';
 import {PlannerError} from '../../src/errors.js';
 
@@ -25,6 +25,18 @@ describe('mooncake reader', () => {
     expect(stats.firstBad[2]!.reason).toContain('"timestamp" must be >= 0');
     expect(stats.firstBad[3]!.reason).toBe('not a JSON object');
     expect(stats.firstBad[5]!.reason).toContain('"hash_ids" must be an array');
+  });
+  it('numbers lines across the reader\'s 1 MB chunks: a bad record far into a large file names its own line', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trace-'));
+    const file = path.join(dir, 't.jsonl');
+    const lines = Array.from({length: 60000}, (_, i) => `{"timestamp":${i},"input_length":100,"output_length":10,"hash_ids":[${i}]}`);
+    lines[41234] = '';
+    lines[54321] = '{"timestamp":5,"input_length":1.5,"output_length":10}';
+    writeFileSync(file, lines.join('\n'));
+    await expect(readTraceAll(file)).rejects.toThrow(`${file}:54322: bad trace record: "input_length" must be an integer`);
+    const {records, stats} = await readTraceAll(file, {skipBadLines: true});
+    expect(stats).toMatchObject({lines: 60000, records: 59998, blankLines: 1, badLines: 1, firstBad: [{line: 54322}]});
+    expect(records.at(-1)!.timestamp).toBe(59999);
   });
   it('names a missing file', async () => {
     await expect(readTraceAll('/nonexistent/trace.jsonl')).rejects.toThrow(/trace file \/nonexistent\/trace.jsonl does not exist/);
@@ -67,8 +79,19 @@ describe('windows', () => {
     const {records} = await readTraceAll(fixture('empty-windows.jsonl'));
     const acc = new WindowAccumulator(60);
     for (const r of records) acc.add(r);
-    const s = summarize(acc);
+    const rated = windowRates(acc, acc.metrics());
+    // the last window opens at 240 s, the instant of the last arrival: it covers no time, so no rate
+    expect(rated.map((w) => [w.coveredS, w.rateRps])).toEqual([[60, 3 / 60], [60, 2 / 60], [0, null]]);
+    const s = summarize(acc, rated);
     expect(s).toMatchObject({requests: 6, spanS: 240, meanIsl: 8800 / 6, meanOsl: 880 / 6, windows: 5, emptyWindows: 2, peakRateRps: 3 / 60, outOfOrder: 0});
-    expect(s.meanRateRps).toBeCloseTo(6 / 300, 12);
+    expect(s.meanRateRps).toBeCloseTo(6 / 240, 12);
+  });
+  it('divides a partial last window by the time it covers', () => {
+    const acc = new WindowAccumulator(60);
+    for (const t of [0, 10_000, 20_000, 30_000, 39_700]) acc.add({timestamp: t, input_length: 1, output_length: 1, hash_ids: []});
+    const rated = windowRates(acc, acc.metrics());
+    expect(rated[0]!.coveredS).toBeCloseTo(39.7, 12);
+    expect(rated[0]!.rateRps).toBeCloseTo(5 / 39.7, 12);
+    expect(summarize(acc, rated).meanRateRps).toBeCloseTo(5 / 39.7, 12);
   });
 });

@@ -16,8 +16,8 @@ describe('plain progress lines', () => {
     p.warn('the server returned 3 output tokens');
     expect(lines).toEqual([
       'tp 2: 40 points, 5 already measured (resumed)',
-      'tp 2: [6/40] prefill isl=100 (3x): TTFT 21.0 ms; 3 ok in 0.1s, ETA 2m05s',
-      'tp 2: [7/40] decode isl=2747 osl=500 n=263: ITL 9.88 ms, TTFT 812.3 ms; 261 ok, 2 errors in 14.3s, ETA 1h02m',
+      'tp 2: [6/40] prefill isl=100 (3x): median TTFT 21.0 ms; 3 ok in 0.1s, ETA 2m05s',
+      'tp 2: [7/40] decode isl=2747 osl=500 n=263: median steady-state ITL 9.88 ms, median TTFT 812.3 ms; 261 ok, 2 errors in 14.3s, ETA 1h02m',
       'tp 2: warning: the server returned 3 output tokens',
     ]);
     expect(formatDuration(42.4)).toBe('42s');

@@ -49,6 +49,10 @@ export interface ServeMockOptions {
   defaultMaxTokens?: number;
   /** Tokens per SSE chunk after the first token (default 1). */
   tokensPerChunk?: number;
+  /** Chat streams open with a role-only delta (content "") as soon as the request is accepted. */
+  chatRoleDelta?: boolean;
+  /** Lag behind the schedule after which the emission timeline restarts from now, ms (default 50). */
+  resyncMs?: number;
   /** Append one JSON line per finished request with the server's own timing. */
   truthFile?: string;
   /** Told about problems that do not stop the server (a truth log that can no longer be written). */
@@ -122,7 +126,7 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
   const host = options.host ?? '127.0.0.1';
   const engine = new SimEngine({...options.engine, perfModel: options.perfModel, recordTokenTimes: true});
   const perRequestMs = options.perfModel.perRequestMs ?? 0;
-  const realtime = new RealtimeEngine(engine);
+  const realtime = new RealtimeEngine(engine, {resyncMs: options.resyncMs});
   const maxModelLen = Math.min(options.maxModelLen ?? engine.maxRequestTokens, engine.maxRequestTokens);
   const defaultMaxTokens = options.defaultMaxTokens ?? 16;
   const tokensPerChunk = Math.max(1, Math.floor(options.tokensPerChunk ?? 1));
@@ -234,7 +238,7 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
   function parseRequest(kind: 'completion' | 'chat', body: unknown): ParsedRequest {
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'request body must be a JSON object');
     const b = body as Record<string, unknown>;
-    if (b.model !== undefined && b.model !== modelName) throw new HttpError(400, `The model \`${String(b.model)}\` does not exist; this server serves \`${modelName}\``, 'invalid_request_error', 'model');
+    if (b.model !== undefined && b.model !== modelName) throw new HttpError(400, `The model \`${typeof b.model === 'string' ? b.model : JSON.stringify(b.model)}\` does not exist; this server serves \`${modelName}\``, 'invalid_request_error', 'model');
     let tokens: (string | number)[];
     if (kind === 'completion') {
       const p = b.prompt;
@@ -296,6 +300,7 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
     const faultAt = Math.floor(p.maxTokens / 2);
     const burstFrom = Math.floor(p.maxTokens / 4);
     const burstTo = Math.ceil((3 * p.maxTokens) / 4);
+    const roleDelta = p.stream && p.kind === 'chat' && options.chatRoleDelta === true;
     const emittedAtMs: number[] = [];
     let sentTokens = 0;
     let bufferedFrom = 0;
@@ -311,10 +316,14 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
     const chunkHead = `data: {"id":${JSON.stringify(id)},"object":"${p.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion'}","created":${created},"model":${JSON.stringify(modelName)},"choices":[{"index":0,`;
     const chunk = (from: number, to: number, finish: boolean): string => {
       const text = JSON.stringify(outputText(from, to));
-      const body = p.kind === 'chat' ? (from === 0 ? `"delta":{"role":"assistant","content":${text}}` : `"delta":{"content":${text}}`) : `"text":${text}`;
+      const body = p.kind === 'chat' ? (from === 0 && !roleDelta ? `"delta":{"role":"assistant","content":${text}}` : `"delta":{"content":${text}}`) : `"text":${text}`;
       const tail = `,"logprobs":null,"finish_reason":${finish ? '"length"' : 'null'}}]`;
       const u = p.continuousUsage ? `,"usage":{"prompt_tokens":${p.promptTokens},"completion_tokens":${to},"total_tokens":${p.promptTokens + to}}` : '';
       return `${chunkHead}${body}${tail}${u}}\n\n`;
+    };
+
+    const openStream = (): void => {
+      res.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'});
     };
 
     const flush = (upTo: number, finished: boolean): void => {
@@ -394,9 +403,7 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
             }
             return;
           }
-          if (index === 0) {
-            res.writeHead(200, {'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive'});
-          }
+          if (index === 0 && !roleDelta) openStream();
           const finished = r.state === 'finished';
           if (drops && index === faultAt && !finished) {
             counters.faults.drop++;
@@ -445,6 +452,11 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
     } catch (err) {
       if (err instanceof PlannerError) throw new HttpError(400, err.message);
       throw err;
+    }
+    if (roleDelta) {
+      // As vLLM does on chat completions: the role arrives before any token.
+      openStream();
+      res.write(`${chunkHead}"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":null}]}\n\n`);
     }
     res.on('close', () => {
       if (done || simReq.state === 'finished') return;

@@ -59,6 +59,16 @@ export const BREAKDOWN_LABELS: Record<keyof Breakdown, string> = {
   overhead: 'iteration overhead',
 };
 
+type TokenTerms = Pick<Breakdown, 'embedding' | 'qkvGemm' | 'oGemm' | 'gateUpGemm' | 'downGemm' | 'elementwise'>;
+
+/** Memo caches hold at most this many counts (fractional shapes from callers other than the simulator could grow them without end). */
+const MAX_CACHED = 1 << 16;
+
+function remember<V>(cache: Map<number, V>, key: number, value: V): void {
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(key, value);
+}
+
 export interface MemoryPlan {
   /** Weights held by one GPU, bytes. */
   weightsB: number;
@@ -115,6 +125,12 @@ export class SyntheticPerfModel implements PerfModel {
   private readonly arEager?: UtilGrid;
   private readonly headsPerGpu: number;
   private readonly kvHeadsPerGpu: number;
+  // Step-time terms that depend on token or sequence counts alone, memoised (exact: the same
+  // computation, done once per count; a simulation repeats a few thousand counts millions of times).
+  private readonly tokenTermsCache = new Map<number, TokenTerms>();
+  private readonly allReduceGraphedCache = new Map<number, number>();
+  private readonly allReduceEagerCache = new Map<number, number>();
+  private readonly lmHeadCache = new Map<number, number>();
 
   constructor(opts: SyntheticOptions) {
     this.model = resolveModel(opts.model);
@@ -216,9 +232,57 @@ export class SyntheticPerfModel implements PerfModel {
     };
   }
 
+  /** The GEMM, embedding and element-wise times of an iteration of T tokens: they depend on T alone. */
+  private tokenTerms(T: number): TokenTerms {
+    const cached = this.tokenTermsCache.get(T);
+    if (cached) return cached;
+    const {hiddenSize: h, headDim: d, intermediateSize: I, layers: L} = this.model;
+    const g = this.gpu;
+    const tp = this.tp;
+    const H = this.headsPerGpu;
+    const K = this.kvHeadsPerGpu;
+    const q = this.quant;
+    // Two add+RMSNorm (residual and activations in and out) and SiLU(gate)*up per layer; Qwen3 adds q/k norms.
+    let ew = 2 * memOpMs(g, T * 4 * h * 2) + memOpMs(g, T * ((3 * I) / tp) * 2);
+    if (this.model.qkNorm) ew += memOpMs(g, T * (H + K) * d * 2 * 2);
+    // RoPE on q and k (read + write bf16), then K and V written into the paged cache.
+    const kvBytes = this.kvQuant === 'fp8' ? 1 : 2;
+    ew += memOpMs(g, T * (H + K) * d * 2 * 2) + memOpMs(g, T * 2 * K * d * (2 + kvBytes));
+    const terms: TokenTerms = {
+      embedding: memOpMs(g, T * h * 2),
+      qkvGemm: L * gemmMs(this.gemmUtil, g, T, (H + 2 * K) * d, h, q),
+      oGemm: L * gemmMs(this.gemmUtil, g, T, h, H * d, q),
+      gateUpGemm: L * gemmMs(this.gemmUtil, g, T, (2 * I) / tp, h, q),
+      downGemm: L * gemmMs(this.gemmUtil, g, T, h, I / tp, q),
+      elementwise: L * ew + memOpMs(g, T * h * 2 * 2), // + final norm
+    };
+    remember(this.tokenTermsCache, T, terms);
+    return terms;
+  }
+
+  /** All-reduces of an iteration of T tokens, ms: two per layer (after attention and after the MLP) plus one after the vocab-parallel embedding. */
+  private allReduceTerm(T: number, graphed: boolean): number {
+    const cache = graphed ? this.allReduceGraphedCache : this.allReduceEagerCache;
+    const cached = cache.get(T);
+    if (cached !== undefined) return cached;
+    const grid = (graphed ? this.arGraph : this.arEager) as UtilGrid;
+    const ms = (2 * this.model.layers + 1) * allReduceMs(grid, this.gpu, T * this.model.hiddenSize, this.tp);
+    remember(cache, T, ms);
+    return ms;
+  }
+
+  /** LM head over `sequences` last tokens, ms. */
+  private lmHeadTerm(sequences: number): number {
+    const cached = this.lmHeadCache.get(sequences);
+    if (cached !== undefined) return cached;
+    const ms = gemmMs(this.lmHeadUtil, this.gpu, sequences, this.model.vocabSize / this.tp, this.model.hiddenSize, 'bf16');
+    remember(this.lmHeadCache, sequences, ms);
+    return ms;
+  }
+
   /** Per-op-family time of one iteration, ms (sums to stepMs). */
   breakdown(step: IterationShape): Breakdown {
-    const {hiddenSize: h, headDim: d, intermediateSize: I, vocabSize: V, layers: L} = this.model;
+    const {headDim: d, layers: L} = this.model;
     const g = this.gpu;
     const tp = this.tp;
     const H = this.headsPerGpu;
@@ -241,19 +305,13 @@ export class SyntheticPerfModel implements PerfModel {
       overhead: this.perIterationMs,
     };
     if (T <= 0) return b;
-    const q = this.quant;
-    b.embedding = memOpMs(g, T * h * 2);
-    b.qkvGemm = L * gemmMs(this.gemmUtil, g, T, (H + 2 * K) * d, h, q);
-    b.oGemm = L * gemmMs(this.gemmUtil, g, T, h, H * d, q);
-    b.gateUpGemm = L * gemmMs(this.gemmUtil, g, T, (2 * I) / tp, h, q);
-    b.downGemm = L * gemmMs(this.gemmUtil, g, T, h, I / tp, q);
-    // Two add+RMSNorm (residual and activations in and out) and SiLU(gate)*up per layer; Qwen3 adds q/k norms.
-    let ew = 2 * memOpMs(g, T * 4 * h * 2) + memOpMs(g, T * ((3 * I) / tp) * 2);
-    if (this.model.qkNorm) ew += memOpMs(g, T * (H + K) * d * 2 * 2);
-    // RoPE on q and k (read + write bf16), then K and V written into the paged cache.
-    const kvBytes = this.kvQuant === 'fp8' ? 1 : 2;
-    ew += memOpMs(g, T * (H + K) * d * 2 * 2) + memOpMs(g, T * 2 * K * d * (2 + kvBytes));
-    b.elementwise = L * ew + memOpMs(g, T * h * 2 * 2); // + final norm
+    const t = this.tokenTerms(T);
+    b.embedding = t.embedding;
+    b.qkvGemm = t.qkvGemm;
+    b.oGemm = t.oGemm;
+    b.gateUpGemm = t.gateUpGemm;
+    b.downGemm = t.downGemm;
+    b.elementwise = t.elementwise;
     if (prefillRequests > 0) {
       b.prefillAttention =
         L *
@@ -281,23 +339,18 @@ export class SyntheticPerfModel implements PerfModel {
           kvDtype: this.kvQuant,
         });
     }
-    if (tp > 1) {
-      const graphed = prefillTokens === 0 && decodeRequests <= this.backend.cudaGraphMaxBatch;
-      const grid = (graphed ? this.arGraph : this.arEager) as UtilGrid;
-      // Two per layer (after attention and after the MLP) plus one after the vocab-parallel embedding.
-      b.allReduce = (2 * L + 1) * allReduceMs(grid, g, T * h, tp);
-    }
+    if (tp > 1) b.allReduce = this.allReduceTerm(T, prefillTokens === 0 && decodeRequests <= this.backend.cudaGraphMaxBatch);
     // Logits for the last token of each prefill and for every decode sequence.
-    b.lmHead = gemmMs(this.lmHeadUtil, g, prefillRequests + decodeRequests, V / tp, h, 'bf16');
+    b.lmHead = this.lmHeadTerm(prefillRequests + decodeRequests);
     return b;
   }
 
-  /** Wall time of one iteration, ms. */
+  /** Wall time of one iteration, ms: the breakdown summed in its field order. */
   stepMs(step: IterationShape): number {
     const b = this.breakdown(step);
-    let sum = 0;
-    for (const v of Object.values(b)) sum += v;
-    return sum;
+    return (
+      b.embedding + b.qkvGemm + b.oGemm + b.gateUpGemm + b.downGemm + b.prefillAttention + b.decodeAttention + b.allReduce + b.elementwise + b.lmHead + b.overhead
+    );
   }
 
   /** One forward pass over `batch` prompts of `isl` tokens (no chunking), ms. */

@@ -20,10 +20,26 @@ export interface UtilGrid {
   floorMs: number;
 }
 
-function bracket(knots: number[], v: number): [number, number, number] {
+// The bracket of the last lookup: knots lo and hi around the value and the fraction between them.
+// Module scratch rather than a returned tuple: the simulated engine looks up millions of times.
+let bLo = 0;
+let bHi = 0;
+let bFrac = 0;
+
+function bracket(knots: number[], v: number): void {
   const n = knots.length;
-  if (n === 1 || v <= knots[0]) return [0, 0, 0];
-  if (v >= knots[n - 1]) return [n - 1, n - 1, 0];
+  if (n === 1 || v <= knots[0]) {
+    bLo = 0;
+    bHi = 0;
+    bFrac = 0;
+    return;
+  }
+  if (v >= knots[n - 1]) {
+    bLo = n - 1;
+    bHi = n - 1;
+    bFrac = 0;
+    return;
+  }
   let lo = 0;
   let hi = n - 1;
   while (hi - lo > 1) {
@@ -31,13 +47,21 @@ function bracket(knots: number[], v: number): [number, number, number] {
     if (knots[mid] <= v) lo = mid;
     else hi = mid;
   }
-  return [lo, hi, (v - knots[lo]) / (knots[hi] - knots[lo])];
+  bLo = lo;
+  bHi = hi;
+  bFrac = (v - knots[lo]) / (knots[hi] - knots[lo]);
 }
 
 /** Utilisation at (log2 a, log2 b). */
 export function lookupUtil(grid: UtilGrid, a: number, b: number): number {
-  const [i0, i1, fx] = bracket(grid.x, Math.log2(Math.max(a, 1e-9)));
-  const [j0, j1, fy] = bracket(grid.y, Math.log2(Math.max(b, 1e-9)));
+  bracket(grid.x, Math.log2(Math.max(a, 1e-9)));
+  const i0 = bLo;
+  const i1 = bHi;
+  const fx = bFrac;
+  bracket(grid.y, Math.log2(Math.max(b, 1e-9)));
+  const j0 = bLo;
+  const j1 = bHi;
+  const fy = bFrac;
   const u = grid.util;
   const top = u[i0][j0] * (1 - fy) + u[i0][j1] * fy;
   const bottom = u[i1][j0] * (1 - fy) + u[i1][j1] * fy;
@@ -70,7 +94,10 @@ export interface GemmUtil {
 }
 
 export function lookupGemmUtil(grid: GemmUtil, m: number, n: number, k: number): number {
-  const [l0, l1, f] = bracket(grid.k, Math.log2(k));
+  bracket(grid.k, Math.log2(k));
+  const l0 = bLo;
+  const l1 = bHi;
+  const f = bFrac;
   return lookupUtil(grid.slices[l0], m, n) * (1 - f) + lookupUtil(grid.slices[l1], m, n) * f;
 }
 
@@ -107,15 +134,14 @@ export function contextAttentionSolS(g: GpuSpec, s: ContextAttentionShape): numb
   return Math.max(flops / peakFlops(g, s.attnDtype), bytes / g.memBwBps);
 }
 
-/** Efficiency axes: full sequence length, and batch x heads (the parallel work items). */
+/** Efficiency axes: full sequence length, and batch x heads (the parallel work items); contextAttentionMs inlines them. */
 export function contextAttentionAxes(s: ContextAttentionShape): [number, number] {
   return [s.prefix + s.chunk, s.batch * s.heads];
 }
 
 export function contextAttentionMs(grid: UtilGrid, g: GpuSpec, s: ContextAttentionShape): number {
   if (s.batch <= 0 || s.chunk <= 0) return 0;
-  const [a, b] = contextAttentionAxes(s);
-  return Math.max(grid.floorMs, (contextAttentionSolS(g, s) * 1000) / lookupUtil(grid, a, b));
+  return Math.max(grid.floorMs, (contextAttentionSolS(g, s) * 1000) / lookupUtil(grid, s.prefix + s.chunk, s.batch * s.heads));
 }
 
 // ---- decode (generation) attention ------------------------------------------------------------
@@ -137,15 +163,14 @@ export function generationAttentionSolS(g: GpuSpec, s: GenerationAttentionShape)
   return Math.max(flops / peakFlops(g, 'bf16'), bytes / g.memBwBps);
 }
 
-/** Efficiency axes: KV length, and batch x KV heads. */
+/** Efficiency axes: KV length, and batch x KV heads; generationAttentionMs inlines them. */
 export function generationAttentionAxes(s: GenerationAttentionShape): [number, number] {
   return [s.kvLen, s.batch * s.kvHeads];
 }
 
 export function generationAttentionMs(grid: UtilGrid, g: GpuSpec, s: GenerationAttentionShape): number {
   if (s.batch <= 0) return 0;
-  const [a, b] = generationAttentionAxes(s);
-  return Math.max(grid.floorMs, (generationAttentionSolS(g, s) * 1000) / lookupUtil(grid, a, b));
+  return Math.max(grid.floorMs, (generationAttentionSolS(g, s) * 1000) / lookupUtil(grid, s.kvLen, s.batch * s.kvHeads));
 }
 
 // ---- all-reduce -------------------------------------------------------------------------------

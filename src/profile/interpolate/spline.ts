@@ -7,15 +7,7 @@ import type {DecodeData, PrefillData} from '../types.js';
 import {notAKnotSpline, type Curve} from './cubic-spline.js';
 import {CloughTocher, TriangleLocator} from './clough-tocher.js';
 import {delaunay} from './delaunay.js';
-
-/** NumPy's round(): to the nearest integer, ties to even. */
-export function roundHalfEven(v: number): number {
-  const floor = Math.floor(v);
-  const diff = v - floor;
-  if (diff < 0.5) return floor;
-  if (diff > 0.5) return floor + 1;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
+import {roundHalfEven} from '../../stats.js';
 
 /** NumPy's linspace(start, stop, num) (endpoint included, computed the way NumPy does). */
 export function linspace(start: number, stop: number, num: number): number[] {
@@ -69,6 +61,18 @@ export interface BestThroughput {
   kvUsage: number;
 }
 
+/** One context row of the decode grid. */
+interface GridRow {
+  itl: number[];
+  thpt: number[];
+  /** Cells of the row outside the samples' convex hull. */
+  outside: number;
+}
+
+/**
+ * The decode grid is Dynamo's, but filled one context row at a time on first use: a query reads
+ * one row (a planner run a few), and filling all 100 rows is most of a short command's time.
+ */
 export class DecodeInterpolator {
   readonly method = 'spline' as const;
   readonly maxKvTokens: number;
@@ -76,13 +80,10 @@ export class DecodeInterpolator {
   /** Grid axes: kv usage (columns) and context length (rows). */
   readonly xi: number[];
   readonly yi: number[];
-  /** ITL (ms) and tokens/s/GPU grids, indexed [iy][ix]. */
-  readonly itlGrid: number[][];
-  readonly thptGrid: number[][];
-  /** Share of cells outside the samples' convex hull, filled from the nearest sample. */
-  readonly nanFraction: number;
   readonly minContext: number;
   readonly maxContext: number;
+  private readonly rows: (GridRow | undefined)[];
+  private readonly fillRow: (cy: number) => GridRow;
 
   constructor(data: DecodeData, resolution = 100) {
     const x = data.x_kv_usage;
@@ -93,32 +94,48 @@ export class DecodeInterpolator {
     this.maxContext = Math.max(...y);
     this.xi = linspace(0, 1, resolution);
     this.yi = linspace(0, this.maxContext, resolution);
+    this.rows = new Array<GridRow | undefined>(resolution).fill(undefined);
 
     const locator = new TriangleLocator(delaunay(x, y));
     const itl = new CloughTocher(locator, data.z_itl);
     const thpt = new CloughTocher(locator, data.z_thpt_per_gpu);
-    this.itlGrid = [];
-    this.thptGrid = [];
-    let outside = 0;
-    for (const cy of this.yi) {
-      const itlRow: number[] = [];
-      const thptRow: number[] = [];
+    this.fillRow = (cy) => {
+      const row: GridRow = {itl: [], thpt: [], outside: 0};
       for (const cx of this.xi) {
         const hit = locator.locate(cx, cy);
         if (hit) {
-          itlRow.push(itl.inTriangle(hit.t, hit.b));
-          thptRow.push(thpt.inTriangle(hit.t, hit.b));
+          row.itl.push(itl.inTriangle(hit.t, hit.b));
+          row.thpt.push(thpt.inTriangle(hit.t, hit.b));
         } else {
           const k = nearestSample(x, y, cx, cy);
-          itlRow.push(data.z_itl[k]);
-          thptRow.push(data.z_thpt_per_gpu[k]);
-          outside++;
+          row.itl.push(data.z_itl[k]);
+          row.thpt.push(data.z_thpt_per_gpu[k]);
+          row.outside++;
         }
       }
-      this.itlGrid.push(itlRow);
-      this.thptGrid.push(thptRow);
-    }
-    this.nanFraction = outside / (resolution * resolution);
+      return row;
+    };
+  }
+
+  private row(iy: number): GridRow {
+    return (this.rows[iy] ??= this.fillRow(this.yi[iy]));
+  }
+
+  /** ITL grid (ms), indexed [iy][ix]; fills every row. */
+  get itlGrid(): number[][] {
+    return this.yi.map((_, iy) => this.row(iy).itl);
+  }
+
+  /** Tokens/s/GPU grid, indexed [iy][ix]; fills every row. */
+  get thptGrid(): number[][] {
+    return this.yi.map((_, iy) => this.row(iy).thpt);
+  }
+
+  /** Share of cells outside the samples' convex hull, filled from the nearest sample; fills every row. */
+  get nanFraction(): number {
+    let outside = 0;
+    for (let iy = 0; iy < this.resolution; iy++) outside += this.row(iy).outside;
+    return outside / (this.resolution * this.resolution);
   }
 
   /** Grid indices of (concurrency, context length), as Dynamo's compute_idx. */
@@ -135,13 +152,13 @@ export class DecodeInterpolator {
   /** ITL (ms) with `concurrency` requests at this context length. */
   itlMs(concurrency: number, contextLength: number): number {
     const {ix, iy} = this.index(concurrency, contextLength);
-    return this.itlGrid[iy][ix];
+    return this.row(iy).itl[ix];
   }
 
   /** Decode tokens/s/GPU with `concurrency` requests at this context length. */
   thptPerGpu(concurrency: number, contextLength: number): number {
     const {ix, iy} = this.index(concurrency, contextLength);
-    return this.thptGrid[iy][ix];
+    return this.row(iy).thpt[ix];
   }
 
   /**
@@ -150,10 +167,10 @@ export class DecodeInterpolator {
    */
   findBestThroughputPerGpu(itlTargetMs: number, contextLength: number): BestThroughput {
     const {iy} = this.index(0, contextLength);
-    const itlRow = this.itlGrid[iy];
+    const row = this.row(iy);
     let ix = this.resolution - 1;
-    while (ix > 0 && !(itlRow[ix] <= itlTargetMs)) ix--;
-    return {thptPerGpu: this.thptGrid[iy][ix], itlMs: itlRow[ix], kvUsage: this.xi[ix]};
+    while (ix > 0 && !(row.itl[ix] <= itlTargetMs)) ix--;
+    return {thptPerGpu: row.thpt[ix], itlMs: row.itl[ix], kvUsage: this.xi[ix]};
   }
 }
 

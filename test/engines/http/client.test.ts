@@ -1,5 +1,8 @@
+import {mkdtempSync, readFileSync} from 'node:fs';
 import http from 'node:http';
 import type {AddressInfo} from 'node:net';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
 import {backoffDelayMs, errorBodyMessage, HttpClient, retryAfterMs} from '../../../src/engines/http/client.js';
 import {maxKvTokensFromMetrics} from '../../../src/engines/http/metrics.js';
@@ -35,13 +38,25 @@ describe('client helpers', () => {
 });
 
 describe('HttpClient against serve-mock', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'client-test-'));
   let mock: ServeMock;
+  let roleMock: ServeMock;
   beforeAll(async () => {
-    mock = await startTestServeMock({tokensPerChunk: 3});
+    mock = await startTestServeMock({tokensPerChunk: 3, truthFile: path.join(dir, 'truth.jsonl')});
+    roleMock = await startTestServeMock({chatRoleDelta: true, truthFile: path.join(dir, 'role-truth.jsonl')});
   });
   afterAll(async () => {
     await mock.close();
+    await roleMock.close();
   });
+  /** The server's record of a request, by the response id the client saw (once written out). */
+  async function truthOf(file: string, id: string | undefined): Promise<any> {
+    for (;;) {
+      const line = readFileSync(path.join(dir, file), 'utf8').split('\n').find((l) => l.includes(`"id":${JSON.stringify(id)}`));
+      if (line) return JSON.parse(line);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
 
   it('streams completions: TTFT, chunk token counts from continuous usage, ITL, usage', async () => {
     const c = new HttpClient({baseUrl: `${mock.url}/v1`, api: 'completions', model: 'mock-model'});
@@ -53,20 +68,36 @@ describe('HttpClient against serve-mock', () => {
     expect(r.chunkTokensFromUsage).toBe(true);
     // first token alone, then chunks of 3
     expect(r.chunks.map((x) => x[1])).toEqual([1, 3, 3, 3]);
-    // linear model: each decode step of one request with ~6..15 KV tokens = 10 + 1 + ~0.01 ms
-    expect(r.itlMs!).toBeGreaterThan(10.5);
-    expect(r.itlMs!).toBeLessThan(13);
-    expect(r.ttftMs!).toBeGreaterThan(10);
     expect(r.responseId).toMatch(/^cmpl-mock/);
+    // ITL: first to last chunk over the 9 tokens after the first
+    expect(r.itlMs).toBe((r.chunks[3]![0] - r.chunks[0]![0]) / 9);
+    expect(r.ttftMs).toBe(r.chunks[0]![0]);
+    // Both clocks are this process's: the client sent before the server received, and each chunk
+    // arrived after the server wrote it (when its last token was due).
+    const t = await truthOf('truth.jsonl', r.responseId);
+    const receivedAt = t.arrivalMs - performance.timeOrigin;
+    expect(r.sendAt).toBeLessThanOrEqual(receivedAt + 0.01);
+    const lastTokenOfChunk = [0, 3, 6, 9];
+    r.chunks.forEach(([offsetMs], i) => {
+      const k = lastTokenOfChunk[i]!;
+      expect(r.sendAt + offsetMs).toBeGreaterThanOrEqual(receivedAt + t.tokenOffsetsMs[k] + t.emitLagMs[k] - 0.01);
+    });
+    expect(r.ttftMs!).toBeGreaterThanOrEqual(t.ttftMs - 0.01);
   });
 
-  it('chat API counts role-only first deltas out and reads content', async () => {
-    const c = new HttpClient({baseUrl: mock.url, api: 'chat'});
+  it('chat API counts a role-only first delta out: TTFT from the first content, and reads content', async () => {
+    const c = new HttpClient({baseUrl: roleMock.url, api: 'chat'});
     const r = await c.stream({prompt: 'hello there', maxTokens: 4});
     c.close();
     expect(r.status).toBe('ok');
     expect(r.outputTokens).toBe(4);
     expect(r.inputTokens).toBe(2);
+    // the role delta (sent on acceptance) is not a token chunk
+    expect(r.chunks.map((x) => x[1])).toEqual([1, 1, 1, 1]);
+    const t = await truthOf('role-truth.jsonl', r.responseId);
+    expect(t).toBeDefined();
+    // TTFT is taken at the first content chunk, which left the server when the first token was due
+    expect(r.ttftMs!).toBeGreaterThanOrEqual(t.ttftMs + t.emitLagMs[0] - 0.01);
   });
 
   it('a 400 is an error with the server message, not retried', async () => {
@@ -117,23 +148,26 @@ describe('HttpClient against misbehaving servers', () => {
   });
 
   it('drops a rejected optional field and resends; reasoning tokens start TTFT', async () => {
+    calls = 0;
     const c = new HttpClient({baseUrl: url, api: 'chat', model: 'm'});
     const r = await c.stream({prompt: 'a b c', maxTokens: 2});
     c.close();
     expect(r.status).toBe('ok');
     expect(c.droppedFields).toEqual(['continuous_usage_stats']);
+    expect(calls).toBe(2); // the rejected request and its resend
     // Both events arrive in one write: one chunk of two tokens (never two chunks at the same time).
     expect(r.chunks).toHaveLength(1);
     expect(r.chunks[0]![1]).toBe(2);
     expect(r.outputTokens).toBe(2);
   });
 
-  it('a non-SSE answer is an error naming the content type', async () => {
+  it('a non-SSE answer is an error naming the content type, not retried', async () => {
+    calls = 0;
     const c = new HttpClient({baseUrl: url, api: 'completions', model: 'm'});
     const r = await c.stream({prompt: 'a', maxTokens: 2});
     c.close();
     expect(r.status).toBe('error');
     expect(r.error).toMatch(/expected an SSE stream .* text\/html: <html>login page<\/html>/);
-    void calls;
+    expect(calls).toBe(1);
   });
 });

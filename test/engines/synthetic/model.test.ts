@@ -105,6 +105,24 @@ describe('perf model behaviour', () => {
     expect(m.stepMs({prefillTokens: 0, prefillRequests: 0, decodeRequests: 0, decodeKvTokens: 0})).toBe(m.perIterationMs);
   });
 
+  it('memoised step terms change no answer: a model reused over many shapes gives exactly what a fresh one gives', () => {
+    for (const tp of [1, 2]) {
+      const reused = llama8({tp});
+      const shapes = [];
+      for (let i = 0; i < 60; i++) {
+        const decodeRequests = (i * 37) % 300;
+        const prefillTokens = i % 3 === 0 ? 0 : (i * 977) % 8192;
+        // Same token count with and without prefill: the all-reduce is graphed only for decode-only steps.
+        shapes.push({prefillTokens, prefillRequests: prefillTokens > 0 ? 1 + (i % 4) : 0, decodeRequests, decodeKvTokens: decodeRequests * (500 + i * 71)});
+        shapes.push({prefillTokens: 0, prefillRequests: 0, decodeRequests: prefillTokens + decodeRequests, decodeKvTokens: (prefillTokens + decodeRequests) * 900});
+      }
+      for (const s of [...shapes, ...shapes.reverse()]) {
+        expect(reused.stepMs(s)).toBe(llama8({tp}).stepMs(s));
+        expect(reused.breakdown(s)).toEqual(llama8({tp}).breakdown(s));
+      }
+    }
+  });
+
   it('a mixed iteration costs more than either part alone', () => {
     const mixed = m.stepMs({prefillTokens: 2048, prefillRequests: 1, decodeRequests: 64, decodeKvTokens: 64 * 2000});
     expect(mixed).toBeGreaterThan(m.prefillMs(1, 2048));

@@ -1,0 +1,37 @@
+import {cpSync, mkdirSync, mkdtempSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {loadProfile, profileFileOf, tpProfileDirs} from '../../src/profile/io.js';
+import {runCli, SHIPPED_PROFILE} from '../helpers/cli.js';
+
+/** A folder laid out as `profile --synthetic --tp ...` writes it: DIR/tpN/profile.json. */
+function tpFolder(tps: number[]): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'planner-tps-'));
+  for (const tp of tps) cpSync(SHIPPED_PROFILE, path.join(dir, `tp${tp}`), {recursive: true});
+  mkdirSync(path.join(dir, 'notes'));
+  return dir;
+}
+
+describe('profile directories as profile writes them', () => {
+  it('a folder of one tpN profile stands for it', async () => {
+    const dir = tpFolder([2]);
+    expect(tpProfileDirs(dir)).toEqual([path.join(dir, 'tp2')]);
+    expect(profileFileOf(dir)).toBe(path.join(dir, 'tp2', 'profile.json'));
+    expect((await loadProfile(dir)).prefill?.prefill_isl.length).toBeGreaterThan(0);
+  });
+
+  it('a folder of several names them in TP order and asks for one', async () => {
+    const dir = tpFolder([8, 1, 2]);
+    expect(tpProfileDirs(dir).map((d) => path.basename(d))).toEqual(['tp1', 'tp2', 'tp8']);
+    await expect(loadProfile(dir)).rejects.toThrow(`${dir} holds one profile per TP (tp1, tp2, tp8): give one of them, e.g. ${path.join(dir, 'tp1')}`);
+  });
+
+  it('interpolate on such a folder: one line, exit 2', async () => {
+    const dir = tpFolder([1, 2]);
+    const r = await runCli(['interpolate', '-p', dir]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe(`Error: ${dir} holds one profile per TP (tp1, tp2): give one of them, e.g. ${path.join(dir, 'tp1')}`);
+    expect(r.stdout).toBe('');
+  });
+});
