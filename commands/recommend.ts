@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core';
-import {badInput, PlannerError} from '../src/errors.js';
+import {EXIT_BAD_INPUT, PlannerError, badInput} from '../src/errors.js';
 import {GPUS, LATENCY_MS, REQUEST_RATE, TOKENS} from '../src/limits.js';
 import {prepareOutputs, writeOutputs, type OutputFile} from '../src/outputs.js';
 import type {Method} from '../src/profile/sla.js';
@@ -89,7 +89,8 @@ A profile without decode data gives a prefill-only recommendation.`;
       try {
         candidates = await profileCandidates(flags.profile);
       } catch (err) {
-        if (err instanceof PlannerError && / are both TP /.test(err.message)) throw badInput(`--profile: ${err.message}`, err.hint);
+        // The library names the files; the command adds the flag they came from.
+        if (err instanceof PlannerError && err.exitCode === EXIT_BAD_INPUT) throw badInput(`--profile: ${err.message}`, err.hint);
         throw err;
       }
       sourceLine = candidates.map((c) => `TP ${c.tp}: ${c.source}`).join('; ');

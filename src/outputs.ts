@@ -14,6 +14,12 @@ function code(err: unknown): string {
   return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
 }
 
+/** Nothing there (ENOENT), or a file where a directory of the path should be (ENOTDIR: said by makeDirectory). */
+function absent(err: unknown): boolean {
+  const c = (err as NodeJS.ErrnoException).code;
+  return c === 'ENOENT' || c === 'ENOTDIR';
+}
+
 /** Create `dir` and its missing parents one level at a time; fail with the path that cannot be made. */
 export async function makeDirectory(dir: string): Promise<void> {
   const abs = path.resolve(dir);
@@ -25,7 +31,7 @@ export async function makeDirectory(dir: string): Promise<void> {
       if (!s.isDirectory()) throw failure(`${cur} is not a directory, so ${abs} cannot be created`);
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      if (!absent(err)) {
         if (err instanceof PlannerError) throw err;
         throw failure(`${cur}: cannot use as a directory (${code(err)})`);
       }
@@ -56,7 +62,7 @@ export async function prepareOutputs(files: readonly string[]): Promise<void> {
       const s = await stat(f);
       if (s.isDirectory()) throw failure(`${f} is a directory, not a file`);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      if (!absent(err)) {
         if (err instanceof PlannerError) throw err;
         throw failure(`${f}: cannot write (${code(err)})`);
       }
