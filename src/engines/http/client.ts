@@ -241,13 +241,15 @@ export class HttpClient {
     }
     // Credentials in the URL become a Basic Authorization header; the client never holds them in its URL.
     this.baseUrl = withoutCredentials(normalized);
-    this.redactor = new Redactor([options.apiKey, password, user && password ? `${user}:${password}` : undefined, ...Object.values(options.headers ?? {})]);
+
     const maxSockets = Math.max(1, options.maxSockets ?? 64);
     this.httpAgent = new http.Agent({keepAlive: true, maxSockets, maxFreeSockets: maxSockets});
     this.httpsAgent = new https.Agent({keepAlive: true, maxSockets, maxFreeSockets: maxSockets});
     const headers: Record<string, string> = {...(options.headers ?? {})};
     if (options.apiKey) headers.Authorization = `Bearer ${options.apiKey}`;
-    else if (user || password) headers.Authorization = `Basic ${Buffer.from(`${decodeURIComponent(user)}:${decodeURIComponent(password)}`).toString('base64')}`;
+    const basic = user || password ? Buffer.from(`${decodeURIComponent(user)}:${decodeURIComponent(password)}`).toString('base64') : undefined;
+    if (!options.apiKey && basic) headers.Authorization = `Basic ${basic}`;
+    this.redactor = new Redactor([options.apiKey, password, basic, ...Object.values(options.headers ?? {})]);
     this.axios = axios.create({
       baseURL: this.baseUrl,
       headers,
