@@ -56,7 +56,7 @@ try {
     planTimes[name] = run.s;
     rows.push([`plan 480 intervals, ${name} (peak ${run.value.summary.peakGpus} GPUs, ${run.value.summary.gpuHours.toFixed(1)} GPU-h)`, run.s, `${rssMb().toFixed(0)} MB`]);
     if (name === predictors[0]) {
-      const rep = await timed(() => renderReport(classicReport(run.value.ticks, {config: cfg, summary: run.value.summary, predictor: name, load: 'bench', profile: 'h200'})).length + ticksCsv(run.value.ticks).length);
+      const rep = await timed(() => renderReport(classicReport(run.value.ticks, {config: cfg, summary: run.value.summary, predictor: name, load: 'bench', profile: 'h200'})).length + ticksCsv(run.value.ticks, cfg.intervalS).length);
       rows.push(['render report.html + ticks.csv', rep.s, `${rssMb().toFixed(0)} MB`]);
     }
   }

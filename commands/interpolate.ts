@@ -68,12 +68,7 @@ function summaryLine(a: SlaAnswer): string {
 
 export default class Interpolate extends PlannerCommand {
   static override summary = 'Predict TTFT and ITL at a target ISL/OSL, the headroom against SLA targets, and the request rate that saturates one GPU.';
-  static override description = `Answers from a profile the way NVIDIA Dynamo's perf_interpolation does: a not-a-knot cubic spline over
-the prefill points (ISL clamped to the profiled range, never extrapolated) and, for decode, a 100 x 100
-grid over kv usage and context length filled by Clough-Tocher interpolation. Decode context is
-ISL + OSL/2 (Dynamo queries at this value; its printed line rounds OSL/2 down); the decode answer is
-the highest kv usage whose ITL meets the target. An answer outside the profiled range is flagged
-(clamped or extrapolated, in JSON and CSV) and warned about on stderr, in every output mode.
+  static override description = `Answers from a profile the way NVIDIA Dynamo's perf_interpolation does: a not-a-knot cubic spline over the prefill points (ISL clamped to the profiled range, never extrapolated) and, for decode, a 100 x 100 grid over kv usage and context length filled by Clough-Tocher interpolation. Decode context is ISL + OSL/2 (Dynamo queries at this value; its printed line rounds OSL/2 down); the decode answer is the highest kv usage whose ITL meets the target. An answer outside the profiled range is flagged (clamped or extrapolated, in JSON and CSV) and warned about on stderr, in every output mode.
 
 --method regression answers from the profile's fits (see \`planner fit\`; computed on the fly when the
 profile has none) and may extrapolate, with a warning naming the profiled range. --method auto (the
@@ -92,8 +87,8 @@ answer says which method was used.
     profile: Flags.string({char: 'p', description: 'Profile directory, profile.json, or Dynamo results directory.', required: true}),
     isl: numberFlag({description: 'Input sequence length, tokens (a mean may be fractional).', default: 3000, ...TOKENS, min: 0, exclusiveMin: true}),
     osl: numberFlag({description: 'Output sequence length, tokens (a mean may be fractional).', default: 150, ...TOKENS, min: 0, exclusiveMin: true}),
-    ttft: numberFlag({...LATENCY_MS, description: 'TTFT target, ms.', default: 100}),
-    itl: numberFlag({...LATENCY_MS, description: 'ITL target, ms.', default: 10}),
+    ttft: numberFlag({...LATENCY_MS, description: 'TTFT target, ms (default: Dynamo\'s perf_interpolation default).', default: 100}),
+    itl: numberFlag({...LATENCY_MS, description: 'ITL target, ms (default: Dynamo\'s perf_interpolation default).', default: 10}),
     method: Flags.string({description: 'spline (Dynamo-exact), regression (fits; extrapolates) or auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'], default: 'auto'}),
     input: Flags.string({description: 'JSONL file of queries ({"isl","osl","ttft","itl"} per line; missing fields take the flags); one answer per line.'}),
     csv: Flags.boolean({description: 'With --input: print CSV (one row per query).', default: false, exclusive: ['json']}),

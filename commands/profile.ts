@@ -2,10 +2,11 @@ import {Flags, type Interfaces} from '@oclif/core';
 import path from 'node:path';
 import {PlannerCommand} from '../src/ui/command.js';
 import {badInput, EXIT_FAILURE, isTpUnfit} from '../src/errors.js';
+import {makeDirectory} from '../src/outputs.js';
+import {CONCURRENCY, GPUS, TOKENS} from '../src/limits.js';
 import {syntheticFlags, syntheticOptionsFromFlags} from '../src/ui/synthetic-flags.js';
 import {createSyntheticPerfModel} from '../src/engines/synthetic/index.js';
 import {saveProfile} from '../src/profile/io.js';
-import {makeDirectory} from '../src/outputs.js';
 import {syntheticProfile} from '../src/sweep/synthetic.js';
 import {DEFAULT_DECODE_OSL} from '../src/sweep/plan.js';
 import {TOOL_NAME} from '../src/version.js';
@@ -14,8 +15,8 @@ import {loadTokenizerVocabulary, type IdVocabulary} from '../src/engines/http/pr
 import {profileEndpoint, type EndpointProfileResult} from '../src/sweep/live-run.js';
 import type {LiveProgress} from '../src/sweep/live.js';
 import {PlainProgress, resumeCommand} from '../src/ui/live-progress.js';
+import {progressFlag, useInk} from '../src/ui/progress.js';
 import {integerFlag, integerListFlag} from '../src/ui/number-flags.js';
-import {CONCURRENCY, GPUS, TOKENS} from '../src/limits.js';
 
 /** createdAt honours SOURCE_DATE_EPOCH (seconds) so repeated runs can be byte-identical. */
 function createdAt(): string {
@@ -27,11 +28,9 @@ function createdAt(): string {
 export default class Profile extends PlannerCommand {
   static override description = `Profile an engine configuration: sweep prefill ISLs and decode (ISL, concurrency) points, write one profile per TP.
 
-The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max context - 100) // prefill granularity), one request each; decode ISLs range(100, max context - OSL, (max context - OSL) // decode granularity) with OSL 500 and concurrencies up to what the KV cache holds.
---synthetic evaluates the plan on the op-level synthetic model (no GPU): kernel efficiencies fitted on H200 measurements, other GPUs scaled by their own peaks. Output: DIR/tp1/profile.json, DIR/tp2/profile.json, ...
+The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max context - 100) // prefill granularity), one request each; decode ISLs range(100, max context - OSL, (max context - OSL) // decode granularity) with OSL 500 and concurrencies up to what the KV cache holds. --synthetic evaluates the plan on the op-level synthetic model (no GPU): kernel efficiencies fitted on H200 measurements, other GPUs scaled by their own peaks. Output: DIR/tp1/profile.json, DIR/tp2/profile.json, ...
 
---endpoint URL measures a running OpenAI-compatible server (vLLM, SGLang, TensorRT-LLM, a Dynamo frontend) with the same plan: prefill points at batch 1 (--prefill-repeats each, median kept, p10/p90 in spread), decode points with n streams started together, ITL taken in the window where all n are generating. Prompt lengths are calibrated with usage.prompt_tokens (or exact token ids from --tokenizer with --api completions); every prompt starts with a random prefix so no prefix cache serves it. Every request is appended to DIR/samples.jsonl as it finishes; Ctrl-C keeps them and --resume continues. Output: DIR/profile.json, DIR/report.html (and per-point CSV with --csv).
---launch "<command with {tp} and {port}>" starts one engine per --tp (no shell), waits for /health, profiles it into DIR/tp<N> and stops it.`;
+--endpoint URL measures a running OpenAI-compatible server (vLLM, SGLang, TensorRT-LLM, a Dynamo frontend) with the same plan: prefill points at batch 1 (--prefill-repeats each, median kept, p10/p90 in spread), decode points with n streams started together, ITL taken in the window where all n are generating. Prompt lengths are calibrated with usage.prompt_tokens (or exact token ids from --tokenizer with --api completions); every prompt starts with a random prefix so no prefix cache serves it. Every request is appended to DIR/samples.jsonl as it finishes; Ctrl-C keeps them and --resume continues. Output: DIR/profile.json, DIR/report.html (and per-point CSV with --csv). --launch "<command with {tp} and {port}>" starts one engine per --tp (no shell), waits for /health, profiles it into DIR/tp<N> and stops it.`;
 
   static override examples = [
     '<%= config.bin %> profile --synthetic --model llama-3.1-8b --gpu h200_sxm --tp 1,2,4,8 --quant fp8 --out profiles/llama8b-h200',
@@ -72,7 +71,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     resume: Flags.boolean({description: 'Continue an interrupted sweep in the same --out: finished points are kept, the rest run.', default: false, helpGroup: 'LIVE'}),
     csv: Flags.boolean({description: 'Also write prefill.csv and decode.csv (one row per point).', default: false, helpGroup: 'LIVE'}),
     report: Flags.boolean({description: 'Write report.html next to profile.json.', default: true, allowNo: true, helpGroup: 'LIVE'}),
-    progress: Flags.string({description: 'Progress display on stderr: ink on a terminal, plain lines otherwise (auto).', options: ['auto', 'plain', 'ink', 'none'], default: 'auto', helpGroup: 'LIVE'}),
+    progress: progressFlag({helpGroup: 'LIVE'}),
   };
 
   async run(): Promise<void> {
@@ -169,11 +168,10 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
-    // A terminal without a size (e.g. under `script`) cannot lay out the ink view: plain lines there.
-    const useInk = flags.progress === 'ink' || (flags.progress === 'auto' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0 && !flags.json);
+    const inkShown = useInk(flags.progress, flags.json);
     const makeProgress = async (prefix: string): Promise<LiveProgress> => {
       if (flags.progress === 'none') return new PlainProgress(() => {});
-      if (useInk) {
+      if (inkShown) {
         const {InkProgress} = await import('../src/ui/live-progress-view.js');
         return new InkProgress(process.stderr);
       }

@@ -10,30 +10,22 @@ import {DEFAULT_ADJUSTMENT_INTERVAL_S, recommend, type RecommendCandidate, type 
 import {recommendationReport, recommendationText} from '../src/recommend/render.js';
 import {renderReport} from '../src/report/html.js';
 import {PlannerCommand} from '../src/ui/command.js';
-import {integerFlag, integerListFlag, numberFlag} from '../src/ui/number-flags.js';
+import {progressFlag} from '../src/ui/progress.js';
 import {syntheticFlags, syntheticOptionsFromFlags} from '../src/ui/synthetic-flags.js';
 import {TOOL_NAME} from '../src/version.js';
+import {numberFlag, integerFlag, integerListFlag} from '../src/ui/number-flags.js';
 
 export default class Recommend extends PlannerCommand {
   static override summary = 'Recommend prefill and decode TP, planner thresholds, replicas, and aggregated vs disaggregated serving for an SLA.';
-  static override description = `From one profile per TP (or the synthetic model at --tp 1,2,4,8), answers what NVIDIA Dynamo's
-pre-deployment profiler and AIConfigurator answer:
+  static override description = `From one profile per TP (or the synthetic model at --tp 1,2,4,8), answers what NVIDIA Dynamo's pre-deployment profiler and AIConfigurator answer:
 
-- per TP and phase: whether the SLA is met, tokens/s/GPU at the SLA and the latency there (prefill:
-  batch-1 TTFT at the ISL; decode: best throughput with ITL <= target at context ISL + OSL/2);
-- the prefill and decode TP, as Dynamo's profiler chooses: the best tokens/s/GPU meeting the target,
-  or the lowest latency (with a warning) when no TP meets it; ties go to the smaller TP;
-- the thresholds Dynamo's profiler prints (prefill queue bounds, decode kv-usage bounds) and, with
-  --emit-planner-config, a Dynamo SLA-planner config plus the profile data it points to;
-- with --request-rate: prefill and decode replicas by Dynamo's planner formula, and the GPUs, checked
-  against --max-gpu-budget;
-- aggregated vs disaggregated: each TP's engine is simulated (continuous batching, mixed prefill and
-  decode iterations, Poisson arrivals) to find the highest rate meeting both targets; disaggregated
-  layouts rate-match prefill workers (queueing-aware, M/D/1) with decode workers; the better output
-  tokens/s/GPU wins.
+- per TP and phase: whether the SLA is met, tokens/s/GPU at the SLA and the latency there (prefill: batch-1 TTFT at the ISL; decode: best throughput with ITL <= target at context ISL + OSL/2);
+- the prefill and decode TP, as Dynamo's profiler chooses: the best tokens/s/GPU meeting the target, or the lowest latency (with a warning) when no TP meets it; ties go to the smaller TP;
+- the thresholds Dynamo's profiler prints (prefill queue bounds, decode kv-usage bounds) and, with --emit-planner-config, a Dynamo SLA-planner config plus the profile data it points to;
+- with --request-rate: prefill and decode replicas by Dynamo's planner formula, and the GPUs, checked against --max-gpu-budget;
+- aggregated vs disaggregated: each TP's engine is simulated (continuous batching, mixed prefill and decode iterations, Poisson arrivals) to find the highest rate meeting both targets; disaggregated layouts rate-match prefill workers (queueing-aware, M/D/1) with decode workers; the better output tokens/s/GPU wins.
 
---profile takes profile directories (one per TP), or a directory of tp1/, tp2/, ... profiles.
-A profile without decode data gives a prefill-only recommendation.`;
+--profile takes profile directories (one per TP), or a directory of tp1/, tp2/, ... profiles. A profile without decode data gives a prefill-only recommendation.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --synthetic --model llama-3.1-8b --gpu h200_sxm --tp 1,2,4,8 --isl 4000 --osl 500 --ttft 300 --itl 20',
@@ -49,8 +41,8 @@ A profile without decode data gives a prefill-only recommendation.`;
     'max-context': integerFlag({description: 'With --synthetic: largest context the in-memory sweep covers, tokens.', default: 16384, min: 200, max: TOKENS.max, maxReason: TOKENS.maxReason, helpGroup: 'SYNTHETIC ENGINE'}),
     isl: integerFlag({description: 'Input sequence length, tokens.', required: true, ...TOKENS}),
     osl: integerFlag({description: 'Output sequence length, tokens.', required: true, ...TOKENS}),
-    ttft: numberFlag({...LATENCY_MS, description: 'TTFT target, ms.', required: true}),
-    itl: numberFlag({...LATENCY_MS, description: 'ITL target, ms.', required: true}),
+    ttft: numberFlag({...LATENCY_MS, description: 'TTFT target, ms (required: a recommendation is only as good as its SLA).', required: true}),
+    itl: numberFlag({...LATENCY_MS, description: 'ITL target, ms (required: a recommendation is only as good as its SLA).', required: true}),
     method: Flags.string({description: 'How per-TP answers are read from a profile: spline (Dynamo-exact), regression (fits), auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'], default: 'auto'}),
     'request-rate': numberFlag({...REQUEST_RATE, description: 'Target requests/s: size prefill and decode replicas (and aggregated replicas).'}),
     'max-gpu-budget': integerFlag({description: 'Total GPUs available; replicas are checked against it and no layout may exceed it.', ...GPUS}),
@@ -60,6 +52,7 @@ A profile without decode data gives a prefill-only recommendation.`;
     agg: Flags.boolean({description: 'Simulate aggregated serving (--no-agg skips it).', default: true, allowNo: true}),
     'sim-requests': integerFlag({description: 'Measured requests per simulated run of the aggregated search.', default: DEFAULT_AGG_REQUESTS, min: 20, max: 1_000_000, maxReason: 'each TP runs a dozen simulations of this many requests'}),
     seed: integerFlag({description: 'Seed of the simulated Poisson arrivals.', default: 1}),
+    progress: progressFlag(),
     html: Flags.string({description: 'Write a self-contained HTML report with the Pareto chart to this file.'}),
     'emit-planner-config': Flags.string({description: "Write a Dynamo SLA-planner config (JSON) to this file, and the chosen TPs' profile data in Dynamo's layout next to it."}),
     'planner-profile-dir': Flags.string({description: "Where --emit-planner-config writes the profile data (default: FILE's directory/profiling_results)."}),
@@ -83,7 +76,7 @@ A profile without decode data gives a prefill-only recommendation.`;
         tool: TOOL_NAME,
         onSkip: (tp, reason) => this.warnLine(`skipping TP ${tp}: ${reason}`),
       });
-      sourceLine = `synthetic ${flags.model} on ${flags.gpu} (${flags.quant} weights, ${flags['kv-quant']} KV, ${flags.backend}), TP ${candidates.map((c) => c.tp).join(', ')}`;
+      sourceLine = `synthetic ${flags.model} on ${flags.gpu} (${flags.quant} weights, ${flags['kv-quant'] ?? `${flags.backend}'s default`} KV, ${flags.backend}), TP ${candidates.map((c) => c.tp).join(', ')}`;
     } else {
       if (!flags.profile || flags.profile.length === 0) throw badInput('give --profile DIR (one per TP, or a directory of tpN profiles) or --synthetic with --model and --gpu');
       try {
@@ -97,21 +90,28 @@ A profile without decode data gives a prefill-only recommendation.`;
     }
     if (candidates.length === 0) throw badInput('no profile to recommend from');
 
-    const rec: Recommendation = recommend(candidates, {
-      isl: flags.isl,
-      osl: flags.osl,
-      ttftMs: flags.ttft,
-      itlMs: flags.itl,
-      method: flags.method as Method | 'auto',
-      requestRateRps: flags['request-rate'],
-      maxGpuBudget: flags['max-gpu-budget'],
-      adjustmentIntervalS: flags['adjustment-interval'],
-      minEndpoint: flags['min-endpoint'],
-      slaStat: flags['sla-stat'] as SlaStat,
-      aggRequests: flags['sim-requests'],
-      seed: flags.seed,
-      noAgg: !flags.agg,
-    });
+    let rec: Recommendation;
+    const progress = await this.startProgress(flags.progress, flags.json);
+    try {
+      rec = recommend(candidates, {
+        isl: flags.isl,
+        osl: flags.osl,
+        ttftMs: flags.ttft,
+        itlMs: flags.itl,
+        method: flags.method as Method | 'auto',
+        requestRateRps: flags['request-rate'],
+        maxGpuBudget: flags['max-gpu-budget'],
+        adjustmentIntervalS: flags['adjustment-interval'],
+        minEndpoint: flags['min-endpoint'],
+        slaStat: flags['sla-stat'] as SlaStat,
+        aggRequests: flags['sim-requests'],
+        seed: flags.seed,
+        noAgg: !flags.agg,
+        onProgress: progress.report,
+      });
+    } finally {
+      progress.stop();
+    }
 
     const outputs: OutputFile[] = [];
     let planner: EmittedPlannerConfig | undefined;

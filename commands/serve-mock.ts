@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core';
 import {badInput} from '../src/errors.js';
-import {simEngineFlags, simSetupFromFlags} from '../src/engines/sim/flags.js';
+import {simSetup} from '../src/engines/sim/setup.js';
+import {simEngineFlags, simSetupOptionsFromFlags} from '../src/ui/sim-flags.js';
 import {startServeMock} from '../src/engines/sim/server.js';
 import {PlannerCommand} from '../src/ui/command.js';
 import {FRACTION, LATENCY_MS, REQUEST_RATE} from '../src/limits.js';
@@ -53,7 +54,7 @@ The server prints its URL on stdout (with --json: {"url", "port", ...}) and runs
       startupDelayMs: flags['startup-delay'] * 1000,
     };
     if ((faults.stallRate ?? 0) > 0 && !faults.stallMs) throw badInput('--stall-rate needs --stall-ms (the length of a stall)');
-    const setup = await simSetupFromFlags(flags);
+    const setup = await simSetup(simSetupOptionsFromFlags(flags));
     let mock;
     try {
       mock = await startServeMock({

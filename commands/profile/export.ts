@@ -5,10 +5,7 @@ import {PlannerCommand} from '../../src/ui/command.js';
 
 export default class ProfileExport extends PlannerCommand {
   static override summary = "Export a planner profile in NVIDIA Dynamo's results layout (NPZ or JSON).";
-  static override description = `npz writes OUT/selected_prefill_interpolation/raw_data.npz and
-OUT/selected_decode_interpolation/raw_data.npz the way numpy.savez does (same dtypes, same bytes), so
-Dynamo's SLA planner accepts OUT as --profile-results-dir. json writes OUT/prefill_raw_data.json and
-OUT/decode_raw_data.json (max_kv_tokens as a scalar), the files Dynamo's newer profiler produces.`;
+  static override description = `npz writes OUT/selected_prefill_interpolation/raw_data.npz and OUT/selected_decode_interpolation/raw_data.npz the way numpy.savez does (same dtypes, same bytes), so Dynamo's SLA planner accepts OUT as --profile-results-dir. json writes OUT/prefill_raw_data.json and OUT/decode_raw_data.json (max_kv_tokens as a scalar), the files Dynamo's newer profiler produces.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> profiles/h200-llama3.1-8b-fp8-tp1 --format npz --out /tmp/dynamo-results',
     '<%= config.bin %> <%= command.id %> profiles/h200-llama3.1-8b-fp8-tp1 --format json --out /tmp/dynamo-json',

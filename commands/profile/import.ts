@@ -10,10 +10,7 @@ import {GPUS} from '../../src/limits.js';
 
 export default class ProfileImport extends PlannerCommand {
   static override summary = "Import NVIDIA Dynamo profiler results (NPZ or JSON) into a planner profile.";
-  static override description = `Reads a Dynamo results directory (selected_prefill_interpolation/raw_data.npz and
-selected_decode_interpolation/raw_data.npz, or prefill_raw_data.json / decode_raw_data.json), or the
-phase files given with --prefill / --decode, validates every array, and writes DIR/profile.json.
-Array values and NumPy dtypes are kept exactly, so \`planner profile export\` reproduces the files.`;
+  static override description = `Reads a Dynamo results directory (selected_prefill_interpolation/raw_data.npz and selected_decode_interpolation/raw_data.npz, or prefill_raw_data.json / decode_raw_data.json), or the phase files given with --prefill / --decode, validates every array, and writes DIR/profile.json. Array values and NumPy dtypes are kept exactly, so \`planner profile export\` reproduces the files.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> ./profiling_results --out profiles/my-h200 --model nvidia/Llama-3.1-8B-Instruct-FP8 --gpu h200_sxm',
     '<%= config.bin %> <%= command.id %> --prefill prefill_raw_data.npz --decode decode_raw_data.npz --out profiles/my-h200',

@@ -9,11 +9,9 @@ import {prepareOutputs} from '../../src/outputs.js';
 export default class TraceSin extends PlannerCommand {
   static override description = `Generate a sinusoidal mooncake JSONL trace, as Dynamo's sin_synth does.
 
-The request rate follows a sinusoid from --request-rate-min (t = 0) to --request-rate-max (half a period);
-each --process-interval step draws a Poisson number of requests at the step-start rate, spaced evenly in
-the step. Each request is preset 1 (--isl1/--osl1) with a probability that oscillates between
---isl-osl-ratio-min and --isl-osl-ratio-max, else preset 2. Timestamps are integer ms. The trace is
-streamed to the file, so any length fits in constant memory.`;
+The request rate follows a sinusoid from --request-rate-min (t = 0) to --request-rate-max (half a period); each --process-interval step draws a Poisson number of requests at the step-start rate, spaced evenly in the step. Each request is preset 1 (--isl1/--osl1) with a probability that oscillates between --isl-osl-ratio-min and --isl-osl-ratio-max, else preset 2. Timestamps are integer ms. The trace is streamed to the file, so any length fits in constant memory.
+
+The defaults are sin_synth's: 100 s of load with 10 s cycles, shorter than one 180 s planner interval; for planner dryrun --trace, generate several intervals (e.g. --time-duration 7200 --request-rate-period 1800, the load dryrun generates itself without --trace).`;
 
   static override examples = [
     '<%= config.bin %> trace sin',

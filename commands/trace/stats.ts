@@ -1,19 +1,16 @@
 import {Args, Flags} from '@oclif/core';
 import {PlannerCommand} from '../../src/ui/command.js';
-import {numberFlag} from '../../src/ui/number-flags.js';
 import {newReadStats, readTraceBatches} from '../../src/trace/mooncake.js';
 import {WindowAccumulator, summarize, windowRates} from '../../src/trace/windows.js';
 import {badInput} from '../../src/errors.js';
+import {numberFlag} from '../../src/ui/number-flags.js';
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
 
 export default class TraceStats extends PlannerCommand {
   static override description = `Show what a mooncake JSONL trace holds, per time window and in total.
 
-Per non-empty window: request count, request rate, mean ISL and mean OSL; runs of empty windows
-are counted, not listed. The last window's rate is over the time up to the last arrival, not over the full window.
-Every record is validated; a bad record stops with its line number unless --skip-bad-lines,
-which skips and counts them.`;
+Per non-empty window: request count, request rate, mean ISL and mean OSL; runs of empty windows are counted, not listed. The last window's rate is over the time up to the last arrival, not over the full window. Every record is validated; a bad record stops with its line number unless --skip-bad-lines, which skips and counts them.`;
 
   static override examples = [
     '<%= config.bin %> trace stats trace.jsonl',

@@ -7,6 +7,7 @@
  * actuals to the predictors. The "safe throughput" is what the deployed replicas can serve
  * within the SLA for the interval's actual ISL/OSL (0 when the SLA is infeasible there).
  */
+import type {OnProgress} from '../progress.js';
 import {failure} from '../errors.js';
 import type {IntervalMetrics} from '../trace/windows.js';
 import type {LoadPredictor} from './predictors/base.js';
@@ -53,11 +54,13 @@ export interface ClassicTick {
   /** Decode tokens the interval brought (numReq x OSL), tokens per interval. */
   decodeTokens: number;
   /** Prefill tokens per interval the replicas serve within the TTFT SLA at the observed ISL. */
-  safePrefillThpt: number;
+  safePrefillTokens: number;
   /** Decode tokens per interval the replicas serve within the ITL SLA at the observed context. */
-  safeDecodeThpt: number;
+  safeDecodeTokens: number;
   /** The GPU budget cut the replicas this step. */
   budgetApplied: boolean;
+  /** The replicas use more GPUs than the budget (v2025-08's rounding and min-endpoint floor can overshoot). */
+  overBudget: boolean;
 }
 
 export interface ClassicSummary {
@@ -74,6 +77,8 @@ export interface ClassicSummary {
   /** Steps where either side exceeded its safe limit. */
   overLimitIntervals: number;
   budgetLimitedIntervals: number;
+  /** Steps whose replicas use more GPUs than the budget. */
+  overBudgetIntervals: number;
   /** Steps whose predicted ISL has a TTFT above the SLA even at batch 1 (Dynamo ignores this). */
   prefillSlaInfeasibleIntervals: number;
   /** Steps whose predicted context has no ITL <= target in the profile (Dynamo uses the lowest-KV cell). */
@@ -98,7 +103,13 @@ function checkedThpt(value: number, what: string): number {
   return value;
 }
 
-export function runClassicDryrun(metrics: readonly IntervalMetrics[], cfg: ClassicDryrunConfig, capacity: ClassicCapacity, predictors: ClassicPredictors): {ticks: ClassicTick[]; summary: ClassicSummary} {
+export function runClassicDryrun(
+  metrics: readonly IntervalMetrics[],
+  cfg: ClassicDryrunConfig,
+  capacity: ClassicCapacity,
+  predictors: ClassicPredictors,
+  onProgress?: OnProgress,
+): {ticks: ClassicTick[]; summary: ClassicSummary} {
   if (metrics.length === 0) throw failure('the trace has no requests: nothing to dry-run');
   const safePrefill = (numP: number, isl: number): number =>
     (capacity.prefill.ttftMs(isl) > cfg.ttftMs ? 0 : numP * capacity.prefill.thptPerGpu(isl)) * cfg.intervalS;
@@ -116,6 +127,7 @@ export function runClassicDryrun(metrics: readonly IntervalMetrics[], cfg: Class
   let decodeInfeasible = 0;
   const record = (i: number, m: IntervalMetrics, predicted: Load, numP: number, numD: number, budgetApplied: boolean): void => {
     const observed = {numReq: m.requestCount, isl: m.avgIsl, osl: m.avgOsl};
+    const gpus = numP * cfg.prefillGpus + numD * cfg.decodeGpus;
     ticks.push({
       timeS: i * cfg.intervalS,
       windowStartS: m.startS,
@@ -123,12 +135,13 @@ export function runClassicDryrun(metrics: readonly IntervalMetrics[], cfg: Class
       predicted,
       prefillReplicas: numP,
       decodeReplicas: numD,
-      gpus: numP * cfg.prefillGpus + numD * cfg.decodeGpus,
+      gpus,
       prefillTokens: observed.numReq * observed.isl,
       decodeTokens: observed.numReq * observed.osl,
-      safePrefillThpt: safePrefill(numP, observed.isl),
-      safeDecodeThpt: safeDecode(numD, observed.isl, observed.osl),
+      safePrefillTokens: safePrefill(numP, observed.isl),
+      safeDecodeTokens: safeDecode(numD, observed.isl, observed.osl),
       budgetApplied,
+      overBudget: cfg.maxGpuBudget >= 0 && gpus > cfg.maxGpuBudget,
     });
   };
   const first = metrics[0]!;
@@ -147,6 +160,7 @@ export function runClassicDryrun(metrics: readonly IntervalMetrics[], cfg: Class
     const b = applyClassicBudget(rawP, rawD, cfg);
     observe(m);
     record(i, m, predicted, b.numP, b.numD, b.budgetApplied);
+    onProgress?.({task: 'planning', done: i + 1, total: metrics.length, unit: 'intervals'});
   }
   return {ticks, summary: summarizeTicks(ticks, cfg, prefillInfeasible, decodeInfeasible)};
 }
@@ -155,14 +169,14 @@ function summarizeTicks(ticks: readonly ClassicTick[], cfg: ClassicDryrunConfig,
   let pOver = 0;
   let dOver = 0;
   let over = 0;
-  let gpuHours = 0;
+  let gpuSeconds = 0;
   for (const t of ticks) {
-    const p = t.prefillTokens > t.safePrefillThpt;
-    const d = t.decodeTokens > t.safeDecodeThpt;
+    const p = t.prefillTokens > t.safePrefillTokens;
+    const d = t.decodeTokens > t.safeDecodeTokens;
     if (p) pOver += 1;
     if (d) dOver += 1;
     if (p || d) over += 1;
-    gpuHours += (t.gpus * cfg.intervalS) / 3600;
+    gpuSeconds += t.gpus * cfg.intervalS;
   }
   return {
     intervals: ticks.length,
@@ -171,11 +185,13 @@ function summarizeTicks(ticks: readonly ClassicTick[], cfg: ClassicDryrunConfig,
     peakPrefillReplicas: Math.max(...ticks.map((t) => t.prefillReplicas)),
     peakDecodeReplicas: Math.max(...ticks.map((t) => t.decodeReplicas)),
     peakGpus: Math.max(...ticks.map((t) => t.gpus)),
-    gpuHours,
+    // summed in GPU-seconds and divided once: no accumulated rounding noise (8.899999999999997)
+    gpuHours: gpuSeconds / 3600,
     prefillOverLimitIntervals: pOver,
     decodeOverLimitIntervals: dOver,
     overLimitIntervals: over,
     budgetLimitedIntervals: ticks.filter((t) => t.budgetApplied).length,
+    overBudgetIntervals: ticks.filter((t) => t.overBudget).length,
     prefillSlaInfeasibleIntervals: prefillInfeasible,
     decodeSlaInfeasibleIntervals: decodeInfeasible,
   };

@@ -3,15 +3,16 @@ import type {ReportInput, Section} from '../report/html.js';
 import {toCsv} from '../report/csv.js';
 import type {ClassicDryrunConfig, ClassicSummary, ClassicTick} from './dryrun-classic.js';
 
+/** One row per planner step; `step` x the interval is the planner's time, `windowStartS` the trace window it observed (they differ where empty windows are skipped). Token columns are tokens per interval. */
 export const TICK_COLUMNS = [
-  'timeS', 'windowStartS', 'observedNumReq', 'observedIsl', 'observedOsl', 'predictedNumReq', 'predictedIsl', 'predictedOsl',
-  'prefillReplicas', 'decodeReplicas', 'gpus', 'prefillTokens', 'safePrefillThpt', 'decodeTokens', 'safeDecodeThpt', 'budgetApplied',
+  'step', 'windowStartS', 'observedNumReq', 'observedIsl', 'observedOsl', 'predictedNumReq', 'predictedIsl', 'predictedOsl',
+  'prefillReplicas', 'decodeReplicas', 'gpus', 'prefillTokens', 'safePrefillTokens', 'decodeTokens', 'safeDecodeTokens', 'budgetApplied', 'overBudget',
 ] as const;
 
-export function ticksCsv(ticks: readonly ClassicTick[]): string {
+export function ticksCsv(ticks: readonly ClassicTick[], intervalS: number): string {
   return toCsv(TICK_COLUMNS, ticks.map((t) => [
-    t.timeS, t.windowStartS, t.observed.numReq, t.observed.isl, t.observed.osl, t.predicted.numReq, t.predicted.isl, t.predicted.osl,
-    t.prefillReplicas, t.decodeReplicas, t.gpus, t.prefillTokens, t.safePrefillThpt, t.decodeTokens, t.safeDecodeThpt, t.budgetApplied,
+    Math.round(t.timeS / intervalS), t.windowStartS, t.observed.numReq, t.observed.isl, t.observed.osl, t.predicted.numReq, t.predicted.isl, t.predicted.osl,
+    t.prefillReplicas, t.decodeReplicas, t.gpus, t.prefillTokens, t.safePrefillTokens, t.decodeTokens, t.safeDecodeTokens, t.budgetApplied, t.overBudget,
   ]));
 }
 
@@ -53,6 +54,7 @@ export function classicReport(ticks: readonly ClassicTick[], ctx: DryrunReportCo
       ['GPU-hours', Number(s.gpuHours.toFixed(3))],
       ['intervals over the safe prefill limit', s.prefillOverLimitIntervals], ['intervals over the safe decode limit', s.decodeOverLimitIntervals],
       ['intervals cut by the GPU budget', s.budgetLimitedIntervals],
+      ['intervals over the GPU budget (v2025-08 rounding)', s.overBudgetIntervals],
       ['intervals with TTFT SLA infeasible at predicted ISL', s.prefillSlaInfeasibleIntervals],
       ['intervals with ITL SLA infeasible at predicted context', s.decodeSlaInfeasibleIntervals],
     ]}},
@@ -65,13 +67,13 @@ export function classicReport(ticks: readonly ClassicTick[], ctx: DryrunReportCo
     ], layout: {xaxis, yaxis: {title: {text: 'ISL (tokens)'}, rangemode: 'tozero'}, yaxis2: {title: {text: 'OSL (tokens)'}, overlaying: 'y', side: 'right', rangemode: 'tozero'}}}},
     {title: 'Prefill: load vs safe limit, and replicas', xGroup: 'time', figure: {data: [
       line('prefill tokens', x, ticks.map((t) => t.prefillTokens)),
-      line('safe prefill limit', x, ticks.map((t) => t.safePrefillThpt), {line: {dash: 'dot', shape: 'hv'}}),
+      line('safe prefill limit', x, ticks.map((t) => t.safePrefillTokens), {line: {dash: 'dot', shape: 'hv'}}),
       line('prefill replicas', x, ticks.map((t) => t.prefillReplicas), {yaxis: 'y2', ...shape}),
     ], layout: {xaxis, yaxis: {title: {text: perInterval}}, yaxis2: replicasAxis}},
     note: 'Safe limit = replicas x profile tokens/s/GPU at the observed ISL x interval; 0 when batch-1 TTFT already misses the SLA.'},
     {title: 'Decode: load vs safe limit, and replicas', xGroup: 'time', figure: {data: [
       line('decode tokens', x, ticks.map((t) => t.decodeTokens)),
-      line('safe decode limit', x, ticks.map((t) => t.safeDecodeThpt), {line: {dash: 'dot', shape: 'hv'}}),
+      line('safe decode limit', x, ticks.map((t) => t.safeDecodeTokens), {line: {dash: 'dot', shape: 'hv'}}),
       line('decode replicas', x, ticks.map((t) => t.decodeReplicas), {yaxis: 'y2', ...shape}),
     ], layout: {xaxis, yaxis: {title: {text: perInterval}}, yaxis2: replicasAxis}},
     note: 'Safe limit = replicas x best decode tokens/s/GPU with ITL within the SLA at context ISL + OSL/2 x interval.'},

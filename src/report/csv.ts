@@ -3,8 +3,12 @@ import {stringify} from 'csv-stringify/sync';
 
 export type CsvValue = string | number | boolean | null | undefined;
 
-/** Booleans as true/false (csv-stringify would write 1 and an empty cell), missing as empty. */
+/**
+ * Booleans as true/false (csv-stringify would write 1 and an empty cell), missing as empty, numbers
+ * to 15 significant digits (what a double holds; drops noise such as 45.769000000000005).
+ */
 function cell(v: CsvValue): string | number {
+  if (typeof v === 'number') return Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(15)) : v;
   return v === null || v === undefined ? '' : typeof v === 'boolean' ? String(v) : v;
 }
 

@@ -1,5 +1,6 @@
 import {Command, Flags, Errors} from '@oclif/core';
 import {EXIT_BAD_INPUT, EXIT_FAILURE, PlannerError, errorLine} from '../errors.js';
+import {taskProgress, type ProgressMode, type TaskProgress} from './progress.js';
 
 function wantsStack(argv: readonly string[] = process.argv): boolean {
   return argv.includes('--debug') || Boolean(process.env.DEBUG);
@@ -15,11 +16,43 @@ function exitCodeOf(err: unknown): number {
   return EXIT_FAILURE;
 }
 
+const SEE_HELP = 'See more help with --help';
+
+/**
+ * oclif's flag-validation messages, said once and plainly: no "The following errors occurred:"
+ * header, one sentence for two flags that exclude each other (oclif reports both directions), and
+ * flag names with their dashes.
+ */
+export function tidyOclifMessage(message: string): string {
+  const seeHelp = message.includes(SEE_HELP);
+  const reasons = message
+    .replace(SEE_HELP, '')
+    .replace(/^The following errors? occurred:/, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  const out: string[] = [];
+  const pairs = new Set<string>();
+  for (const r of reasons) {
+    const excl = /^(--[\w-]+) cannot also be provided when using (--[\w-]+)$/.exec(r);
+    if (excl) {
+      const key = [excl[1], excl[2]].sort().join(' ');
+      if (!pairs.has(key)) out.push(`${excl[1]} and ${excl[2]} cannot be used together`);
+      pairs.add(key);
+      continue;
+    }
+    const missing = /^Missing required flag:?\s+(?:--)?([\w-]+)$/.exec(r);
+    out.push(missing ? `missing required flag --${missing[1]}` : r);
+  }
+  return `${out.join('; ')}${seeHelp ? ` ${SEE_HELP}` : ''}`;
+}
+
 /** Print an error as one line (plus the stack when asked) and set the exit code. */
 export function reportError(err: unknown): void {
   // oclif signals a normal exit (e.g. --help, --version) with an ExitError of code 0.
   if (err instanceof Errors.ExitError && err.oclif.exit === 0) return;
-  process.stderr.write(`${errorLine(err)}\n`);
+  const shown = err instanceof Errors.CLIError && !(err instanceof PlannerError) ? new Error(tidyOclifMessage(err.message)) : err;
+  process.stderr.write(`${errorLine(shown)}\n`);
   if (wantsStack() && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exitCode = exitCodeOf(err);
 }
@@ -29,16 +62,21 @@ export function reportTopLevelError(err: unknown): void {
   reportError(err);
 }
 
+/** JSON for people and scripts: numbers to 15 significant digits (a double's worth, without noise such as 8.899999999999997). */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(15)) : v), 2);
+}
+
 /** Base class of every planner command: shared flags and one-line error reporting. */
 export abstract class PlannerCommand extends Command {
   static override baseFlags = {
     json: Flags.boolean({description: 'Print only the result, as JSON, on stdout.', default: false}),
-    debug: Flags.boolean({description: 'Show stack traces of errors.', default: false, hidden: true}),
+    debug: Flags.boolean({description: 'Show the stack trace of an error (also with DEBUG=1 in the environment).', default: false}),
   };
 
   /** Write a JSON document to stdout (the only output under --json). */
   protected printJson(value: unknown): void {
-    process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+    process.stdout.write(`${jsonText(value)}\n`);
   }
 
   /** Write human text to stdout. */
@@ -56,10 +94,19 @@ export abstract class PlannerCommand extends Command {
     process.stderr.write(`warning: ${text}\n`);
   }
 
+  private progressShown?: TaskProgress;
+
+  /** The progress display of a long command (--progress); stopped before an error is printed. */
+  protected async startProgress(mode: ProgressMode, json: boolean): Promise<TaskProgress> {
+    this.progressShown = await taskProgress(mode, json, (line) => this.note(line));
+    return this.progressShown;
+  }
+
   protected override async catch(err: Error & {exitCode?: number}): Promise<void> {
     // A flag error is thrown from inside parse(); mark parsing done so oclif does not also warn
     // (in development/test environments) that the command never parsed its arguments.
     this.parsed = true;
+    this.progressShown?.stop();
     reportError(err);
   }
 }

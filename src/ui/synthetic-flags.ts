@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core';
 import {badInput} from '../errors.js';
-import {backendNames} from '../engines/synthetic/backends.js';
+import {BACKENDS, backendNames} from '../engines/synthetic/backends.js';
 import {gpuNames} from '../engines/synthetic/gpus.js';
 import {modelNames} from '../engines/synthetic/models.js';
-import type {SyntheticOptions} from '../engines/synthetic/model.js';
+import type {KvQuant, Quant, SyntheticOptions} from '../engines/synthetic/model.js';
 import {integerFlag, numberFlag} from './number-flags.js';
 import {GPUS} from '../limits.js';
 
@@ -22,10 +22,20 @@ export const syntheticFlags = {
     helpGroup: 'SYNTHETIC ENGINE',
   }),
   tp: integerFlag({description: 'Tensor-parallel size (GPUs per engine).', default: 1, ...GPUS, helpGroup: 'SYNTHETIC ENGINE'}),
-  quant: Flags.string({description: 'GEMM weight precision.', options: ['bf16', 'fp8'], default: 'bf16', helpGroup: 'SYNTHETIC ENGINE'}),
-  'kv-quant': Flags.string({description: 'KV-cache precision.', options: ['bf16', 'fp8'], default: 'bf16', helpGroup: 'SYNTHETIC ENGINE'}),
+  quant: Flags.string({description: 'GEMM weight precision of the checkpoint (fp4 = NVFP4, Blackwell GPUs).', options: ['bf16', 'fp8', 'fp4'], default: 'bf16', helpGroup: 'SYNTHETIC ENGINE'}),
+  'kv-quant': Flags.string({
+    description: `KV-cache precision (default: what the backend does with the checkpoint: ${BACKENDS.map((b) => `${b.name}: ${b.kvQuantRule}`).join('; ')}).`,
+    options: ['bf16', 'fp8'],
+    helpGroup: 'SYNTHETIC ENGINE',
+  }),
   backend: Flags.string({description: 'Serving framework whose kernels and overheads are modelled.', options: backendNames(), default: 'vllm', helpGroup: 'SYNTHETIC ENGINE'}),
-  'gpu-mem-util': numberFlag({description: 'Fraction of GPU memory the engine may use (KV capacity), 0..1.', default: 0.9, min: 0, exclusiveMin: true, max: 1, helpGroup: 'SYNTHETIC ENGINE'}),
+  'gpu-mem-util': numberFlag({
+    description: `Memory fraction that sizes the KV cache, 0..1, as the backend reads it (default: the backend's; ${BACKENDS.map((b) => `${b.name}: ${b.memory.meaning}`).join('; ')}).`,
+    min: 0,
+    exclusiveMin: true,
+    max: 1,
+    helpGroup: 'SYNTHETIC ENGINE',
+  }),
 };
 
 export interface SyntheticFlagValues {
@@ -42,13 +52,13 @@ export interface SyntheticFlagValues {
 export function syntheticOptionsFromFlags(flags: SyntheticFlagValues): SyntheticOptions {
   if (!flags.model) throw badInput('--model is required', `one of ${modelNames().join(', ')}, or the path of a config.json`);
   if (!flags.gpu) throw badInput('--gpu is required', `one of ${gpuNames().join(', ')}`);
-  const util = flags['gpu-mem-util'] ?? 0.9;
+  const util = flags['gpu-mem-util'];
   return {
     model: flags.model,
     gpu: flags.gpu,
     tp: flags.tp ?? 1,
-    quant: (flags.quant ?? 'bf16') as 'bf16' | 'fp8',
-    kvQuant: (flags['kv-quant'] ?? 'bf16') as 'bf16' | 'fp8',
+    quant: (flags.quant ?? 'bf16') as Quant,
+    kvQuant: flags['kv-quant'] as KvQuant | undefined,
     backend: flags.backend ?? 'vllm',
     gpuMemUtil: util,
   };

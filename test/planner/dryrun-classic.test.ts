@@ -39,8 +39,8 @@ describe('classic dry run', () => {
     expect(ticks.map((t) => [t.prefillReplicas, t.decodeReplicas])).toEqual([[1, 1], [1, 1], [2, 2], [4, 4]]);
     expect(ticks.map((t) => t.budgetApplied)).toEqual([false, false, false, true]);
     // Safe limits use the replicas of the step and the observed ISL/OSL: P x 10000 x 60, D x 1000 x 60.
-    expect(ticks.map((t) => t.safePrefillThpt)).toEqual([600000, 600000, 1200000, 2400000]);
-    expect(ticks.map((t) => t.safeDecodeThpt)).toEqual([60000, 60000, 120000, 240000]);
+    expect(ticks.map((t) => t.safePrefillTokens)).toEqual([600000, 600000, 1200000, 2400000]);
+    expect(ticks.map((t) => t.safeDecodeTokens)).toEqual([60000, 60000, 120000, 240000]);
     expect(ticks.map((t) => t.prefillTokens)).toEqual([600000, 1200000, 6000000, 600000]);
     expect(ticks.map((t) => t.decodeTokens)).toEqual([60000, 120000, 600000, 60000]);
     expect(summary).toMatchObject({
@@ -71,8 +71,8 @@ describe('classic dry run', () => {
     // TTFT at ISL 1000 is 10 ms > 5 ms target; context 1000 + 20000/2 > 5000 has no ITL within target.
     const m: IntervalMetrics[] = [{startS: 0, requestCount: 60, avgIsl: 1000, avgOsl: 20000}, {startS: 60, requestCount: 60, avgIsl: 1000, avgOsl: 20000}];
     const {ticks, summary} = runClassicDryrun(m, cfg({ttftMs: 5}), capacity, constant());
-    expect(ticks.map((t) => t.safePrefillThpt)).toEqual([0, 0]);
-    expect(ticks.map((t) => t.safeDecodeThpt)).toEqual([0, 0]);
+    expect(ticks.map((t) => t.safePrefillTokens)).toEqual([0, 0]);
+    expect(ticks.map((t) => t.safeDecodeTokens)).toEqual([0, 0]);
     // Dynamo still sizes decode with the fallback cell: ceil(60*20000/60/100) = 200 -> budget.
     expect(summary.decodeSlaInfeasibleIntervals).toBe(1);
     expect(summary.prefillSlaInfeasibleIntervals).toBe(1);

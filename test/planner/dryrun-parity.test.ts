@@ -25,14 +25,14 @@ describe('classic dry run parity with Dynamo (golden values)', () => {
       '--max-gpu-budget', String(expected.maxGpuBudget), '--predictor', 'constant', '--out', out, '--json']);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
-    const got = JSON.parse(r.stdout) as {ticks: Array<{timeS: number; prefillReplicas: number; decodeReplicas: number; predicted: {numReq: number; isl: number; osl: number}; safePrefillThpt: number; safeDecodeThpt: number; budgetApplied: boolean; gpus: number}>};
-    expect(got.ticks.map((t) => [t.timeS, t.prefillReplicas, t.decodeReplicas])).toEqual(expected.ticks.map((t) => [t.timeS, t.prefillReplicas, t.decodeReplicas]));
+    const got = JSON.parse(r.stdout) as {ticks: Array<{step: number; prefillReplicas: number; decodeReplicas: number; predicted: {numReq: number; isl: number; osl: number}; safePrefillTokens: number; safeDecodeTokens: number; budgetApplied: boolean; gpus: number}>};
+    expect(got.ticks.map((t) => [t.step * expected.intervalS, t.prefillReplicas, t.decodeReplicas])).toEqual(expected.ticks.map((t) => [t.timeS, t.prefillReplicas, t.decodeReplicas]));
     got.ticks.forEach((t, i) => {
       const e = expected.ticks[i]!;
       expect([t.predicted.numReq, t.predicted.isl, t.predicted.osl]).toEqual(e.predicted);
-      expect(t.safePrefillThpt).toBeCloseTo(e.safePrefillThpt, 3);
+      expect(t.safePrefillTokens).toBeCloseTo(e.safePrefillThpt, 3);
       // decode grid values agree with SciPy to < 1e-3 relative (DESIGN 8)
-      expect(Math.abs(t.safeDecodeThpt - e.safeDecodeThpt)).toBeLessThanOrEqual(1e-3 * Math.max(1, e.safeDecodeThpt));
+      expect(Math.abs(t.safeDecodeTokens - e.safeDecodeThpt)).toBeLessThanOrEqual(1e-3 * Math.max(1, e.safeDecodeThpt));
     });
     // the spike is cut by the budget; the window sized at exactly the budget is not
     expect(got.ticks[3]).toMatchObject({budgetApplied: true, gpus: 8});

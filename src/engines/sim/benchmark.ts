@@ -2,18 +2,14 @@
  * `planner simulate`: the benchmark a client such as aiperf or `vllm bench serve` would run,
  * executed on the simulated engine in virtual time (no sockets, no sleeping).
  *
- * Metrics follow the clients (see reference notes, peers.md):
- * - TTFT: arrival at the engine to the first token.
- * - ITL: per request, (last token - first token) / (output tokens - 1); stats over requests.
- * - TPOT including TTFT (GuideLLM's definition): E2E / output tokens.
- * - E2E: arrival to the last token.
- * - Throughput over the measured window: from the first measured request's arrival to the
- *   last measured request's finish. Warm-up requests are sent first and not measured.
+ * It returns one record per measured request and their summary (benchmark-report.ts defines
+ * the metrics as the clients do). Warm-up requests are sent first and not measured.
  */
 import type {PerfModel} from '../perf-model.js';
 import {SimEngine, type SimEngineConfig, type SimRequest} from './engine.js';
+import {DrivenEngine, SimDriver} from './driver.js';
 import {Rng} from '../../random.js';
-import {latencyStats, type LatencyStats} from '../../stats.js';
+import {summarizeRequests, type BenchmarkSummary, type RequestRecord} from './benchmark-report.js';
 import {badInput} from '../../errors.js';
 
 export interface BenchmarkOptions {
@@ -29,25 +25,23 @@ export interface BenchmarkOptions {
   requests: number;
   /** Requests sent first and not measured (default: the concurrency, or 0 in open loop). */
   warmupRequests?: number;
+  /**
+   * Output lengths vary uniformly within ±this fraction of `osl` (default 0: exact). Real closed
+   * loops do not stay in the lock-step waves exact lengths produce; a small spread reproduces that.
+   */
+  oslSpread?: number;
   seed?: number;
 }
 
-export interface BenchmarkResult {
-  requests: number;
+export interface BenchmarkResult extends BenchmarkSummary {
   warmupRequests: number;
-  durationS: number;
-  ttftMs: LatencyStats;
-  itlMs: LatencyStats;
-  tpotMs: LatencyStats;
-  e2eMs: LatencyStats;
-  outputTokensPerS: number;
-  tokensPerSPerGpu: number;
-  requestsPerS: number;
   /** Mean requests in the decode batch over the measured window's iterations. */
   meanDecodeBatch: number;
   iterations: number;
   preemptions: number;
   perfModel: string;
+  /** One record per measured request, in sending order. */
+  perRequest: RequestRecord[];
 }
 
 export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineConfig, 'perfModel'>, options: BenchmarkOptions): BenchmarkResult {
@@ -56,106 +50,84 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   if (closed === (options.requestRate !== undefined)) throw badInput('give exactly one of concurrency and requestRate');
   const warmup = options.warmupRequests ?? (closed ? options.concurrency! : 0);
   const total = warmup + requests;
-  const engine = new SimEngine({...engineConfig, perfModel});
   const rng = new Rng(options.seed ?? 1);
-  const random = () => rng.uniform();
+  const spread = options.oslSpread ?? 0;
+  if (!(spread >= 0 && spread < 1)) throw badInput(`oslSpread must be in [0, 1), got ${spread}`);
+  const lengths = new Rng((options.seed ?? 1) + 1);
+  const drawOsl = (): number => (spread === 0 ? osl : Math.max(1, Math.round(osl * (1 + spread * (2 * lengths.uniform() - 1)))));
+  const driver = new SimDriver();
+
+  let done = 0;
+  let firstMeasuredAtMs = Infinity;
+  let batchSum = 0;
+  let batchIterations = 0;
+  const engine = new DrivenEngine(driver, new SimEngine({aggregateDecodes: true, ...engineConfig, perfModel}), (res) => {
+    const m = res.metrics;
+    if (m.spanStartMs >= firstMeasuredAtMs) {
+      batchSum += m.decodeRequests * m.iterations;
+      batchIterations += m.iterations;
+    }
+    for (let i = 0; i < res.finished.length; i++) {
+      done++;
+      if (closed && sent < total) send();
+    }
+    if (done >= total) driver.stop();
+  });
 
   // The engine sees each request `overheadMs` after the client sent it (tokenization, scheduling,
   // the frontend: the perf model's per-request cost outside iterations); latencies are measured
   // from the client's send.
   const overheadMs = perfModel.perRequestMs ?? 0;
   const measured: {req: SimRequest; sentMs: number}[] = [];
-  const pending: {atMs: number; sentMs: number}[] = [];
-  let issued = 0;
-  const send = (sentMs: number): void => {
-    pending.push({atMs: sentMs + overheadMs, sentMs});
-  };
-  const admitDue = (t: number): void => {
-    while (pending.length > 0 && pending[0]!.atMs <= t) {
-      const {atMs, sentMs} = pending.shift()!;
-      const req = engine.add({id: String(issued), promptTokens: isl, outputTokens: osl, arrivalMs: atMs});
-      if (issued >= warmup) measured.push({req, sentMs});
-      issued++;
-    }
-  };
-
-  // Open-loop send times, generated lazily.
   let sent = 0;
-  let nextSendMs = 0;
-  const gapMs = (): number => {
-    const mean = 1000 / options.requestRate!;
-    return options.arrival === 'constant' ? mean : -Math.log(1 - random()) * mean;
+  const send = (): void => {
+    const sentMs = driver.nowMs;
+    const index = sent++;
+    driver.at(sentMs + overheadMs, () => {
+      const req = engine.submit({id: String(index), promptTokens: isl, outputTokens: drawOsl()});
+      if (index >= warmup) {
+        if (measured.length === 0) firstMeasuredAtMs = driver.nowMs;
+        measured.push({req, sentMs});
+      }
+    });
   };
 
-  let t = 0;
-  let done = 0;
-  let windowStartMs = Number.NaN;
-  let batchSum = 0;
-  let batchIterations = 0;
-  if (closed) for (; sent < Math.min(options.concurrency!, total); sent++) send(0);
-  while (done < total) {
-    if (!closed) {
-      while (sent < total && nextSendMs <= t) {
-        send(nextSendMs);
-        sent++;
-        nextSendMs += gapMs();
-      }
-    }
-    admitDue(t);
-    const res = engine.step(t);
-    if (!res) {
-      // Idle: jump to the next request the engine will see.
-      const next = Math.min(pending[0]?.atMs ?? Infinity, !closed && sent < total ? nextSendMs : Infinity);
-      if (!Number.isFinite(next)) throw new Error('simulation stalled with requests outstanding');
-      t = Math.max(t, next);
-      continue;
-    }
-    t = res.metrics.endMs;
-    if (issued > warmup && measured.length > 0) {
-      if (Number.isNaN(windowStartMs)) windowStartMs = measured[0]!.sentMs;
-      batchSum += res.metrics.decodeRequests;
-      batchIterations++;
-    }
-    for (let i = 0; i < res.finished.length; i++) {
-      done++;
-      if (closed && sent < total) {
-        send(t);
-        sent++;
-      }
-    }
+  if (closed) {
+    for (let i = 0; i < Math.min(options.concurrency!, total); i++) send();
+  } else {
+    // Open loop: each send schedules the next one.
+    // A rate of Infinity sends every request at once (vllm bench serve's --request-rate inf).
+    const ratePerMs = options.requestRate! / 1000;
+    const gapMs = (): number => {
+      if (ratePerMs === Number.POSITIVE_INFINITY) return 0;
+      return options.arrival === 'constant' ? 1 / ratePerMs : rng.exponential(ratePerMs);
+    };
+    const sendOpen = (): void => {
+      send();
+      if (sent < total) driver.at(driver.nowMs + gapMs(), sendOpen);
+    };
+    driver.at(0, sendOpen);
   }
+  driver.run();
+  if (done < total) throw new Error('simulation stalled with requests outstanding');
 
-  const ttft: number[] = [];
-  const itl: number[] = [];
-  const tpot: number[] = [];
-  const e2e: number[] = [];
-  let outputTokens = 0;
-  let windowEndMs = 0;
-  for (const {req: r, sentMs} of measured) {
-    const e = r.finishMs! - sentMs;
-    ttft.push(r.firstTokenMs! - sentMs);
-    if (r.generatedTokens > 1) itl.push((r.lastTokenMs! - r.firstTokenMs!) / (r.generatedTokens - 1));
-    tpot.push(e / r.generatedTokens);
-    e2e.push(e);
-    outputTokens += r.generatedTokens;
-    if (r.finishMs! > windowEndMs) windowEndMs = r.finishMs!;
-  }
-  const durationS = (windowEndMs - windowStartMs) / 1000;
-  const outputTokensPerS = durationS > 0 ? outputTokens / durationS : Number.NaN;
+  const perRequest: RequestRecord[] = measured.map(({req: r, sentMs}, index) => {
+    const ttftMs = r.firstTokenMs! - sentMs;
+    const e2eMs = r.finishMs! - sentMs;
+    const multi = r.generatedTokens > 1;
+    return {
+      index, sentMs, firstTokenMs: r.firstTokenMs!, finishMs: r.finishMs!, inputTokens: isl, outputTokens: r.generatedTokens,
+      ttftMs, itlMs: multi ? (r.lastTokenMs! - r.firstTokenMs!) / (r.generatedTokens - 1) : null,
+      tpotMs: multi ? (e2eMs - ttftMs) / (r.generatedTokens - 1) : null, e2eMs,
+    };
+  });
   return {
-    requests: measured.length,
+    ...summarizeRequests(perRequest, {gpusPerEngine: perfModel.gpusPerEngine, openLoop: !closed}),
     warmupRequests: warmup,
-    durationS,
-    ttftMs: latencyStats(ttft),
-    itlMs: latencyStats(itl),
-    tpotMs: latencyStats(tpot),
-    e2eMs: latencyStats(e2e),
-    outputTokensPerS,
-    tokensPerSPerGpu: outputTokensPerS / perfModel.gpusPerEngine,
-    requestsPerS: durationS > 0 ? measured.length / durationS : Number.NaN,
     meanDecodeBatch: batchIterations > 0 ? batchSum / batchIterations : 0,
-    iterations: engine.totals.iterations,
-    preemptions: engine.totals.preemptions,
+    iterations: engine.engine.totals.iterations,
+    preemptions: engine.engine.totals.preemptions,
     perfModel: perfModel.name,
+    perRequest,
   };
 }

@@ -20,7 +20,11 @@ describe('runBenchmark', () => {
     expect(r.ttftMs.p99).toBeCloseTo(11, 9);
     expect(r.itlMs.mean).toBeCloseTo((11.101 + 11.102) / 2, 9);
     expect(r.e2eMs.mean).toBeCloseTo(33.203, 9);
-    expect(r.tpotMs.mean).toBeCloseTo(33.203 / 3, 9);
+    // TPOT excludes the first token: (E2E - TTFT) / (OSL - 1), equal to the ITL here
+    expect(r.tpotMs.mean).toBeCloseTo((33.203 - 11) / 2, 9);
+    expect(r.tpotMs.mean).toBeCloseTo(r.itlMs.mean, 9);
+    expect(r.inputTokensPerS).toBeCloseTo(100_000 / 33.203, 6);
+    expect(r.totalTokensPerS).toBeCloseTo(103_000 / 33.203, 6);
     expect(r.requestsPerS).toBeCloseTo(1000 / 33.203, 6);
     expect(r.outputTokensPerS).toBeCloseTo(3000 / 33.203, 6);
     expect(r.tokensPerSPerGpu).toBeCloseTo(1500 / 33.203, 6);

@@ -1,0 +1,50 @@
+import {readdirSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {describe, expect, it} from 'vitest';
+import {tidyOclifMessage} from '../../src/ui/command.js';
+import {REPO_ROOT, runCli} from '../helpers/cli.js';
+
+describe("oclif's flag errors, said once", () => {
+  it('two exclusive flags are one sentence; a missing flag is named with its dashes', () => {
+    expect(tidyOclifMessage('The following errors occurred:\n  --concurrency cannot also be provided when using --request-rate\n  --request-rate cannot also be provided when using --concurrency\nSee more help with --help'))
+      .toBe('--concurrency and --request-rate cannot be used together See more help with --help');
+    expect(tidyOclifMessage('The following error occurred:\n  Missing required flag itl\nSee more help with --help')).toBe('missing required flag --itl See more help with --help');
+    expect(tidyOclifMessage('Nonexistent flag: --nope\nSee more help with --help')).toBe('Nonexistent flag: --nope See more help with --help');
+  });
+
+  it('the CLI prints them on one line with exit code 2', async () => {
+    const r = await runCli(['simulate', '-p', 'profiles/h200-llama3.1-8b-fp8-tp1', '--isl', '100', '--osl', '10', '--concurrency', '2', '--request-rate', '3']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe('Error: --concurrency and --request-rate cannot be used together See more help with --help');
+  });
+});
+
+describe('help texts', () => {
+  it('descriptions are paragraphs without hard line breaks (oclif wraps them)', () => {
+    const files = (dir: string): string[] => readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
+    for (const file of files(path.join(REPO_ROOT, 'commands'))) {
+      const m = /static override description = `([\s\S]*?)`;/.exec(readFileSync(file, 'utf8'));
+      if (!m) continue;
+      for (const para of m[1]!.split('\n\n')) {
+        // a line break inside a paragraph only starts a list item
+        for (const line of para.split('\n').slice(1)) expect(line, `${file}: ${line}`).toMatch(/^(- |\d+\. )/);
+      }
+    }
+  });
+
+  it('--debug is documented and -p is --profile on dryrun and simulate', async () => {
+    const r = await runCli(['dryrun', '--help']);
+    expect(r.stdout).toMatch(/--debug +Show the stack trace of an error/);
+    expect(r.stdout).toMatch(/-p, --profile=<value>/);
+    expect((await runCli(['simulate', '--help'])).stdout).toMatch(/-p, --profile=<value>/);
+  });
+});
+
+describe('numbers for people', () => {
+  it('JSON and CSV drop floating-point noise, keep real precision', async () => {
+    const {jsonText} = await import('../../src/ui/command.js');
+    const {csvLine} = await import('../../src/report/csv.js');
+    expect(jsonText({gpuHours: 8.899999999999997, isl: 45.769000000000005, n: 3, ratio: 1 / 3})).toBe('{\n  "gpuHours": 8.9,\n  "isl": 45.769,\n  "n": 3,\n  "ratio": 0.333333333333333\n}');
+    expect(csvLine([45.769000000000005, 12, true, null])).toBe('45.769,12,true,\n');
+  });
+});
