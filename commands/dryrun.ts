@@ -11,7 +11,7 @@ import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolat
 import {newReadStats, readTraceBatches} from '../src/trace/mooncake.js';
 import {SIN_DEFAULTS, checkSinOptions, checkSinSize, sinTrace, type SinOptions} from '../src/trace/sin.js';
 import {bucketTrace} from '../src/trace/windows.js';
-import {PREDICTOR_NAMES, createPredictor, type PredictorName} from '../src/planner/predictors/index.js';
+import {PREDICTOR_NAMES, createPredictor} from '../src/planner/predictors/index.js';
 import {runClassicDryrun, type ClassicDryrunConfig} from '../src/planner/dryrun-classic.js';
 import {classicReport, ticksCsv} from '../src/planner/dryrun-report.js';
 import {renderReport} from '../src/report/html.js';
@@ -70,7 +70,7 @@ export default class Dryrun extends PlannerCommand {
   ];
 
   static override flags = {
-    mode: Flags.string({description: 'Fidelity: classic = interval buckets and formulas, as Dynamo\'s dry run; ticks = the 2026 planner core over a tick recording.', options: ['classic', 'ticks', 'replay'], default: 'classic'}),
+    mode: Flags.option({description: 'Fidelity: classic = interval buckets and formulas, as Dynamo\'s dry run; ticks = the 2026 planner core over a tick recording; replay = the planner driving a simulated fleet.', options: ['classic', 'ticks', 'replay'] as const, default: 'classic' as const})(),
     compare: Flags.string({description: 'Fixed fleets replayed on the same trace (--mode replay): static:<N>p<M>d or agg:<N>, each optionally @PROFILE_DIR (its engines\' timing), comma-separated.', helpGroup: 'REPLAY'}),
     'no-planner': Flags.boolean({description: 'Replay only the --compare fleets, not the planner (--mode replay).', default: false, helpGroup: 'REPLAY'}),
     router: Flags.string({description: 'How requests are placed on engines (--mode replay).', options: [...ROUTER_POLICIES], default: 'least-loaded', helpGroup: 'REPLAY'}),
@@ -97,7 +97,7 @@ export default class Dryrun extends PlannerCommand {
     ttft: numberFlag({description: 'TTFT target, ms (default: Dynamo\'s planner default).', default: 500, ...LATENCY_MS}),
     itl: numberFlag({description: 'ITL target, ms (default: Dynamo\'s planner default).', default: 50, ...LATENCY_MS}),
     'adjustment-interval': numberFlag({description: 'Planner interval, s (one decision per interval).', default: 180, min: 1, minReason: 'the planner cannot resize engines faster', max: 86_400, maxReason: 'longer than a day'}),
-    predictor: Flags.string({description: 'Load predictor for request count, ISL and OSL.', options: [...PREDICTOR_NAMES], default: 'arima'}),
+    predictor: Flags.option({description: 'Load predictor for request count, ISL and OSL.', options: PREDICTOR_NAMES, default: 'arima' as const})(),
     'prediction-window': numberFlag({description: 'Most recent intervals the predictors fit on.', default: 50, min: 1, max: 10_000, maxReason: 'predictors refit on every window each interval', integer: true}),
     'season-period': numberFlag({description: 'Prophet seasonality period, intervals (default: detect; 0 = none).', min: 0, max: 10_000, maxReason: 'longer than the prediction window can hold', integer: true}),
     'start-prefill': numberFlag({description: 'Prefill replicas in the first interval.', default: 1, ...GPUS, min: 0, integer: true}),
@@ -125,6 +125,9 @@ export default class Dryrun extends PlannerCommand {
       await this.runReplayMode(flags, given);
       return;
     }
+    const notClassic = ['ticks', 'planner-config', 'set', 'load-interval', 'sensitivity', 'min-gpu-budget', 'optimization-target', 'synthetic', 'model', 'gpu']
+      .filter((n) => (flags as Record<string, unknown>)[n] !== undefined && (flags as Record<string, unknown>)[n] !== false);
+    if (notClassic.length > 0) throw badInput(`${notClassic.map((n) => `--${n}`).join(', ')} ${notClassic.length > 1 ? 'are' : 'is'} not used by --mode classic`, 'give --mode ticks or --mode replay');
     const setSin = SIN_FLAG_NAMES.filter((n) => process.argv.includes(`--${n}`) || process.argv.some((a) => a.startsWith(`--${n}=`)));
     if (flags.trace !== undefined && setSin.length > 0) throw badInput(`--trace cannot be combined with generator flags (${setSin.map((n) => `--${n}`).join(', ')})`);
 
@@ -152,7 +155,7 @@ export default class Dryrun extends PlannerCommand {
       checkSinOptions(sin, sinFlagOf);
       checkSinSize(sin, sinFlagOf);
       checkIntervals(sin.timeDurationS / intervalS);
-      metrics = await bucketTrace(sinTrace(sin), intervalS);
+      metrics = await bucketTrace(sinTrace(sin, onProgress), intervalS);
       loadText = `sinusoid ${sin.requestRateMin}-${sin.requestRateMax} req/s, period ${sin.requestRatePeriodS} s, ${sin.timeDurationS} s, ` +
         `presets ${sin.isl1}/${sin.osl1} and ${sin.isl2}/${sin.osl2} tokens, seed ${sin.seed}`;
     }
@@ -163,7 +166,7 @@ export default class Dryrun extends PlannerCommand {
     }
 
     const settings = {windowSize: flags['prediction-window'], seasonPeriod: flags['season-period']};
-    const name = flags.predictor as PredictorName;
+    const name = flags.predictor;
     const predictors = {numReq: createPredictor(name, settings), isl: createPredictor(name, settings), osl: createPredictor(name, settings)};
     let warmup: Array<{numReq: number; isl: number; osl: number}> | undefined;
     if (flags['warmup-trace'] !== undefined) {
@@ -284,15 +287,14 @@ export default class Dryrun extends PlannerCommand {
     if (flags['planner-config'] !== undefined) layers.push(await readPlannerConfigArg(flags['planner-config']));
     layers.push({source: 'flags', raw: ticksOverrides(flags as Record<string, unknown>, given)});
 
+    const progress = await this.startProgress(flags.progress, flags.json);
     const result = runReplayDryrun({
       records, prefill, decode, fleetTimings, configLayers: layers, compare,
       startPrefill: flags['start-prefill'], startDecode: flags['start-decode'], router: flags.router as RouterPolicy,
       startupS: flags['startup-time'], kvBytesPerToken: kvBytes ?? 0, kvTransferGBps: flags['kv-transfer-bandwidth'],
       traceBlockSize: flags['trace-block-size'], prefixCaching: flags['prefix-caching'], planner: !flags['no-planner'],
-    }, (e) => {
-      if (e.done) this.note(`replayed ${e.run} (${e.index + 1}/${e.total}) in ${e.wallS!.toFixed(1)} s`);
-      else this.note(`replaying ${e.run} (${e.index + 1}/${e.total}): ${records.length} requests...`);
-    });
+    }, progress.report);
+    progress.stop();
     for (const w of result.warnings) this.warnLine(w);
 
     const outDir = flags.out;
@@ -316,9 +318,10 @@ export default class Dryrun extends PlannerCommand {
       return;
     }
     this.print(`replay of ${loadText}: ${records.length} requests; SLA TTFT ${result.sla.ttftMs} ms, ITL ${result.sla.itlMs} ms; router ${flags.router}; start-up ${flags['startup-time']} s`);
-    this.print(`  ${'run'.padEnd(22)}${['SLA met', 'goodput/s', 'GPU-h', 'good/GPU-h', 'peak P/D', 'TTFT p50/p99', 'ITL p50/p99', 'events'].map((h) => h.padStart(13)).join('')}`);
+    const nameWidth = Math.max(12, ...summary.runs.map((r) => r.name.length)) + 2;
+    this.print(`  ${'run'.padEnd(nameWidth)}${['SLA met', 'goodput/s', 'GPU-h', 'good/GPU-h', 'peak P/D', 'TTFT p50/p99', 'ITL p50/p99', 'events'].map((h) => h.padStart(13)).join('')}`);
     for (const s of summary.runs) {
-      this.print(`  ${s.name.padEnd(22)}${[
+      this.print(`  ${s.name.padEnd(nameWidth)}${[
         `${(100 * s.slaAttainment).toFixed(1)} %`, s.goodputRps.toFixed(2), s.gpuHours.toFixed(2), s.goodputPerGpuHour.toFixed(0), `${s.peakPrefillReplicas}/${s.peakDecodeReplicas}`,
         `${s.ttftMs.p50.toFixed(0)}/${s.ttftMs.p99.toFixed(0)}`, `${s.itlMs.p50.toFixed(1)}/${s.itlMs.p99.toFixed(1)}`, String(s.scalingEvents),
       ].map((v) => v.padStart(13)).join('')}`);

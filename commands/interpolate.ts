@@ -1,9 +1,8 @@
 import {Flags} from '@oclif/core';
 import {loadProfile} from '../src/profile/io.js';
-import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolate/spline.js';
+import {slaModels} from '../src/profile/models.js';
 import {readQueries} from '../src/profile/queries.js';
-import {regressionModels} from '../src/profile/interpolate/regression.js';
-import {answerSla, chooseModels, type DecodeModel, type Method, type PrefillModel, rangeWarnings, type SlaAnswer, type SlaQuery} from '../src/profile/sla.js';
+import {answerSla, rangeWarnings, type SlaAnswer, type SlaQuery} from '../src/profile/sla.js';
 import {csvLine, type CsvValue} from '../src/report/csv.js';
 import {PlannerCommand} from '../src/ui/command.js';
 import {numberFlag} from '../src/ui/number-flags.js';
@@ -89,22 +88,17 @@ answer says which method was used.
     osl: numberFlag({description: 'Output sequence length, tokens (a mean may be fractional).', default: 150, ...TOKENS, min: 0, exclusiveMin: true}),
     ttft: numberFlag({...LATENCY_MS, description: 'TTFT target, ms (default: Dynamo\'s perf_interpolation default).', default: 100}),
     itl: numberFlag({...LATENCY_MS, description: 'ITL target, ms (default: Dynamo\'s perf_interpolation default).', default: 10}),
-    method: Flags.string({description: 'spline (Dynamo-exact), regression (fits; extrapolates) or auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'], default: 'auto'}),
+    method: Flags.option({description: 'spline (Dynamo-exact), regression (fits; extrapolates) or auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'] as const, default: 'auto' as const})(),
     input: Flags.string({description: 'JSONL file of queries ({"isl","osl","ttft","itl"} per line; missing fields take the flags); one answer per line.'}),
     csv: Flags.boolean({description: 'With --input: print CSV (one row per query).', default: false, exclusive: ['json']}),
   };
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Interpolate);
+    if (!flags.input) this.refuseFlags(['csv'], 'without --input (CSV has one row per query of the file)');
     const defaults: SlaQuery = {isl: flags.isl, osl: flags.osl, ttftMs: flags.ttft, itlMs: flags.itl};
     const profile = await loadProfile(flags.profile);
-    const spline: {prefill?: PrefillModel; decode?: DecodeModel} = {
-      prefill: profile.prefill && new PrefillInterpolator(profile.prefill),
-      decode: profile.decode && new DecodeInterpolator(profile.decode),
-    };
-    const regression: {prefill?: PrefillModel; decode?: DecodeModel} = flags.method === 'spline' ? {} : regressionModels(profile);
-    const method = flags.method as Method | 'auto';
-    const models = (q: SlaQuery) => chooseModels(q, method, spline, regression);
+    const models = slaModels(profile, flags.method);
 
     if (!flags.input) {
       const answer = answerSla(models(defaults), defaults, flags.profile);

@@ -54,7 +54,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     launch: Flags.string({description: 'Command that starts one engine, with {tp} and {port} placeholders; run without a shell once per --tp.', helpGroup: 'LIVE', exclusive: ['synthetic']}),
     port: integerFlag({description: 'Port given to --launch as {port} (default: a free port).', min: 1, max: 65_535, helpGroup: 'LIVE'}),
     'launch-timeout': integerFlag({description: 'Seconds to wait for a launched engine to answer /health.', default: 900, min: 1, max: 86_400, maxReason: 'longer than a day', helpGroup: 'LIVE'}),
-    api: Flags.string({description: 'Which API to stream from.', options: ['completions', 'chat'], default: 'completions', helpGroup: 'LIVE'}),
+    api: Flags.option({description: 'Which API to stream from.', options: ['completions', 'chat'] as const, default: 'completions' as const, helpGroup: 'LIVE'})(),
     'api-key': Flags.string({description: 'Bearer token (default: $OPENAI_API_KEY); never written to any file.', helpGroup: 'LIVE'}),
     header: Flags.string({description: 'Extra request header "Name: value" (repeatable).', multiple: true, helpGroup: 'LIVE'}),
     'request-timeout': integerFlag({description: 'Seconds before one request counts as timed out.', default: 600, min: 1, max: 86_400, maxReason: 'longer than a day', helpGroup: 'LIVE'}),
@@ -65,7 +65,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     'prefill-osl': integerFlag({description: 'Output tokens of each prefill request (Dynamo uses 5).', default: 5, ...TOKENS, helpGroup: 'LIVE'}),
     'max-kv-tokens': integerFlag({description: 'KV-cache capacity of the engine, tokens (default: read from the server\'s /metrics).', min: 1, max: 1e12, maxReason: 'more than any GPU memory holds', helpGroup: 'LIVE'}),
     'max-concurrency': integerFlag({description: 'Largest number of concurrent decode streams (Dynamo caps at 2000).', default: 2000, ...CONCURRENCY, helpGroup: 'LIVE'}),
-    only: Flags.string({description: 'Measure one phase only.', options: ['prefill', 'decode'], helpGroup: 'LIVE'}),
+    only: Flags.option({description: 'Measure one phase only.', options: ['prefill', 'decode'] as const, helpGroup: 'LIVE'})(),
     warmup: integerFlag({description: 'Unrecorded warm-up requests before the sweep.', default: 3, min: 0, max: 10_000, maxReason: 'warm-up only needs a few requests', helpGroup: 'LIVE'}),
     'decode-warmup': Flags.boolean({description: 'Send each decode point\'s prompts once with max_tokens 1 first (a prefix cache then shortens the measured prefill).', default: false, helpGroup: 'LIVE'}),
     resume: Flags.boolean({description: 'Continue an interrupted sweep in the same --out: finished points are kept, the rest run.', default: false, helpGroup: 'LIVE'}),
@@ -80,6 +80,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     if (!flags.synthetic) {
       throw badInput('choose what to profile: --endpoint URL (a running server), --launch "<command>" (engines started for you) or --synthetic (the op-level model)');
     }
+    this.refuseFlags(liveFlagNames, 'to --synthetic (live profiling only: --endpoint, --launch)');
     const tps = [...new Set(flags.tp)];
     await makeDirectory(flags.out);
     const written: {tp: number; dir: string; file: string; maxKvTokens: number; prefillPoints: number; decodePoints: number; ttftMsRange: [number, number]}[] = [];
@@ -137,8 +138,9 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
   /** Live mode: --endpoint (one running server) or --launch (one engine per TP). */
   private async runLive(flags: ProfileFlags): Promise<void> {
     if (flags.synthetic) throw badInput('--synthetic cannot be combined with --endpoint or --launch');
+    this.refuseFlags(['quant', 'kv-quant', 'gpu-mem-util'], 'to a live engine (the synthetic engine\'s)');
     await makeDirectory(flags.out);
-    const api = flags.api as 'chat' | 'completions';
+    const api = flags.api;
     const headers: Record<string, string> = {};
     for (const h of flags.header ?? []) {
       const i = h.indexOf(':');
@@ -151,7 +153,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
       if (api !== 'completions') throw badInput('--tokenizer needs --api completions (token-id prompts)', 'drop --tokenizer to calibrate chat prompts from usage.prompt_tokens');
       tokenizer = await loadTokenizerVocabulary(flags.tokenizer);
     }
-    const tpGiven = this.argv.some((a) => a === '--tp' || a.startsWith('--tp='));
+    const tpGiven = this.givenFlags().has('tp');
     const tps = flags.launch ? [...new Set(flags.tp)] : tpGiven ? flags.tp : [1];
     if (!flags.launch && tps.length > 1) throw badInput(`--tp takes one value with --endpoint (the GPUs behind it), got ${tps.join(',')}`, 'use --launch to start one engine per TP');
     if (flags.launch && flags.port !== undefined && tps.length > 1) this.note(`--port ${flags.port} is reused for every TP (engines run one after another)`);
@@ -183,7 +185,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
       api, model: flags.model, apiKey, headers, requestTimeoutMs: flags['request-timeout'] * 1000, retries: flags.retries, maxRetryWaitMs: flags['max-retry-wait'] * 1000, tokenizer,
       gpu: flags.gpu ?? 'unknown', backend: flags.backend, maxContext: flags['max-context'], prefillGranularity: flags['prefill-granularity'],
       decodeGranularity: flags['decode-granularity'], decodeOsl: flags['decode-osl'], prefillOsl: flags['prefill-osl'], prefillRepeats: flags['prefill-repeats'],
-      maxKvTokens: flags['max-kv-tokens'], maxConcurrency: flags['max-concurrency'], only: flags.only as 'prefill' | 'decode' | undefined,
+      maxKvTokens: flags['max-kv-tokens'], maxConcurrency: flags['max-concurrency'], only: flags.only,
       warmup: flags.warmup, decodePrefixWarmup: flags['decode-warmup'], resume: flags.resume, csv: flags.csv, report: flags.report,
       tool: TOOL_NAME, createdAt: stamp, signal: controller.signal, note: (t: string) => this.note(t),
     };
@@ -245,6 +247,9 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     }
   }
 }
+
+/** The flags of live profiling (help group LIVE). */
+const liveFlagNames = Object.entries(Profile.flags).filter(([, f]) => (f as {helpGroup?: string}).helpGroup === 'LIVE').map(([name]) => name);
 
 type ProfileFlags = Interfaces.InferredFlags<typeof Profile.flags & typeof PlannerCommand.baseFlags>;
 

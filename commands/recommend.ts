@@ -2,8 +2,7 @@ import {Flags} from '@oclif/core';
 import {EXIT_BAD_INPUT, PlannerError, badInput} from '../src/errors.js';
 import {GPUS, LATENCY_MS, REQUEST_RATE, TOKENS} from '../src/limits.js';
 import {prepareOutputs, writeOutputs, type OutputFile} from '../src/outputs.js';
-import type {Method} from '../src/profile/sla.js';
-import {DEFAULT_AGG_REQUESTS, type SlaStat} from '../src/recommend/agg.js';
+import {DEFAULT_AGG_REQUESTS} from '../src/recommend/agg.js';
 import {profileCandidates, syntheticCandidates} from '../src/recommend/candidates.js';
 import {plannerConfigDestinations, plannerConfigOutputs, type EmittedPlannerConfig} from '../src/recommend/planner-config.js';
 import {DEFAULT_ADJUSTMENT_INTERVAL_S, recommend, type RecommendCandidate, type Recommendation} from '../src/recommend/recommend.js';
@@ -43,12 +42,12 @@ export default class Recommend extends PlannerCommand {
     osl: integerFlag({description: 'Output sequence length, tokens.', required: true, ...TOKENS}),
     ttft: numberFlag({...LATENCY_MS, description: 'TTFT target, ms (required: a recommendation is only as good as its SLA).', required: true}),
     itl: numberFlag({...LATENCY_MS, description: 'ITL target, ms (required: a recommendation is only as good as its SLA).', required: true}),
-    method: Flags.string({description: 'How per-TP answers are read from a profile: spline (Dynamo-exact), regression (fits), auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'], default: 'auto'}),
+    method: Flags.option({description: 'How per-TP answers are read from a profile: spline (Dynamo-exact), regression (fits), auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'] as const, default: 'auto' as const})(),
     'request-rate': numberFlag({...REQUEST_RATE, description: 'Target requests/s: size prefill and decode replicas (and aggregated replicas).'}),
     'max-gpu-budget': integerFlag({description: 'Total GPUs available; replicas are checked against it and no layout may exceed it.', ...GPUS}),
     'adjustment-interval': integerFlag({description: 'Planner adjustment interval, s (replica formula and planner config).', default: DEFAULT_ADJUSTMENT_INTERVAL_S, min: 1, max: 86_400, maxReason: 'longer than a day'}),
     'min-endpoint': integerFlag({description: 'Fewest replicas per component.', default: 1, min: 0, max: GPUS.max, maxReason: GPUS.maxReason}),
-    'sla-stat': Flags.string({description: 'Statistic of simulated TTFT and ITL that must meet the targets in the aggregated search (profile answers are means).', options: ['mean', 'p50', 'p90', 'p99'], default: 'mean'}),
+    'sla-stat': Flags.option({description: 'Statistic of simulated TTFT and ITL that must meet the targets in the aggregated search (profile answers are means).', options: ['mean', 'p50', 'p90', 'p99'] as const, default: 'mean' as const})(),
     agg: Flags.boolean({description: 'Simulate aggregated serving (--no-agg skips it).', default: true, allowNo: true}),
     'sim-requests': integerFlag({description: 'Measured requests per simulated run of the aggregated search.', default: DEFAULT_AGG_REQUESTS, min: 20, max: 1_000_000, maxReason: 'each TP runs a dozen simulations of this many requests'}),
     seed: integerFlag({description: 'Seed of the simulated Poisson arrivals.', default: 1}),
@@ -66,6 +65,9 @@ export default class Recommend extends PlannerCommand {
     await prepareOutputs([...(flags.html ? [flags.html] : []), ...(plannerFile ? plannerConfigDestinations(plannerFile, flags['planner-profile-dir']) : [])]);
     let candidates: RecommendCandidate[];
     let sourceLine: string;
+    if (!flags.synthetic) this.refuseFlags(['model', 'gpu', 'tp', 'quant', 'kv-quant', 'backend', 'gpu-mem-util', 'max-context'], 'to --profile (the synthetic engine\'s)');
+    if (!flags.agg) this.refuseFlags(['sim-requests', 'sla-stat', 'seed'], 'with --no-agg (the aggregated search\'s)');
+    if (!flags['emit-planner-config']) this.refuseFlags(['planner-profile-dir'], 'without --emit-planner-config');
     if (flags.synthetic) {
       candidates = syntheticCandidates({
         engine: syntheticOptionsFromFlags({...flags, tp: 1}),
@@ -98,12 +100,12 @@ export default class Recommend extends PlannerCommand {
         osl: flags.osl,
         ttftMs: flags.ttft,
         itlMs: flags.itl,
-        method: flags.method as Method | 'auto',
+        method: flags.method,
         requestRateRps: flags['request-rate'],
         maxGpuBudget: flags['max-gpu-budget'],
         adjustmentIntervalS: flags['adjustment-interval'],
         minEndpoint: flags['min-endpoint'],
-        slaStat: flags['sla-stat'] as SlaStat,
+        slaStat: flags['sla-stat'],
         aggRequests: flags['sim-requests'],
         seed: flags.seed,
         noAgg: !flags.agg,

@@ -59,6 +59,9 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
       const text = flags['request-rate'].trim().toLowerCase();
       requestRate = text === 'inf' ? Number.POSITIVE_INFINITY : parseNumberText(text, REQUEST_RATE, '--request-rate');
     }
+    if (flags.concurrency !== undefined) this.refuseFlags(['arrival'], 'to a closed loop (--concurrency)');
+    if (flags.synthetic) this.refuseFlags(['interpolation'], 'to --synthetic (it reads a profile)');
+    else this.refuseFlags(['model', 'gpu', 'tp', 'quant', 'kv-quant', 'backend', 'gpu-mem-util'], 'to --profile (the synthetic engine\'s)');
     const percentiles = withFlag('percentiles', () => parsePercentiles(flags.percentiles));
     const goodput = flags.goodput === undefined ? undefined : withFlag('goodput', () => parseGoodput(flags.goodput!));
     const setup = await simSetup(simSetupOptionsFromFlags(flags));

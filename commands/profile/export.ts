@@ -16,14 +16,14 @@ export default class ProfileExport extends PlannerCommand {
   };
 
   static override flags = {
-    format: Flags.string({description: 'Output format.', options: ['npz', 'json'], default: 'npz'}),
+    format: Flags.option({description: 'Output format.', options: ['npz', 'json'] as const, default: 'npz' as const})(),
     out: Flags.string({char: 'o', description: 'Directory to write the Dynamo layout into.', required: true}),
   };
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ProfileExport);
     const profile = await loadProfile(args.dir);
-    const written = await writeDynamoLayout(flags.out, profile, flags.format as 'npz' | 'json');
+    const written = await writeDynamoLayout(flags.out, profile, flags.format);
     if (flags.json) return this.printJson({format: flags.format, files: written});
     for (const file of written) this.print(`Wrote ${file}`);
   }

@@ -29,6 +29,14 @@ export interface DryrunReportContext {
   warmup?: Array<{numReq: number; isl: number; osl: number}>;
 }
 
+/** Light red bands over the planner steps where `over` holds (x in minutes, one interval wide). */
+function overLimitShading(ticks: readonly ClassicTick[], intervalS: number, over: (t: ClassicTick) => boolean): Record<string, unknown>[] {
+  return ticks.filter(over).map((t) => ({
+    type: 'rect', xref: 'x', yref: 'paper', x0: t.timeS / 60, x1: (t.timeS + intervalS) / 60, y0: 0, y1: 1,
+    fillcolor: 'rgba(214,39,40,0.12)', line: {width: 0}, layer: 'below',
+  }));
+}
+
 const line = (name: string, x: number[], y: number[], extra: Record<string, unknown> = {}): Record<string, unknown> =>
   ({type: 'scatter', mode: 'lines', name, x, y, ...extra});
 
@@ -38,7 +46,6 @@ export function classicReport(ticks: readonly ClassicTick[], ctx: DryrunReportCo
   const xaxis = {title: {text: 'planner time (min)'}};
   const shape = {line: {shape: 'hv'}};
   const perInterval = `tokens per ${cfg.intervalS} s interval`;
-  const replicasAxis = {title: {text: 'replicas'}, overlaying: 'y', side: 'right', rangemode: 'tozero', dtick: 1, showgrid: false};
   const warm = ctx.warmup ?? [];
   const wx = warm.map((_, i) => (-(warm.length - i) * cfg.intervalS) / 60);
   const requestTraces = [
@@ -64,19 +71,21 @@ export function classicReport(ticks: readonly ClassicTick[], ctx: DryrunReportCo
       line('predicted ISL', x, ticks.map((t) => t.predicted.isl), {line: {dash: 'dash'}}),
       line('observed OSL', x, ticks.map((t) => t.observed.osl), {yaxis: 'y2'}),
       line('predicted OSL', x, ticks.map((t) => t.predicted.osl), {yaxis: 'y2', line: {dash: 'dash'}}),
-    ], layout: {xaxis, yaxis: {title: {text: 'ISL (tokens)'}, rangemode: 'tozero'}, yaxis2: {title: {text: 'OSL (tokens)'}, overlaying: 'y', side: 'right', rangemode: 'tozero'}}}},
-    {title: 'Prefill: load vs safe limit, and replicas', xGroup: 'time', figure: {data: [
-      line('prefill tokens', x, ticks.map((t) => t.prefillTokens)),
-      line('safe prefill limit', x, ticks.map((t) => t.safePrefillTokens), {line: {dash: 'dot', shape: 'hv'}}),
-      line('prefill replicas', x, ticks.map((t) => t.prefillReplicas), {yaxis: 'y2', ...shape}),
-    ], layout: {xaxis, yaxis: {title: {text: perInterval}}, yaxis2: replicasAxis}},
-    note: 'Safe limit = replicas x profile tokens/s/GPU at the observed ISL x interval; 0 when batch-1 TTFT already misses the SLA.'},
-    {title: 'Decode: load vs safe limit, and replicas', xGroup: 'time', figure: {data: [
-      line('decode tokens', x, ticks.map((t) => t.decodeTokens)),
-      line('safe decode limit', x, ticks.map((t) => t.safeDecodeTokens), {line: {dash: 'dot', shape: 'hv'}}),
-      line('decode replicas', x, ticks.map((t) => t.decodeReplicas), {yaxis: 'y2', ...shape}),
-    ], layout: {xaxis, yaxis: {title: {text: perInterval}}, yaxis2: replicasAxis}},
-    note: 'Safe limit = replicas x best decode tokens/s/GPU with ITL within the SLA at context ISL + OSL/2 x interval.'},
+    ], layout: {xaxis, yaxis: {title: {text: 'ISL (tokens)'}, rangemode: 'tozero'}, yaxis2: {title: {text: 'OSL (tokens)'}, overlaying: 'y', side: 'right', rangemode: 'tozero', tickmode: 'auto', nticks: 6, showgrid: false}}}},
+    {title: 'Prefill: load vs safe limit', xGroup: 'time', figure: {data: [
+      line('prefill tokens', x, ticks.map((t) => t.prefillTokens), shape),
+      line('safe prefill limit', x, ticks.map((t) => t.safePrefillTokens), {line: {dash: 'dot', shape: 'hv', color: '#2ca02c'}}),
+    ], layout: {xaxis, yaxis: {title: {text: perInterval}, rangemode: 'tozero'}, shapes: overLimitShading(ticks, cfg.intervalS, (t) => t.prefillTokens > t.safePrefillTokens)}},
+    note: `Safe limit = replicas x profile tokens/s/GPU at the observed ISL x interval; 0 when batch-1 TTFT already misses the SLA. Shaded: intervals over the limit (${s.prefillOverLimitIntervals}).`},
+    {title: 'Decode: load vs safe limit', xGroup: 'time', figure: {data: [
+      line('decode tokens', x, ticks.map((t) => t.decodeTokens), shape),
+      line('safe decode limit', x, ticks.map((t) => t.safeDecodeTokens), {line: {dash: 'dot', shape: 'hv', color: '#2ca02c'}}),
+    ], layout: {xaxis, yaxis: {title: {text: perInterval}, rangemode: 'tozero'}, shapes: overLimitShading(ticks, cfg.intervalS, (t) => t.decodeTokens > t.safeDecodeTokens)}},
+    note: `Safe limit = replicas x best decode tokens/s/GPU with ITL within the SLA at context ISL + OSL/2 x interval. Shaded: intervals over the limit (${s.decodeOverLimitIntervals}).`},
+    {title: 'Replicas', xGroup: 'time', figure: {data: [
+      line('prefill replicas', x, ticks.map((t) => t.prefillReplicas), shape),
+      line('decode replicas', x, ticks.map((t) => t.decodeReplicas), {...shape, line: {shape: 'hv', dash: 'dash'}}),
+    ], layout: {xaxis, yaxis: {title: {text: 'replicas'}, rangemode: 'tozero', dtick: 1}}}},
     {title: 'GPUs in use', xGroup: 'time', figure: {data: [
       line('GPUs', x, ticks.map((t) => t.gpus), shape),
       line('GPU budget', [x[0] ?? 0, x[x.length - 1] ?? 0], [cfg.maxGpuBudget, cfg.maxGpuBudget], {line: {dash: 'dot', color: '#c00'}}),

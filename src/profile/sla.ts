@@ -74,6 +74,11 @@ export interface SlaAnswer {
   decode: DecodeAnswer | null;
 }
 
+/** Prefill tokens/s per GPU of one batch-1 pass: ISL over TTFT, per GPU (Dynamo's prefill_thpt_per_gpu). */
+export function prefillThptPerGpu(isl: number, ttftMs: number, gpus: number): number {
+  return isl / (ttftMs / 1000) / gpus;
+}
+
 /**
  * Average KV length of a request over its decode life: ISL + OSL / 2 (true division). Dynamo's
  * profiler records decode points at this context, and its interpolator and planners query at it

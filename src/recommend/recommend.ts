@@ -5,9 +5,8 @@
  */
 import type {PerfModel} from '../engines/perf-model.js';
 import type {SimEngineConfig} from '../engines/sim/engine.js';
-import {DecodeInterpolator, PrefillInterpolator} from '../profile/interpolate/spline.js';
-import {regressionModels} from '../profile/interpolate/regression.js';
-import {answerSla, chooseModels, decodeContextLength, rangeWarnings, type DecodeAnswer, type DecodeModel, type Method, type PrefillAnswer, type PrefillModel, type SlaQuery} from '../profile/sla.js';
+import {slaModels} from '../profile/models.js';
+import {answerSla, decodeContextLength, rangeWarnings, type DecodeAnswer, type Method, type PrefillAnswer, type SlaQuery} from '../profile/sla.js';
 import type {Profile} from '../profile/types.js';
 import type {OnProgress} from '../progress.js';
 import {applyGlobalBudget, decodeReplicas, prefillReplicas} from '../planner/replicas.js';
@@ -120,17 +119,6 @@ export interface Recommendation {
 
 export const DEFAULT_ADJUSTMENT_INTERVAL_S = 180;
 
-/** The models answering a profile's SLA questions under `method` (spline / regression / auto). */
-function modelsFor(profile: Profile, q: SlaQuery, method: Method | 'auto'): {prefill?: PrefillModel; decode?: DecodeModel} {
-  const spline: {prefill?: PrefillModel; decode?: DecodeModel} = {
-    prefill: profile.prefill && new PrefillInterpolator(profile.prefill),
-    decode: profile.decode && new DecodeInterpolator(profile.decode),
-  };
-  if (method === 'spline') return spline;
-  const regression: {prefill?: PrefillModel; decode?: DecodeModel} = regressionModels(profile);
-  return chooseModels(q, method, spline, regression);
-}
-
 /**
  * Whether a decode answer's kv usage lies above every profiled point at the two context lengths
  * around the query: the spline grid then holds a nearest-sample value, not an interpolation.
@@ -171,7 +159,7 @@ export function recommend(candidates: readonly RecommendCandidate[], opts: Recom
   }
 
   // Per-TP answers.
-  const models = sorted.map((c) => modelsFor(c.profile, q, method));
+  const models = sorted.map((c) => slaModels(c.profile, method)(q));
   const perTp: TpAnswer[] = sorted.map((c, i) => {
     const a = answerSla(models[i], q, c.source);
     return {tp: c.tp, gpusPerEngine: c.gpusPerEngine, source: c.source, prefill: a.prefill, decode: a.decode};

@@ -123,20 +123,34 @@ export function recommendationReport(r: Recommendation, sourceLine: string, text
         x: front.map((p) => p.tokensPerSPerUser), y: front.map((p) => p.tokensPerSPerGpu), hoverinfo: 'skip'});
     }
   }
+  // The best layout of each kind, the chosen one (the comparison's winner) larger and named so.
+  const bests: {name: string; x: number; y: number; winner: boolean}[] = [];
+  const agg = r.aggregated.best;
+  if (agg) bests.push({name: `best aggregated: TP ${agg.tp}`, x: agg.at.tokensPerSPerUser, y: agg.at.tokensPerSPerGpu, winner: r.comparison.winner === 'aggregated'});
+  const dis = r.disaggregated.best;
+  if (dis) bests.push({name: `best disaggregated: ${dis.prefillWorkers} x prefill TP ${dis.prefillTp} + ${dis.decodeWorkers} x decode TP ${dis.decodeTp}`, x: dis.tokensPerSPerUser, y: dis.tokensPerSPerGpu, winner: r.comparison.winner === 'disaggregated'});
+  for (const b of bests) {
+    data.push({type: 'scatter', mode: 'markers+text', name: `${b.winner ? 'chosen, ' : ''}${b.name}`, x: [b.x], y: [b.y], text: [b.winner ? 'chosen' : ''], textposition: 'top center',
+      marker: {symbol: 'star', size: b.winner ? 20 : 14, color: b.winner ? '#000' : '#888', line: {color: '#fff', width: 1}},
+      hovertemplate: `${escapeHtml(b.name)}<br>%{y:.0f} tok/s/GPU at %{x:.1f} tok/s/user<extra></extra>`});
+  }
+  const f0 = (v: number) => v.toFixed(0);
+  const f2 = (v: number) => v.toFixed(2);
+  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
   const sections: Section[] = [
     {title: 'Verdict', text: r.comparison.text},
     {
       title: 'Pareto: tokens/s/GPU vs tokens/s/user',
       figure: {data, layout: {hovermode: 'closest', xaxis: {title: {text: 'tokens/s/user (1000 / ITL)'}}, yaxis: {title: {text: 'output tokens/s/GPU'}, rangemode: 'tozero'},
         shapes: [{type: 'line', xref: 'x', yref: 'paper', x0: 1000 / q.itlMs, x1: 1000 / q.itlMs, y0: 0, y1: 1, line: {color: 'red', dash: 'dash'}}]}},
-      note: `Aggregated: one simulated engine per TP at the arrival rates the search tried and at 15-85 % of its highest rate (points meeting TTFT). Disaggregated: each decode TP at a range of ITL targets, rate-matched with prefill workers. The dashed line is the ITL target (${q.itlMs} ms).`,
+      note: `Aggregated: one simulated engine per TP at the arrival rates the search tried and at 15-85 % of its highest rate (points meeting TTFT). Disaggregated: each decode TP at a range of ITL targets, rate-matched with prefill workers. The dashed line is the ITL target (${q.itlMs} ms); stars mark the best layout of each kind, the larger black one the chosen.`,
     },
     {title: 'Prefill per TP', table: {columns: ['TP', 'GPUs', 'TTFT ms', 'meets TTFT', 'tokens/s/GPU', 'req/s/GPU', 'method'],
-      rows: r.perTp.filter((t) => t.prefill).map((t) => [t.tp, t.gpusPerEngine, t.prefill!.ttftMs, t.prefill!.meetsSla ? 'yes' : 'no', t.prefill!.thptPerGpu, t.prefill!.requestRatePerGpu, t.prefill!.method])}},
+      rows: r.perTp.filter((t) => t.prefill).map((t) => [t.tp, t.gpusPerEngine, f2(t.prefill!.ttftMs), t.prefill!.meetsSla ? 'yes' : 'no', f0(t.prefill!.thptPerGpu), f2(t.prefill!.requestRatePerGpu), t.prefill!.method])}},
     {title: 'Decode per TP', table: {columns: ['TP', 'GPUs', 'ITL ms', 'meets ITL', 'kv usage', 'tokens/s/GPU', 'req/s/GPU', 'method'],
-      rows: r.perTp.filter((t) => t.decode).map((t) => [t.tp, t.gpusPerEngine, t.decode!.itlMs, t.decode!.meetsSla ? 'yes' : 'no', t.decode!.kvUsage, t.decode!.thptPerGpu, t.decode!.requestRatePerGpu, t.decode!.method])}},
+      rows: r.perTp.filter((t) => t.decode).map((t) => [t.tp, t.gpusPerEngine, f2(t.decode!.itlMs), t.decode!.meetsSla ? 'yes' : 'no', pct(t.decode!.kvUsage), f0(t.decode!.thptPerGpu), f2(t.decode!.requestRatePerGpu), t.decode!.method])}},
     {title: 'Aggregated per TP (simulated)', table: {columns: ['TP', 'GPUs', 'max req/s', `${q.slaStat} TTFT ms`, `${q.slaStat} ITL ms`, 'tokens/s/GPU', 'tokens/s/user'],
-      rows: r.aggregated.perTp.map((a) => [a.tp, a.gpusPerEngine, a.feasible ? a.maxRateRps : null, a.at.ttftMs[q.slaStat], a.at.itlMs[q.slaStat], a.feasible ? a.at.tokensPerSPerGpu : null, a.at.tokensPerSPerUser])}},
+      rows: r.aggregated.perTp.map((a) => [a.tp, a.gpusPerEngine, a.feasible ? f2(a.maxRateRps) : null, f2(a.at.ttftMs[q.slaStat]), f2(a.at.itlMs[q.slaStat]), a.feasible ? f0(a.at.tokensPerSPerGpu) : null, f2(a.at.tokensPerSPerUser)])}},
     {title: 'Full recommendation', html: `<pre>${escapeHtml(text)}</pre>`},
   ];
   if (r.warnings.length > 0) sections.splice(1, 0, {title: 'Warnings', text: r.warnings.join('\n\n')});

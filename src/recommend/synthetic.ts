@@ -10,7 +10,7 @@ import type {SyntheticPerfModel} from '../engines/synthetic/model.js';
 import type {Profile} from '../profile/types.js';
 import {decodeConcurrencies} from '../sweep/plan.js';
 import {syntheticDecodePoint, syntheticProfile} from '../sweep/synthetic.js';
-import {decodeContextLength} from '../profile/sla.js';
+import {decodeContextLength, prefillThptPerGpu} from '../profile/sla.js';
 
 export interface TargetPoint {
   isl: number;
@@ -26,7 +26,7 @@ export function addTargetPoints(profile: Profile, model: SyntheticPerfModel, tar
     const ttft = model.ttftMs(target.isl);
     p.prefill_isl.splice(i, 0, target.isl);
     p.prefill_ttft.splice(i, 0, ttft);
-    p.prefill_thpt_per_gpu.splice(i, 0, (target.isl / (ttft / 1000)) / model.gpusPerEngine);
+    p.prefill_thpt_per_gpu.splice(i, 0, prefillThptPerGpu(target.isl, ttft, model.gpusPerEngine));
   }
   const d = profile.decode;
   if (!d) return;

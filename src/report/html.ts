@@ -68,14 +68,16 @@ function fmt(v: string | number | boolean | null | undefined): string {
 const STYLE = `body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1200px;color:#222;padding:0 16px}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left;font-size:.9em}
-th{background:#f4f4f4}.meta td:first-child{font-weight:600}.fig{width:100%;height:420px}.note{color:#555;font-size:.9em}`;
+th{background:#f4f4f4}.meta td:first-child{font-weight:600}.fig{width:100%;height:460px}.note{color:#555;font-size:.9em}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85em;background:#fafafa;padding:8px;border:1px solid #eee}`;
 
 const SCRIPT = `(function(){
 var specs=JSON.parse(document.getElementById('report-data').textContent);
 var groups={};var busy=false;
 specs.forEach(function(s){
   var el=document.getElementById(s.id);
-  var layout=Object.assign({margin:{t:30,r:70,b:50,l:70},hovermode:'x unified',legend:{orientation:'h',x:0,y:1.02,yanchor:'bottom'}},s.layout||{});
+  // the legend sits under the plot, where the toolbar (top right) cannot cover it
+  var layout=Object.assign({margin:{t:30,r:70,b:110,l:70},hovermode:'x unified',legend:{orientation:'h',x:0,y:-0.2,yanchor:'top'}},s.layout||{});
   Plotly.newPlot(el,s.data,layout,{responsive:true,displaylogo:false});
   if(s.xGroup){(groups[s.xGroup]=groups[s.xGroup]||[]).push(el);
     el.on('plotly_relayout',function(ev){

@@ -9,7 +9,7 @@
 import type {SampleRecord} from '../profile/samples.js';
 import {median, percentileSorted} from '../stats.js';
 import type {DecodeData, PrefillData, ProfileSpread} from '../profile/types.js';
-import {decodeContextLength} from '../profile/sla.js';
+import {decodeContextLength, prefillThptPerGpu} from '../profile/sla.js';
 
 
 function stats(values: number[]): {median: number; p10: number; p90: number} {
@@ -125,7 +125,7 @@ export function prefillPoint(g: PointGroup, gpus: number): PrefillPointResult | 
   if (ok.length === 0) return null;
   const isl = measuredIsl(ok, g.isl);
   const t = stats(ok.map((s) => s.ttftMs!));
-  return {point: g.point, requestedIsl: g.isl, isl, ttftMs: t.median, ttftP10Ms: t.p10, ttftP90Ms: t.p90, thptPerGpu: (isl / t.median) * 1000 / gpus, ok: ok.length, errors: g.samples.length - ok.length};
+  return {point: g.point, requestedIsl: g.isl, isl, ttftMs: t.median, ttftP10Ms: t.p10, ttftP90Ms: t.p90, thptPerGpu: prefillThptPerGpu(isl, t.median, gpus), ok: ok.length, errors: g.samples.length - ok.length};
 }
 
 export function decodePoint(g: PointGroup, gpus: number, maxKvTokens: number): DecodePointResult | null {

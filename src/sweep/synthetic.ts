@@ -15,6 +15,7 @@
 import type {DecodeData, EngineInfo, PrefillData, Profile} from '../profile/types.js';
 import type {SyntheticPerfModel} from '../engines/synthetic/model.js';
 import {decodePlan, prefillIsls, type DecodePlan} from './plan.js';
+import {prefillThptPerGpu} from '../profile/sla.js';
 
 export interface SyntheticSweepOptions {
   maxContext: number;
@@ -28,7 +29,7 @@ export function syntheticPrefill(model: SyntheticPerfModel, isls: number[]): Pre
   return {
     prefill_isl: [...isls],
     prefill_ttft: ttft,
-    prefill_thpt_per_gpu: isls.map((isl, i) => isl / (ttft[i] / 1000) / model.gpusPerEngine),
+    prefill_thpt_per_gpu: isls.map((isl, i) => prefillThptPerGpu(isl, ttft[i]!, model.gpusPerEngine)),
   };
 }
 

@@ -1,5 +1,5 @@
 import {Command, Flags, Errors} from '@oclif/core';
-import {EXIT_BAD_INPUT, EXIT_FAILURE, PlannerError, errorLine} from '../errors.js';
+import {EXIT_BAD_INPUT, EXIT_FAILURE, PlannerError, badInput, errorLine} from '../errors.js';
 import {taskProgress, type ProgressMode, type TaskProgress} from './progress.js';
 
 function wantsStack(argv: readonly string[] = process.argv): boolean {
@@ -87,6 +87,23 @@ export abstract class PlannerCommand extends Command {
   /** Progress and warnings go to stderr so stdout stays the result. */
   protected note(text: string): void {
     process.stderr.write(`${text}\n`);
+  }
+
+  /** Flags the user typed (long names, `--no-x` as `x`), to tell a given flag from its default. */
+  protected givenFlags(): Set<string> {
+    const out = new Set<string>();
+    for (const a of this.argv) {
+      const m = /^--(?:no-)?([\w-]+)/.exec(a);
+      if (m) out.add(m[1]!);
+    }
+    return out;
+  }
+
+  /** Refuse flags that do not apply in this mode (`why` names the mode), rather than ignore them silently. */
+  protected refuseFlags(names: readonly string[], why: string): void {
+    const given = this.givenFlags();
+    const bad = names.filter((n) => given.has(n));
+    if (bad.length > 0) throw badInput(`${bad.map((n) => `--${n}`).join(', ')} ${bad.length === 1 ? 'does' : 'do'} not apply ${why}`);
   }
 
   /** A warning on stderr, in every output mode. */

@@ -21,8 +21,8 @@ export function sinFlags(defaults: SinOptions = SIN_DEFAULTS, helpGroup?: string
     'block-size': numberFlag({description: 'Tokens per hash id (the trace\'s block size, as sin_synth\'s --block-size; not a KV-cache block).', default: defaults.blockSize, ...SIN_RANGES.blockSize, helpGroup: g}),
     'total-blocks': numberFlag({description: 'Size of the random block-id universe.', default: defaults.totalBlocks, ...SIN_RANGES.totalBlocks, helpGroup: g}),
     seed: numberFlag({description: `Random seed (same seed, same trace)${defaults.seed === 0 ? '; 0 by default' : ''}.`, default: defaults.seed, ...SIN_RANGES.seed, helpGroup: g}),
-    arrivals: Flags.string({description: 'Arrival times inside a step: even (as Dynamo) or poisson (exponential gaps).', options: ['even', 'poisson'], default: defaults.arrivals, helpGroup: g}),
-    'hash-ids': Flags.string({description: 'independent random block ids (as Dynamo v2025-08) or chained prefix ids (as mooncake traces; keeps a prefix table in memory).', options: ['independent', 'chained'], default: defaults.hashIds, helpGroup: g}),
+    arrivals: Flags.option({description: 'Arrival times inside a step: even (as Dynamo) or poisson (exponential gaps).', options: ['even', 'poisson'] as const, default: defaults.arrivals, helpGroup: g})(),
+    'hash-ids': Flags.option({description: 'independent random block ids (as Dynamo v2025-08) or chained prefix ids (as mooncake traces; keeps a prefix table in memory).', options: ['independent', 'chained'] as const, default: defaults.hashIds, helpGroup: g})(),
     'isl-stddev': numberFlag({description: 'Standard deviation of a normal jitter on each ISL, tokens.', default: defaults.islStddev, ...SIN_RANGES.islStddev, helpGroup: g}),
     'osl-stddev': numberFlag({description: 'Standard deviation of a normal jitter on each OSL, tokens.', default: defaults.oslStddev, ...SIN_RANGES.oslStddev, helpGroup: g}),
   };

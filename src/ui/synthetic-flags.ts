@@ -22,12 +22,12 @@ export const syntheticFlags = {
     helpGroup: 'SYNTHETIC ENGINE',
   }),
   tp: integerFlag({description: 'Tensor-parallel size (GPUs per engine).', default: 1, ...GPUS, helpGroup: 'SYNTHETIC ENGINE'}),
-  quant: Flags.string({description: 'GEMM weight precision of the checkpoint (fp4 = NVFP4, Blackwell GPUs).', options: ['bf16', 'fp8', 'fp4'], default: 'bf16', helpGroup: 'SYNTHETIC ENGINE'}),
-  'kv-quant': Flags.string({
+  quant: Flags.option({description: 'GEMM weight precision of the checkpoint (fp4 = NVFP4, Blackwell GPUs).', options: ['bf16', 'fp8', 'fp4'] as const, default: 'bf16' as const, helpGroup: 'SYNTHETIC ENGINE'})(),
+  'kv-quant': Flags.option({
     description: `KV-cache precision (default: what the backend does with the checkpoint: ${BACKENDS.map((b) => `${b.name}: ${b.kvQuantRule}`).join('; ')}).`,
-    options: ['bf16', 'fp8'],
+    options: ['bf16', 'fp8'] as const,
     helpGroup: 'SYNTHETIC ENGINE',
-  }),
+  })(),
   backend: Flags.string({description: 'Serving framework whose kernels and overheads are modelled.', options: backendNames(), default: 'vllm', helpGroup: 'SYNTHETIC ENGINE'}),
   'gpu-mem-util': numberFlag({
     description: `Memory fraction that sizes the KV cache, 0..1, as the backend reads it (default: the backend's; ${BACKENDS.map((b) => `${b.name}: ${b.memory.meaning}`).join('; ')}).`,
@@ -42,8 +42,8 @@ export interface SyntheticFlagValues {
   model?: string;
   gpu?: string;
   tp?: number;
-  quant?: string;
-  'kv-quant'?: string;
+  quant?: Quant;
+  'kv-quant'?: KvQuant;
   backend?: string;
   'gpu-mem-util'?: number;
 }
@@ -57,8 +57,8 @@ export function syntheticOptionsFromFlags(flags: SyntheticFlagValues): Synthetic
     model: flags.model,
     gpu: flags.gpu,
     tp: flags.tp ?? 1,
-    quant: (flags.quant ?? 'bf16') as Quant,
-    kvQuant: flags['kv-quant'] as KvQuant | undefined,
+    quant: flags.quant ?? 'bf16',
+    kvQuant: flags['kv-quant'],
     backend: flags.backend ?? 'vllm',
     gpuMemUtil: util,
   };

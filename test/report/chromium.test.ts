@@ -20,7 +20,7 @@ describe('dry-run report in a browser', () => {
       '--disable-component-update', '--disable-sync', `--user-data-dir=${path.join(dir, 'profile')}`, '--virtual-time-budget=10000',
       '--dump-dom', `file://${path.join(out, 'report.html')}`,
     ], {reject: false, timeout: 300_000});
-    expect(dom.stdout).toContain('data-plots-ready="5"');
+    expect(dom.stdout).toContain('data-plots-ready="6"');
     expect((dom.stdout.match(/class="main-svg"/g) ?? []).length).toBeGreaterThanOrEqual(10);
   });
 });

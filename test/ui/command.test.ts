@@ -48,3 +48,18 @@ describe('numbers for people', () => {
     expect(csvLine([45.769000000000005, 12, true, null])).toBe('45.769,12,true,\n');
   });
 });
+
+describe('flags that do not apply are refused, not ignored', () => {
+  it.each([
+    [['profile', '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '1', '--out', '/tmp/never-written', '--csv', '--report'],
+      'Error: --csv, --report do not apply to --synthetic (live profiling only: --endpoint, --launch)'],
+    [['simulate', '-p', 'profiles/h200-llama3.1-8b-fp8-tp1', '--isl', '10', '--osl', '10', '--concurrency', '1', '--arrival', 'constant'],
+      'Error: --arrival does not apply to a closed loop (--concurrency)'],
+    [['interpolate', '-p', 'profiles/h200-llama3.1-8b-fp8-tp1', '--csv'], 'Error: --csv does not apply without --input (CSV has one row per query of the file)'],
+  ])('%s', async (args, message) => {
+    const r = await runCli(args);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe(message);
+    expect(r.stdout).toBe('');
+  });
+});

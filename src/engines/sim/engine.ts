@@ -150,6 +150,9 @@ export interface Iteration {
   groupCount: number;
 }
 
+/** Shared by every request when blocks are only counted (no prefix caching): never written. */
+const NO_BLOCK_IDS: number[] = [];
+
 function variance(n: number, sum: number, sumSq: number): number {
   if (n < 2) return 0;
   const mean = sum / n;
@@ -193,6 +196,12 @@ export class SimEngine {
     this.group = config.aggregateDecodes && !config.prefixCaching && !this.recordTokenTimes && this.scheduler === vllmScheduler ? new DecodeGroup(this.blockSize) : null;
     // The running list is replaced when requests finish: the scheduler reads the current one.
     const currentRunning = (): SimRequest[] => this.running;
+    const preempt = (req: SimRequest): void => this.preempt(req);
+    const admitted = (req: SimRequest): void => {
+      req.admitSeq = this.admitSeq++;
+      if (req.preemptions === 0) this.totals.promptTokens += req.promptTokens;
+      this.totals.prefixHitTokens += req.cachedTokens;
+    };
     this.context = {
       get running() {
         return currentRunning();
@@ -201,17 +210,12 @@ export class SimEngine {
       kv: this.kv,
       maxNumBatchedTokens: this.maxNumBatchedTokens,
       maxNumSeqs: this.maxNumSeqs,
-      preempt: (req) => this.preempt(req),
-      admitted: (req) => {
-        req.admitSeq = this.admitSeq++;
-        if (req.preemptions === 0) this.totals.promptTokens += req.promptTokens;
-        this.totals.prefixHitTokens += req.cachedTokens;
-      },
+      preempt,
+      admitted,
     };
-    const base = this.context;
     this.groupContext = {
-      running: this.running, waiting: base.waiting, kv: base.kv, maxNumBatchedTokens: base.maxNumBatchedTokens, maxNumSeqs: base.maxNumSeqs,
-      otherRunning: 0, preempt: base.preempt, admitted: base.admitted,
+      running: this.running, waiting: this.waiting, kv: this.kv, maxNumBatchedTokens: this.maxNumBatchedTokens, maxNumSeqs: this.maxNumSeqs,
+      otherRunning: 0, preempt, admitted,
     };
   }
 
@@ -262,7 +266,7 @@ export class SimEngine {
       lastTokenMs: input.prefilled ? input.arrivalMs : undefined,
       preemptions: 0,
       scheduled: 0,
-      blockIds: [],
+      blockIds: this.kv.prefixCaching ? [] : NO_BLOCK_IDS,
       blockCount: 0,
       registeredBlocks: 0,
       tokenTimesMs: this.recordTokenTimes ? [] : undefined,
@@ -416,7 +420,8 @@ export class SimEngine {
       // Requests whose next step is a decode join the group.
       let moved = false;
       for (const req of scheduled) {
-        if (req.state === 'running' && req.computedTokens === req.promptTokens + req.generatedTokens - 1) {
+        // generatedTokens > 0: a prompt chunked to one token short of its end still prefills.
+        if (req.state === 'running' && req.generatedTokens > 0 && req.computedTokens === req.promptTokens + req.generatedTokens - 1) {
           this.group.add(req, req.admitSeq!);
           moved = true;
         }

@@ -5,6 +5,7 @@
 import {decodeItlMs, decodePoints, fitDecode, fitPrefill, prefillPoints, prefillTtftMs} from '../fit.js';
 import type {DecodeData, DecodeFit, PrefillData, PrefillFit, Profile} from '../types.js';
 import type {BestThroughput} from './spline.js';
+import {prefillThptPerGpu} from '../sla.js';
 
 export class PrefillRegression {
   readonly method = 'regression' as const;
@@ -22,7 +23,7 @@ export class PrefillRegression {
 
   /** ISL tokens per second of TTFT, per GPU (how Dynamo's profiler derives prefill throughput). */
   thptPerGpu(isl: number): number {
-    return (isl / this.ttftMs(isl)) * 1000 / this.gpusPerEngine;
+    return prefillThptPerGpu(isl, this.ttftMs(isl), this.gpusPerEngine);
   }
 
   /** The regression never clamps. */
