@@ -1,9 +1,10 @@
 import {Flags} from '@oclif/core';
 import path from 'node:path';
 import {PlannerCommand} from '../../src/ui/command.js';
-import {sinFlags, sinOptionsFromFlags} from '../../src/ui/sin-flags.js';
-import {checkSinOptions, sinDefaultFileName, sinTrace} from '../../src/trace/sin.js';
+import {sinFlagOf, sinFlags, sinOptionsFromFlags} from '../../src/ui/sin-flags.js';
+import {checkSinOptions, checkSinSize, sinDefaultFileName, sinTrace} from '../../src/trace/sin.js';
 import {writeTrace} from '../../src/trace/mooncake.js';
+import {prepareOutputs} from '../../src/outputs.js';
 import {progressFlag} from '../../src/ui/progress.js';
 
 export default class TraceSin extends PlannerCommand {
@@ -28,8 +29,10 @@ The defaults are sin_synth's: 100 s of load with 10 s cycles, shorter than one 1
   async run(): Promise<void> {
     const {flags} = await this.parse(TraceSin);
     const options = sinOptionsFromFlags(flags);
-    checkSinOptions(options);
+    checkSinOptions(options, sinFlagOf);
+    checkSinSize(options, sinFlagOf);
     const out = flags.out ?? sinDefaultFileName(options);
+    await prepareOutputs([out]);
     const t0 = performance.now();
     const progress = await this.startProgress(flags.progress, flags.json);
     const count = writeTrace(out, sinTrace(options, progress.report));

@@ -21,6 +21,7 @@ import type {IterationShape, PerfModel} from '../perf-model.js';
 import {KvCache, type BlockHash, type KvHolder} from './kv-cache.js';
 import {DecodeGroup} from './decode-group.js';
 import {pendingTokens, vllmScheduler, WaitingQueue, type SchedulerContext, type SchedulerPolicy} from './scheduler.js';
+import {badInput} from '../../errors.js';
 
 export interface SimEngineConfig {
   perfModel: PerfModel;
@@ -187,10 +188,10 @@ export class SimEngine {
     this.recordTokenTimes = config.recordTokenTimes ?? false;
     this.scheduler = config.scheduler ?? vllmScheduler;
     for (const [name, value] of [['blockSize', this.blockSize], ['maxNumBatchedTokens', this.maxNumBatchedTokens], ['maxNumSeqs', this.maxNumSeqs]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+      if (!Number.isInteger(value) || value < 1) throw badInput(`${name} must be a positive integer, got ${value}`);
     }
     const numBlocks = Math.floor(this.maxKvTokens / this.blockSize);
-    if (!(numBlocks >= 1)) throw new RangeError(`KV capacity ${this.maxKvTokens} tokens holds no block of ${this.blockSize}`);
+    if (!(numBlocks >= 1)) throw badInput(`KV capacity ${this.maxKvTokens} tokens holds no block of ${this.blockSize}`);
     this.kv = new KvCache(numBlocks, this.blockSize, config.prefixCaching ?? false);
     this.group = config.aggregateDecodes && !config.prefixCaching && !this.recordTokenTimes && this.scheduler === vllmScheduler ? new DecodeGroup(this.blockSize) : null;
     // The running list is replaced when requests finish: the scheduler reads the current one.
@@ -244,12 +245,12 @@ export class SimEngine {
     return this.kv.usage;
   }
 
-  /** Queue an arrived request. Throws RangeError when it can never fit in KV. */
+  /** Queue an arrived request. Throws a bad-input PlannerError when it can never fit in KV. */
   add(input: SimRequestInput): SimRequest {
-    if (!Number.isInteger(input.promptTokens) || input.promptTokens < 1) throw new RangeError(`request ${input.id}: promptTokens must be a positive integer`);
-    if (!Number.isInteger(input.outputTokens) || input.outputTokens < (input.prefilled ? 2 : 1)) throw new RangeError(`request ${input.id}: outputTokens must be an integer >= ${input.prefilled ? 2 : 1}`);
+    if (!Number.isInteger(input.promptTokens) || input.promptTokens < 1) throw badInput(`request ${input.id}: promptTokens must be a positive integer`);
+    if (!Number.isInteger(input.outputTokens) || input.outputTokens < (input.prefilled ? 2 : 1)) throw badInput(`request ${input.id}: outputTokens must be an integer >= ${input.prefilled ? 2 : 1}`);
     if (input.promptTokens + input.outputTokens > this.maxRequestTokens) {
-      throw new RangeError(`request ${input.id}: ${input.promptTokens + input.outputTokens} tokens exceed the KV capacity of ${this.maxRequestTokens}`);
+      throw badInput(`request ${input.id}: ${input.promptTokens + input.outputTokens} tokens exceed the KV capacity of ${this.maxRequestTokens}`);
     }
     const req: SimRequest = {
       id: input.id,
