@@ -142,7 +142,11 @@ describe('planner profile --endpoint', () => {
     const m = await startMock({faults: {errorRate: 0.15, rateLimit: 200, stallMs: 100, stallRate: 0.2, dropRate: 0.1}, seed: 7});
     const out = tmp();
     const r = await runCli(['profile', '--endpoint', m.url, '--out', out, ...SMALL, '--retries', '0']);
-    expect(r.exitCode).toBe(0);
+    // With --retries 0 a point can lose every request to the faults: then the run says which
+    // and exits 1, and the profile still holds the points that were measured.
+    const unmeasured = /^Error: (\d+) points of the sweep could not be measured; the profile holds the others/m.exec(r.stderr);
+    expect(r.exitCode).toBe(unmeasured ? 1 : 0);
+    if (unmeasured) expect(r.stderr).toMatch(/^warning: point \S+ could not be measured: 0 of \d+ requests succeeded/m);
     const samples = readSamples(out);
     const errors = samples.filter((s) => s.status !== 'ok');
     expect(errors.length).toBeGreaterThan(0);
