@@ -93,6 +93,29 @@ describe('planner dryrun --mode ticks', () => {
     expect(synthetic.decisions[0]!.diagnostics.estimatedTtftMs).toBeGreaterThan(0);
   });
 
+  it('re-runs a replay\'s own recording to the same decisions, reasons and estimates, tick by tick', async () => {
+    const dir = tmp();
+    const replay = await runCli(['dryrun', '--mode', 'replay', '--request-rate-min', '5', '--request-rate-max', '30', '--request-rate-period', '300',
+      '--time-duration', '300', '--isl1', '3000', '--osl1', '300', '--isl2', '3000', '--osl2', '300', '--ttft', '300', '--itl', '20',
+      '--adjustment-interval', '60', '--set', 'enable_load_scaling=true', '--out', path.join(dir, 'replay'), '--json'], {timeoutMs: 120_000});
+    expect(replay.exitCode).toBe(0);
+    const r = await runCli(['dryrun', '--mode', 'ticks', '--ticks', path.join(dir, 'replay/ticks.jsonl'), '--out', path.join(dir, 'ticks'), '--json']);
+    expect(r.exitCode).toBe(0);
+    const decisions = (JSON.parse(r.stdout) as {decisions: Array<{nowS: number; scaleTo: {prefill: number | null; decode: number | null} | null; diagnostics: Record<string, unknown>}>}).decisions;
+    const [head, ...rows] = readFileSync(path.join(dir, 'replay/ticks.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const col = (row: string[], name: string) => row[head!.indexOf(name)]!;
+    expect(decisions).toHaveLength(rows.length);
+    rows.forEach((row, i) => {
+      const d = decisions[i]!;
+      expect(d.nowS).toBe(Number(col(row, 'nowS')));
+      expect(String(d.scaleTo?.prefill ?? '')).toBe(col(row, 'scaleToPrefill'));
+      expect(String(d.scaleTo?.decode ?? '')).toBe(col(row, 'scaleToDecode'));
+      for (const k of ['loadDecisionReason', 'loadDecisionReasonPrefill', 'loadDecisionReasonDecode', 'throughputDecisionReason']) expect(d.diagnostics[k] ?? '').toBe(col(row, k));
+      const est = col(row, 'estimatedTtftMs');
+      if (est !== '') expect(d.diagnostics.estimatedTtftMs as number).toBeCloseTo(Number(est), 6);
+    });
+  });
+
   it('--mode ticks without --ticks is bad input', async () => {
     const r = await runCommand(['dryrun', '--mode', 'ticks', '--out', tmp()]);
     expect(r.exitCode).toBe(2);
