@@ -176,3 +176,137 @@ describe('replay with the planner', async () => {
   });
 });
 
+
+describe('planner consolidation in the replay (E.6, E.13 item 13)', async () => {
+  const profile = await loadProfile(SHIPPED_PROFILE);
+  const pm = profilePerfModel(profile);
+  const spec: PoolSpec = {perfModel: pm, engine: {maxNumBatchedTokens: 8192, maxNumSeqs: 256, maxKvTokens: pm.maxKvTokens}};
+  const caps = {prefill: capabilitiesOf(spec), decode: capabilitiesOf(spec)};
+  const bootstrap = bootstrapFpms({prefill: profile.prefill, decode: profile.decode}, 'decode');
+  // Little's law at 2 decode engines, 0.7 of the KV cache each (945,029 tokens): 0.7 x 945,029 / (3000 + 300 / 2)
+  // = 210 streams per engine; a step of 210 streams over 661,520 KV tokens takes 28.7 ms, so a stream lasts
+  // 300 x 28.7 ms = 8.6 s and 2 x 210 / 8.6 s = 48.8 req/s keep both engines there.
+  const records = poisson(48.8, 240, 3000, 300, 21);
+  const fleet = fleetOptions({prefill: spec, decode: spec, startPrefill: 4, startDecode: 2, startupS: 20, kvBytesPerToken: 131072, kvTransferGBps: 64, router: 'least-loaded'});
+  const replay = (extra: Record<string, unknown>, trace = records) => {
+    // Load scaling only (no throughput floor), decode only; the first load tick (10 s) comes after a stream's lifetime.
+    const raw = {mode: 'decode', optimization_target: 'sla', ttft_ms: 500, itl_ms: 60, enable_throughput_scaling: false, enable_load_scaling: true, load_adjustment_interval_seconds: 20, ...extra};
+    const {config} = resolvePlannerConfig([{source: 'test', raw}]);
+    return runReplay(trace, {name: 'planner', fleet, planner: {config, capabilities: caps, bootstrap}}, {ttftMs: 500, itlMs: 60});
+  };
+
+  it('2 decode engines at KV 0.7 each never consolidate to 1 while the load lasts, at sensitivity 80 or 100: the survivor would need 2 x 0.7 of its cache', () => {
+    const runs = [replay({}), replay({load_scaling_down_sensitivity: 100})];
+    for (const r of runs) {
+      const during = r.planner!.decisions.filter((d) => d.nowS <= 240);
+      expect(during.map((d) => d.nowS)).toEqual([20, 40, 60, 80, 100, 120, 140, 160, 180, 200, 220, 240]);
+      // No scale target at all: the planner holds 2 engines, refusing each scale-down (E.6 decode, cache check first).
+      for (const d of during) {
+        expect(d.scaleTo).toBeNull();
+        expect(d.diagnostics.loadDecisionReason).toBe('scale_down_refused_consolidation');
+        expect(d.diagnostics.estimatedItlMs!).toBeLessThan(60);
+      }
+      const kv = r.planner!.snapshots.filter((s) => s.nowS <= 240).map((s) => Object.values(s.decodeKvTokens).map((t) => t / pm.maxKvTokens));
+      for (const k of kv) {
+        expect(k).toHaveLength(2);
+        // cons = N/(N-1) = 2: the survivor's KV would overflow the cache, whatever the sensitivity.
+        for (const u of k) expect(2 * u).toBeGreaterThan(1);
+      }
+      const mean = kv.flat().reduce((a, b) => a + b, 0) / kv.flat().length;
+      expect(mean).toBeGreaterThan(0.6);
+      expect(mean).toBeLessThan(0.85);
+      expect(r.fleet.scalingEvents.filter((e) => e.atS <= 240)).toEqual([]);
+      // Once the trace is over the idle engines do consolidate.
+      expect(r.planner!.decisions.find((d) => d.nowS > 240 && d.scaleTo)?.scaleTo).toEqual({prefill: null, decode: 1});
+    }
+    // Sensitivity scales only the ITL budget (ITL SLA x s); the cache check refuses alone, so 100 decides exactly as 80.
+    // (Before PR #9294 the flat rule "every estimate < SLA x s" would have scaled 2 -> 1 here: 28.8 ms < 60 ms.)
+    expect(runs[1]!.planner!.decisions).toEqual(runs[0]!.planner!.decisions);
+  });
+
+  it('the same fleet at KV ~0.3 per engine consolidates 2 -> 1 on the first load tick (the refusal above is the load, not the rule)', () => {
+    const r = replay({load_scaling_down_sensitivity: 100}, poisson(20, 30, 3000, 300, 22));
+    const first = r.planner!.decisions[0]!;
+    expect(first.nowS).toBe(20);
+    expect(first.scaleTo).toEqual({prefill: null, decode: 1});
+    expect(first.diagnostics.loadDecisionReason).toBe('scale_down');
+    for (const u of Object.values(r.planner!.snapshots[0]!.decodeKvTokens)) expect(2 * u / pm.maxKvTokens).toBeLessThan(1);
+  });
+});
+
+describe('the KV-aware router feeds the planner its hit rate (E.5, E.8)', async () => {
+  const profile = await loadProfile(SHIPPED_PROFILE);
+  const pm = profilePerfModel(profile);
+  const spec: PoolSpec = {perfModel: pm, engine: {maxNumBatchedTokens: 8192, maxNumSeqs: 256, maxKvTokens: pm.maxKvTokens, prefixCaching: true}};
+  const caps = {prefill: capabilitiesOf(spec), decode: capabilitiesOf(spec)};
+  const bootstrap = bootstrapFpms({prefill: profile.prefill, decode: profile.decode}, 'disagg');
+  // 8 prompt families sharing 4 trace blocks (2048 tokens) of 3000, then 2 blocks of their own: hit rate -> 2048 / 3000 = 0.683.
+  const pickRng = new Rng(31);
+  const family = Array.from({length: 10_000}, () => Math.floor(pickRng.uniform() * 8));
+  const records = poisson(25, 60, 3000, 150, 32, (i) => [1000 + family[i]!, 2000 + family[i]!, 3000 + family[i]!, 4000 + family[i]!, 10_000 + 2 * i, 10_001 + 2 * i]);
+  const raw = {mode: 'disagg', optimization_target: 'sla', ttft_ms: 200, itl_ms: 10, throughput_adjustment_interval_seconds: 30, max_gpu_budget: 16, load_predictor: 'constant', enable_load_scaling: true, load_adjustment_interval_seconds: 10};
+  const {config} = resolvePlannerConfig([{source: 'test', raw}]);
+  const replay = (router: 'round-robin' | 'kv-aware') => runReplay(records, {
+    name: router,
+    fleet: fleetOptions({prefill: spec, decode: spec, startPrefill: 2, startDecode: 2, startupS: 20, kvBytesPerToken: 131072, kvTransferGBps: 64, router}),
+    planner: {config, capabilities: caps, bootstrap},
+  }, {ttftMs: 200, itlMs: 10});
+  let kvRun: ReturnType<typeof replay> | undefined;
+  const kvAware = () => (kvRun ??= replay('kv-aware'));
+  const throughputTicks = (r: ReturnType<typeof replay>) => r.planner!.decisions.filter((d) => d.diagnostics.throughputDecisionReason === 'set_lower_bound');
+
+  it("with KV-aware routing the planner's prefill capacity is discounted by the router's hit rate; round-robin reports none", () => {
+    const rr = replay('round-robin');
+    const kv = kvAware();
+    // Both fleets' engines cache prefixes, but only the KV-aware router observes (and reports) its hits.
+    expect(rr.planner!.ticks.every((t) => t.traffic?.kvHitRate === undefined)).toBe(true);
+    const kvTraffic = kv.planner!.ticks.flatMap((t) => (t.traffic ? [t.traffic] : []));
+    expect(kvTraffic).toHaveLength(2);
+    for (const t of kvTraffic) {
+      expect(t.kvHitRate!).toBeGreaterThan(0.6);
+      expect(t.kvHitRate!).toBeLessThanOrEqual(2048 / 3000);
+    }
+    const [rrTicks, kvTicks] = [throughputTicks(rr), throughputTicks(kv)];
+    expect(kvTicks.map((d) => d.nowS)).toEqual([30, 60]);
+    expect(rrTicks.map((d) => d.nowS)).toEqual([30, 60]);
+    kvTicks.forEach((d, i) => {
+      // The constant predictor forecasts the last window's hit rate, below the 0.95 clamp: eff ISL = 3000 x (1 - h).
+      expect(d.diagnostics.predictedKvHitRate).toBeCloseTo(kvTraffic[i]!.kvHitRate!, 12);
+      expect(rrTicks[i]!.diagnostics.predictedKvHitRate ?? 0).toBe(0);
+      // One prefill engine of ~3000 new tokens runs ~16 req/s; one of ~950 runs > 50 req/s.
+      expect(rrTicks[i]!.diagnostics.engineRpsPrefill!).toBeLessThan(20);
+      expect(d.diagnostics.engineRpsPrefill!).toBeGreaterThan(2.5 * rrTicks[i]!.diagnostics.engineRpsPrefill!);
+      // 25 req/s: 2 prefill engines without the discount, 1 with it.
+      expect(rrTicks[i]!.diagnostics.throughputLowerBoundPrefill).toBe(2);
+      expect(d.diagnostics.throughputLowerBoundPrefill).toBe(1);
+    });
+  });
+
+  it("the same KV-aware ticks without their hit rate give the undiscounted capacity and TTFT estimates (only h differs)", () => {
+    const kv = kvAware();
+    const text = ticksJsonl(kv, {plannerConfig: raw, capabilities: caps});
+    const rec = parseRecording(text, 'ticks.jsonl');
+    const same = runTicksDryrun(rec.ticks, rec.header.startS, config, rec.header.capabilities, bootstrap).outcomes.map((o) => o.record);
+    expect(same).toEqual(kv.planner!.decisions);
+    const stripped = rec.ticks.map((t) => {
+      if (!t.input.traffic) return t;
+      const {kvHitRate: _dropped, ...traffic} = t.input.traffic;
+      return {...t, input: {...t.input, traffic}};
+    });
+    const without = runTicksDryrun(stripped, rec.header.startS, config, rec.header.capabilities, bootstrap).outcomes.map((o) => o.record);
+    let compared = 0;
+    without.forEach((d, i) => {
+      const w = same[i]!;
+      if (w.diagnostics.throughputDecisionReason === 'set_lower_bound') {
+        expect(d.diagnostics.engineRpsPrefill!).toBeLessThan(w.diagnostics.engineRpsPrefill!);
+        expect(d.diagnostics.throughputLowerBoundPrefill).toBeGreaterThan(w.diagnostics.throughputLowerBoundPrefill);
+      }
+      // Load ticks after the first hit rate is known: TTFT = prefill of (queued + avg ISL) x (1 - h) tokens.
+      if (w.nowS > 30 && w.diagnostics.estimatedTtftMs !== null) {
+        expect(d.diagnostics.estimatedTtftMs!).toBeGreaterThan(w.diagnostics.estimatedTtftMs);
+        compared++;
+      }
+    });
+    expect(compared).toBeGreaterThan(0);
+  });
+});
