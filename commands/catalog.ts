@@ -35,7 +35,7 @@ Any dense Llama-family model also works through the path of its config.json (--m
       nvlinkGBps: g.intraNodeBwBps / 1e9,
       gpusPerNode: g.gpusPerNode,
     }));
-    const backends = BACKENDS.map((b) => ({name: b.name, perRequestMs: b.perRequestMs, perIterationMs: b.perIterationMs, overheads: b.overheadSource}));
+    const backends = BACKENDS.map((b) => ({name: b.name, perRequestMs: b.overheads.perRequestMs, perIterationMs: b.overheads.perIterationMs, overheads: b.overheads.source}));
     if (flags.json) {
       this.printJson({models, gpus, backends});
       return;

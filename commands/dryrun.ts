@@ -1,4 +1,4 @@
-import {Flags} from '@oclif/core';
+import {Flags, type Interfaces} from '@oclif/core';
 import {mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -16,6 +16,23 @@ import {runClassicDryrun, type ClassicDryrunConfig} from '../src/planner/dryrun-
 import {classicReport, ticksCsv} from '../src/planner/dryrun-report.js';
 import {renderReport} from '../src/report/html.js';
 import type {Profile} from '../src/profile/types.js';
+import {progressFlag} from '../src/ui/progress.js';
+import {prepareTicksDryrun, parseSetPairs, type BootstrapChoice} from '../src/planner/ticks/setup.js';
+import {runTicksDryrun, type TickOutcome} from '../src/planner/dryrun-ticks.js';
+import {ticksDecisionsCsv, ticksReport} from '../src/planner/dryrun-ticks-report.js';
+import {syntheticFlags, syntheticOptionsFromFlags} from '../src/ui/synthetic-flags.js';
+import {readPlannerConfigArg} from '../src/planner/ticks/setup.js';
+import type {ConfigLayer} from '../src/planner/core/config-read.js';
+import {readTraceAll} from '../src/trace/mooncake.js';
+import {createSyntheticPerfModel} from '../src/engines/synthetic/index.js';
+import {profilePerfModel} from '../src/engines/profile-perf-model.js';
+import {DEFAULT_MAX_NUM_BATCHED_TOKENS, DEFAULT_MAX_NUM_SEQS} from '../src/engines/sim/engine.js';
+import {ROUTER_POLICIES, type RouterPolicy} from '../src/replay/fleet.js';
+import {kvBytesPerToken, parseFixedFleet} from '../src/replay/setup.js';
+import {runReplayDryrun, type EngineTiming} from '../src/replay/dryrun-replay.js';
+import {requestsJsonl, summaryJson, ticksCsv as replayTicksCsv, ticksJsonl} from '../src/replay/outputs.js';
+import {replayReport} from '../src/replay/report.js';
+import type {TraceRecord} from '../src/trace/mooncake.js';
 
 const SHIPPED_PROFILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../profiles/h200-llama3.1-8b-fp8-tp1');
 
@@ -36,16 +53,40 @@ export const DRYRUN_SIN_DEFAULTS: SinOptions = {
 export default class Dryrun extends PlannerCommand {
   static override description = `Dry-run Dynamo's SLA planner over a load trace and write an HTML report.
 
---mode classic does what Dynamo's planner dry run does: bucket the trace per adjustment interval (empty buckets dropped), predict the next interval's request count, ISL and OSL, size prefill and decode replicas from the profile at the TTFT/ITL targets, cap them with the GPU budget (Python rounding), and compare each interval's load with the "safe" throughput of the replicas deployed. Without --trace the load is generated in memory from the sin flags; their defaults are a two-hour load with 30-minute cycles, not \`trace sin\`'s (Dynamo's sin_synth defaults: 100 s, which is shorter than one 180 s interval). With no flags at all it runs the shipped H200 profile under that load and writes dryrun-report/.`;
+--mode classic does what Dynamo's planner dry run does: bucket the trace per adjustment interval (empty buckets dropped), predict the next interval's request count, ISL and OSL, size prefill and decode replicas from the profile at the TTFT/ITL targets, cap them with the GPU budget (Python rounding), and compare each interval's load with the "safe" throughput of the replicas deployed. Without --trace the load is generated in memory from the sin flags; their defaults are a two-hour load with 30-minute cycles, not \`trace sin\`'s (Dynamo's sin_synth defaults: 100 s, which is shorter than one 180 s interval). With no flags at all it runs the shipped H200 profile under that load and writes dryrun-report/.
+
+--mode ticks runs Dynamo's 2026 planner core (the state machine with FPM regressions, load and throughput scaling) over a tick recording (--ticks, ticks.jsonl) and prints each tick's decision and reasons. The recording's planner config can be overridden by --planner-config (a Dynamo planner config file, JSON or YAML, or inline JSON), then by --set KEY=VALUE and the named flags, to see what another sensitivity or interval would have decided on the same metrics. The regressions start from --profile, the recording's bootstrapProfile, --synthetic, or cold.`;
 
   static override examples = [
     '<%= config.bin %> dryrun',
     '<%= config.bin %> dryrun --trace trace.jsonl --profile profiles/h200-llama3.1-8b-fp8-tp1 --ttft 200 --itl 20 --out out/',
     '<%= config.bin %> dryrun --predictor kalman --adjustment-interval 60 --request-rate-max 80 --max-gpu-budget 16 --json',
+    '<%= config.bin %> dryrun --mode ticks --ticks ticks.jsonl --out out/',
+    '<%= config.bin %> dryrun --mode ticks --ticks ticks.jsonl --planner-config planner.yaml --set load_scaling_down_sensitivity=60 --json',
+    '<%= config.bin %> dryrun --mode ticks --ticks ticks.jsonl --synthetic --model llama-3.1-8b --gpu h200_sxm --load-interval 10',
+    '<%= config.bin %> dryrun --mode replay --request-rate-min 5 --request-rate-max 45 --request-rate-period 600 --time-duration 1800 --isl1 3000 --osl1 300 --isl2 3000 --osl2 300 --ttft 200 --itl 10 --adjustment-interval 60 --compare static:3p1d,static:2p2d --out replay/',
+    '<%= config.bin %> dryrun --mode replay --trace trace.jsonl --planner-config planner.yaml --router kv-aware --startup-time 60 --compare static:2p2d,agg:4 --json',
   ];
 
   static override flags = {
-    mode: Flags.option({description: 'Fidelity: classic = interval buckets and formulas, as Dynamo\'s dry run.', options: ['classic'] as const, default: 'classic' as const})(),
+    mode: Flags.string({description: 'Fidelity: classic = interval buckets and formulas, as Dynamo\'s dry run; ticks = the 2026 planner core over a tick recording.', options: ['classic', 'ticks', 'replay'], default: 'classic'}),
+    compare: Flags.string({description: 'Fixed fleets replayed on the same trace (--mode replay): static:<N>p<M>d or agg:<N>, each optionally @PROFILE_DIR (its engines\' timing), comma-separated.', helpGroup: 'REPLAY'}),
+    'no-planner': Flags.boolean({description: 'Replay only the --compare fleets, not the planner (--mode replay).', default: false, helpGroup: 'REPLAY'}),
+    router: Flags.string({description: 'How requests are placed on engines (--mode replay).', options: [...ROUTER_POLICIES], default: 'least-loaded', helpGroup: 'REPLAY'}),
+    'startup-time': numberFlag('startup-time', {description: 'Seconds from an engine\'s start until it takes requests (GPU time counts from the start) (--mode replay).', default: 30, min: 0, helpGroup: 'REPLAY'}),
+    'kv-transfer-bandwidth': numberFlag('kv-transfer-bandwidth', {description: 'Prefill-to-decode KV transfer, GB/s; 0 = instant (--mode replay).', default: 64, min: 0, helpGroup: 'REPLAY'}),
+    'kv-bytes-per-token': optionalNumberFlag('kv-bytes-per-token', {description: 'KV bytes per token moved to decode (default: from the catalog model, bf16 KV unless --kv-quant fp8) (--mode replay).', min: 1, integer: true, helpGroup: 'REPLAY'}),
+    'prefix-caching': Flags.boolean({description: 'Prefix caching on the engines requests enter first (always on with --router kv-aware) (--mode replay).', default: false, helpGroup: 'REPLAY'}),
+    'trace-block-size': numberFlag('trace-block-size', {description: 'Tokens per trace hash_ids entry (--mode replay).', default: 512, min: 1, integer: true, helpGroup: 'REPLAY'}),
+    ticks: Flags.string({description: 'Tick recording (ticks.jsonl) to run the planner core over (--mode ticks).', helpGroup: 'TICKS'}),
+    'planner-config': Flags.string({description: 'Dynamo planner config (JSON or YAML file, or inline JSON) over the recording\'s (--mode ticks).', helpGroup: 'TICKS'}),
+    set: Flags.string({description: 'Dynamo planner config KEY=VALUE over everything else (--mode ticks; repeatable).', multiple: true, helpGroup: 'TICKS'}),
+    'load-interval': optionalNumberFlag('load-interval', {description: 'load_adjustment_interval_seconds (--mode ticks).', min: 1, integer: true, helpGroup: 'TICKS'}),
+    sensitivity: optionalNumberFlag('sensitivity', {description: 'load_scaling_down_sensitivity, percent (--mode ticks).', min: 0, integer: true, helpGroup: 'TICKS'}),
+    'min-gpu-budget': optionalNumberFlag('min-gpu-budget', {description: 'min_gpu_budget, GPUs; -1 = off (--mode ticks).', min: -1, integer: true, helpGroup: 'TICKS'}),
+    'optimization-target': Flags.string({description: 'optimization_target (--mode ticks).', options: ['sla', 'throughput', 'latency', 'load'], helpGroup: 'TICKS'}),
+    synthetic: Flags.boolean({description: 'Bootstrap the regressions from the synthetic model (--model, --gpu, --tp) (--mode ticks).', default: false, helpGroup: 'TICKS'}),
+    ...syntheticFlags,
     trace: Flags.string({description: 'Mooncake JSONL trace (default: generate one in memory from the sin flags).'}),
     'skip-bad-lines': Flags.boolean({description: 'Skip bad trace records (counted) instead of stopping at the first.', default: false}),
     'warmup-trace': Flags.string({description: 'Mooncake JSONL trace fed to the predictors before the run (history).'}),
@@ -65,11 +106,22 @@ export default class Dryrun extends PlannerCommand {
     'prefill-gpus': optionalNumberFlag('prefill-gpus', {description: 'GPUs per prefill engine (default: the profile\'s, else 1).', min: 1, integer: true}),
     'decode-gpus': optionalNumberFlag('decode-gpus', {description: 'GPUs per decode engine (default: the profile\'s, else 1).', min: 1, integer: true}),
     out: Flags.string({description: 'Directory for report.html and ticks.csv.', default: 'dryrun-report'}),
+    progress: progressFlag(),
     ...sinFlags(DRYRUN_SIN_DEFAULTS, 'LOAD (without --trace)'),
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Dryrun);
+    const {flags, metadata} = await this.parse(Dryrun);
+    if (flags.mode === 'ticks') {
+      const given = (name: string): boolean => (flags as Record<string, unknown>)[name] !== undefined && metadata.flags[name]?.setFromDefault !== true;
+      await this.runTicks(flags, given);
+      return;
+    }
+    if (flags.mode === 'replay') {
+      const given = (name: string): boolean => (flags as Record<string, unknown>)[name] !== undefined && metadata.flags[name]?.setFromDefault !== true;
+      await this.runReplayMode(flags, given);
+      return;
+    }
     const setSin = SIN_FLAG_NAMES.filter((n) => process.argv.includes(`--${n}`) || process.argv.some((a) => a.startsWith(`--${n}=`)));
     if (flags.trace !== undefined && setSin.length > 0) throw badInput(`--trace cannot be combined with generator flags (${setSin.map((n) => `--${n}`).join(', ')})`);
 
@@ -82,12 +134,14 @@ export default class Dryrun extends PlannerCommand {
     const prefill = new PrefillInterpolator(prefillProfile.prefill);
     const decode = new DecodeInterpolator(decodeProfile.decode);
 
+    const progress = await this.startProgress(flags.progress, flags.json);
+    const onProgress = progress.report;
     const intervalS = flags['adjustment-interval'];
     let loadText: string;
     const readStats = newReadStats();
     let metrics;
     if (flags.trace !== undefined) {
-      metrics = await bucketTrace(readTraceBatches(flags.trace, {skipBadLines: flags['skip-bad-lines']}, readStats), intervalS);
+      metrics = await bucketTrace(readTraceBatches(flags.trace, {skipBadLines: flags['skip-bad-lines'], onProgress}, readStats), intervalS);
       loadText = flags.trace;
       if (readStats.badLines > 0) this.note(`skipped ${readStats.badLines} bad lines in ${flags.trace} (first at line ${readStats.firstBad[0]?.line})`);
     } else {
@@ -125,7 +179,8 @@ export default class Dryrun extends PlannerCommand {
       prefillGpus: flags['prefill-gpus'] ?? gpusOf(prefillProfile),
       decodeGpus: flags['decode-gpus'] ?? gpusOf(decodeProfile),
     };
-    const {ticks, summary} = runClassicDryrun(metrics, config, {prefill, decode}, predictors);
+    const {ticks, summary} = runClassicDryrun(metrics, config, {prefill, decode}, predictors, onProgress);
+    progress.stop();
 
     const outDir = flags.out;
     const reportFile = path.join(outDir, 'report.html');
@@ -168,6 +223,192 @@ export default class Dryrun extends PlannerCommand {
     this.print(`  report: ${reportFile}`);
     this.print(`  ticks:  ${csvFile}`);
   }
+
+  private async runReplayMode(flags: DryrunFlags, given: (name: string) => boolean): Promise<void> {
+    if (flags.ticks !== undefined) throw badInput('--ticks is for --mode ticks; --mode replay reads --trace or generates a sinusoid');
+    const setSin = SIN_FLAG_NAMES.filter((n) => given(n));
+    if (flags.trace !== undefined && setSin.length > 0) throw badInput(`--trace cannot be combined with generator flags (${setSin.map((n) => `--${n}`).join(', ')})`);
+    if (flags.synthetic && flags.profile !== undefined) throw badInput('give either --profile or --synthetic for the engine timing, not both');
+
+    let records: TraceRecord[];
+    let loadText: string;
+    if (flags.trace !== undefined) {
+      const {records: read, stats} = await readTraceAll(flags.trace, {skipBadLines: flags['skip-bad-lines']});
+      if (stats.badLines > 0) this.note(`skipped ${stats.badLines} bad lines in ${flags.trace} (first at line ${stats.firstBad[0]?.line})`);
+      records = [...read].sort((a, b) => a.timestamp - b.timestamp);
+      loadText = flags.trace;
+    } else {
+      const sin = sinOptionsFromFlags(flags);
+      checkSinOptions(sin);
+      records = [...sinTrace(sin)];
+      loadText = `sinusoid ${sin.requestRateMin}-${sin.requestRateMax} req/s, period ${sin.requestRatePeriodS} s, ${sin.timeDurationS} s, ISL/OSL ${sin.isl1}/${sin.osl1} and ${sin.isl2}/${sin.osl2}, seed ${sin.seed}`;
+    }
+    if (records.length === 0) throw badInput(`${flags.trace ?? 'the generated load'} has no requests: nothing to replay`);
+
+    const fromProfile = async (dir: string): Promise<EngineTiming> => {
+      const profile = await loadProfile(dir);
+      const perfModel = profilePerfModel(profile, {file: dir});
+      return {
+        profile, source: dir,
+        spec: {perfModel, engine: {maxNumBatchedTokens: profile.engine.maxNumBatchedTokens ?? DEFAULT_MAX_NUM_BATCHED_TOKENS, maxNumSeqs: profile.engine.maxNumSeqs ?? DEFAULT_MAX_NUM_SEQS, maxKvTokens: perfModel.maxKvTokens}},
+      };
+    };
+    let prefill: EngineTiming;
+    let decode: EngineTiming;
+    let model: string;
+    if (flags.synthetic) {
+      const perfModel = createSyntheticPerfModel(syntheticOptionsFromFlags(flags));
+      prefill = decode = {source: perfModel.name, spec: {perfModel, engine: {maxNumBatchedTokens: perfModel.maxNumBatchedTokens, maxNumSeqs: perfModel.maxNumSeqs, maxKvTokens: perfModel.maxKvTokens}}};
+      model = flags.model!;
+    } else {
+      const prefillPath = flags['prefill-profile'] ?? flags.profile ?? SHIPPED_PROFILE;
+      const decodePath = flags['decode-profile'] ?? flags.profile ?? SHIPPED_PROFILE;
+      prefill = await fromProfile(prefillPath);
+      decode = decodePath === prefillPath ? prefill : await fromProfile(decodePath);
+      model = prefill.profile!.engine.model;
+    }
+    const compare = (flags.compare ?? '').split(',').map((x) => x.trim()).filter(Boolean).map(parseFixedFleet);
+    const fleetTimings = new Map<string, EngineTiming>();
+    for (const f of compare) if (f.profile !== undefined && !fleetTimings.has(f.profile)) fleetTimings.set(f.profile, await fromProfile(f.profile));
+    if (flags['no-planner'] && compare.length === 0) throw badInput('--no-planner needs --compare: there is nothing else to replay');
+
+    const kvBytes = flags['kv-bytes-per-token'] ?? kvBytesPerToken(model, flags['kv-quant'] === 'fp8' ? 1 : 2);
+    if (kvBytes === undefined && flags['kv-transfer-bandwidth'] > 0) {
+      throw badInput(`cannot tell the KV bytes per token of model ${model} (not in the catalog)`, 'give --kv-bytes-per-token, or --kv-transfer-bandwidth 0');
+    }
+    const layers: ConfigLayer[] = [{source: 'replay defaults', raw: {mode: 'disagg', optimization_target: 'sla'}}];
+    if (flags['planner-config'] !== undefined) layers.push(await readPlannerConfigArg(flags['planner-config']));
+    layers.push({source: 'flags', raw: ticksOverrides(flags as Record<string, unknown>, given)});
+
+    const result = runReplayDryrun({
+      records, prefill, decode, fleetTimings, configLayers: layers, compare,
+      startPrefill: flags['start-prefill'], startDecode: flags['start-decode'], router: flags.router as RouterPolicy,
+      startupS: flags['startup-time'], kvBytesPerToken: kvBytes ?? 0, kvTransferGBps: flags['kv-transfer-bandwidth'],
+      traceBlockSize: flags['trace-block-size'], prefixCaching: flags['prefix-caching'], planner: !flags['no-planner'],
+    }, (e) => {
+      if (e.done) this.note(`replayed ${e.run} (${e.index + 1}/${e.total}) in ${e.wallS!.toFixed(1)} s`);
+      else this.note(`replaying ${e.run} (${e.index + 1}/${e.total}): ${records.length} requests...`);
+    });
+    for (const w of result.warnings) this.warnLine(w);
+
+    const outDir = flags.out;
+    const files = {report: path.join(outDir, 'report.html'), requests: path.join(outDir, 'requests.jsonl'), ticks: path.join(outDir, 'ticks.jsonl'), csv: path.join(outDir, 'ticks.csv'), summary: path.join(outDir, 'summary.json')};
+    const planned = result.runs.find((r) => r.planner);
+    const summary = summaryJson(result.runs);
+    try {
+      await mkdir(outDir, {recursive: true});
+      await writeFile(files.requests, requestsJsonl(result.runs));
+      if (planned) {
+        await writeFile(files.ticks, ticksJsonl(planned, {plannerConfig: result.plannerConfigRaw, capabilities: result.capabilities, bootstrapProfile: flags.synthetic ? undefined : prefill.source}));
+        await writeFile(files.csv, replayTicksCsv(planned));
+      }
+      await writeFile(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
+      await writeFile(files.report, renderReport(replayReport(result.runs, {
+        load: loadText, timing: prefill.source === decode.source ? prefill.source : `prefill ${prefill.source}; decode ${decode.source}`,
+        ttftMs: result.sla.ttftMs, itlMs: result.sla.itlMs, router: flags.router, startupS: flags['startup-time'], kvTransferGBps: flags['kv-transfer-bandwidth'],
+        decodeMaxKvTokens: decode.spec.engine.maxKvTokens ?? decode.spec.perfModel.maxKvTokens,
+      })));
+    } catch (err) {
+      throw failure(`cannot write the replay outputs to ${outDir}: ${(err as Error).message}`);
+    }
+    if (flags.json) {
+      this.printJson(summary);
+      return;
+    }
+    this.print(`replay of ${loadText}: ${records.length} requests; SLA TTFT ${result.sla.ttftMs} ms, ITL ${result.sla.itlMs} ms; router ${flags.router}; start-up ${flags['startup-time']} s`);
+    this.print(`  ${'run'.padEnd(22)}${['SLA met', 'goodput/s', 'GPU-h', 'good/GPU-h', 'peak P/D', 'TTFT p50/p99', 'ITL p50/p99', 'events'].map((h) => h.padStart(13)).join('')}`);
+    for (const s of summary.runs) {
+      this.print(`  ${s.name.padEnd(22)}${[
+        `${(100 * s.slaAttainment).toFixed(1)} %`, s.goodputRps.toFixed(2), s.gpuHours.toFixed(2), s.goodputPerGpuHour.toFixed(0), `${s.peakPrefillReplicas}/${s.peakDecodeReplicas}`,
+        `${s.ttftMs.p50.toFixed(0)}/${s.ttftMs.p99.toFixed(0)}`, `${s.itlMs.p50.toFixed(1)}/${s.itlMs.p99.toFixed(1)}`, String(s.scalingEvents),
+      ].map((v) => v.padStart(13)).join('')}`);
+    }
+    this.print(`  outputs: ${Object.values(files).filter((f) => planned || (f !== files.ticks && f !== files.csv)).join(', ')}`);
+  }
+
+  private async runTicks(flags: DryrunFlags, given: (name: string) => boolean): Promise<void> {
+    if (flags.ticks === undefined) throw badInput('--mode ticks needs --ticks FILE (a tick recording, ticks.jsonl)');
+    if (flags.trace !== undefined) throw badInput('--trace is for --mode classic; --mode ticks reads --ticks');
+    if (flags.synthetic && flags.profile !== undefined) throw badInput('give either --profile or --synthetic to bootstrap the regressions, not both');
+    const bootstrap: BootstrapChoice = flags.synthetic
+      ? {kind: 'synthetic', options: syntheticOptionsFromFlags(flags)}
+      : flags.profile !== undefined ? {kind: 'profile', path: flags.profile} : {kind: 'header'};
+    const setup = await prepareTicksDryrun({
+      ticksFile: flags.ticks, skipBadLines: flags['skip-bad-lines'], plannerConfig: flags['planner-config'],
+      overrides: ticksOverrides(flags as Record<string, unknown>, given), bootstrap, warmupTrace: flags['warmup-trace'],
+    });
+    for (const w of setup.warnings) this.note(`warning: ${w}`);
+    const {recording, config} = setup;
+    if (recording.badLines > 0) this.note(`skipped ${recording.badLines} bad lines in ${flags.ticks} (first at line ${recording.firstBadLine?.line}: ${recording.firstBadLine?.reason})`);
+    const {outcomes, notDue} = runTicksDryrun(recording.ticks, recording.header.startS, config, setup.capabilities, setup.bootstrap, setup.warmup);
+
+    const outDir = flags.out;
+    const reportFile = path.join(outDir, 'report.html');
+    const csvFile = path.join(outDir, 'ticks.csv');
+    try {
+      await mkdir(outDir, {recursive: true});
+      await writeFile(reportFile, renderReport(ticksReport(outcomes, {
+        recording: flags.ticks, config, capabilities: setup.capabilities, bootstrap: setup.bootstrapText, notDue, skippedBadLines: recording.badLines,
+      })));
+      await writeFile(csvFile, ticksDecisionsCsv(outcomes));
+    } catch (err) {
+      throw failure(`cannot write the report to ${outDir}: ${(err as Error).message}`);
+    }
+    const decisions = outcomes.filter((o) => o.record.scaleTo !== null).length;
+    if (flags.json) {
+      this.printJson({
+        mode: 'ticks',
+        summary: {
+          ticks: outcomes.length, decisions, linesNotDue: notDue, skippedBadLines: recording.badLines, bootstrap: setup.bootstrapText,
+          plannerMode: config.mode, optimizationTarget: config.optimizationTarget,
+          enableLoadScaling: config.enableLoadScaling, enableThroughputScaling: config.enableThroughputScaling,
+          report: path.resolve(reportFile), csv: path.resolve(csvFile),
+        },
+        decisions: outcomes.map((o) => o.record),
+      });
+      return;
+    }
+    this.print(`dry run (ticks) of ${flags.ticks}: ${config.mode}, target ${config.optimizationTarget}, ` +
+      `load scaling ${config.enableLoadScaling ? 'on' : 'off'}, throughput scaling ${config.enableThroughputScaling ? 'on' : 'off'}; bootstrap: ${setup.bootstrapText}`);
+    for (const o of outcomes) this.print(`  ${formatOutcome(o)}`);
+    this.print(`  ticks: ${outcomes.length}, decisions: ${decisions}${notDue > 0 ? `, lines not due: ${notDue}` : ''}`);
+    this.print(`  report: ${reportFile}`);
+    this.print(`  ticks:  ${csvFile}`);
+  }
+}
+
+/** One tick as a line: time, cadences, decision, reasons, estimates. */
+function formatOutcome(o: TickOutcome): string {
+  const r = o.record;
+  const d = r.diagnostics;
+  const kinds = [o.tick.runLoadScaling ? 'load' : '', o.tick.runThroughputScaling ? 'throughput' : ''].filter(Boolean).join('+');
+  const target = r.scaleTo === null ? 'no decision' : `scale to ${[r.scaleTo.prefill !== null ? `prefill ${r.scaleTo.prefill}` : '', r.scaleTo.decode !== null ? `decode ${r.scaleTo.decode}` : ''].filter(Boolean).join(', ')}`;
+  const perComponent = d.loadDecisionReasonPrefill !== null || d.loadDecisionReasonDecode !== null
+    ? ` [prefill ${d.loadDecisionReasonPrefill ?? '-'}, decode ${d.loadDecisionReasonDecode ?? '-'}]` : '';
+  const reasons = [
+    d.loadDecisionReason !== null ? `load ${d.loadDecisionReason}${perComponent}` : '',
+    d.throughputDecisionReason !== null ? `throughput ${d.throughputDecisionReason}` : '',
+  ].filter(Boolean).join(', ');
+  const est = [
+    d.estimatedTtftMs !== null ? `TTFT ${d.estimatedTtftMs.toFixed(1)} ms` : '',
+    d.estimatedItlMs !== null ? `ITL ${d.estimatedItlMs.toFixed(2)} ms` : '',
+  ].filter(Boolean).join(', ');
+  return `t=${r.nowS}s [${kinds}] ${target}${reasons ? ` (${reasons})` : ''}${est ? `; est ${est}` : ''}`;
+}
+
+type DryrunFlags = Interfaces.InferredFlags<typeof Dryrun.flags & typeof PlannerCommand.baseFlags>;
+
+/** Dynamo keys the named flags set, only for flags the user gave (defaults belong to the classic mode). */
+function ticksOverrides(flags: Record<string, unknown>, given: (name: string) => boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const named: Array<[string, string]> = [
+    ['ttft', 'ttft_ms'], ['itl', 'itl_ms'], ['max-gpu-budget', 'max_gpu_budget'], ['min-gpu-budget', 'min_gpu_budget'],
+    ['min-endpoint', 'min_endpoint'], ['adjustment-interval', 'throughput_adjustment_interval_seconds'],
+    ['load-interval', 'load_adjustment_interval_seconds'], ['sensitivity', 'load_scaling_down_sensitivity'],
+    ['optimization-target', 'optimization_target'], ['predictor', 'load_predictor'],
+  ];
+  for (const [flag, key] of named) if (given(flag) && flags[flag] !== undefined) out[key] = flags[flag];
+  return {...out, ...parseSetPairs((flags.set as string[] | undefined) ?? [])};
 }
 
 function gpusOf(p: Profile): number {

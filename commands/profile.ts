@@ -14,6 +14,7 @@ import {loadTokenizerVocabulary, type IdVocabulary} from '../src/engines/http/pr
 import {profileEndpoint, type EndpointProfileResult} from '../src/sweep/live-run.js';
 import type {LiveProgress} from '../src/sweep/live.js';
 import {PlainProgress, resumeCommand} from '../src/ui/live-progress.js';
+import {progressFlag, useInk} from '../src/ui/progress.js';
 
 /** createdAt honours SOURCE_DATE_EPOCH (seconds) so repeated runs can be byte-identical. */
 function createdAt(): string {
@@ -67,7 +68,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     resume: Flags.boolean({description: 'Continue an interrupted sweep in the same --out: finished points are kept, the rest run.', default: false, helpGroup: 'LIVE'}),
     csv: Flags.boolean({description: 'Also write prefill.csv and decode.csv (one row per point).', default: false, helpGroup: 'LIVE'}),
     report: Flags.boolean({description: 'Write report.html next to profile.json.', default: true, allowNo: true, helpGroup: 'LIVE'}),
-    progress: Flags.option({description: 'Progress display on stderr: ink on a terminal, plain lines otherwise (auto).', options: ['auto', 'plain', 'ink', 'none'] as const, default: 'auto' as const, helpGroup: 'LIVE'})(),
+    progress: progressFlag({helpGroup: 'LIVE'}),
   };
 
   async run(): Promise<void> {
@@ -164,11 +165,10 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
 
-    // A terminal without a size (e.g. under `script`) cannot lay out the ink view: plain lines there.
-    const useInk = flags.progress === 'ink' || (flags.progress === 'auto' && process.stderr.isTTY === true && (process.stderr.columns ?? 0) > 0 && !flags.json);
+    const inkShown = useInk(flags.progress, flags.json);
     const makeProgress = async (prefix: string): Promise<LiveProgress> => {
       if (flags.progress === 'none') return new PlainProgress(() => {});
-      if (useInk) {
+      if (inkShown) {
         const {InkProgress} = await import('../src/ui/live-progress-view.js');
         return new InkProgress(process.stderr);
       }

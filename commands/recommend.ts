@@ -9,6 +9,7 @@ import {DEFAULT_ADJUSTMENT_INTERVAL_S, recommend, type RecommendCandidate, type 
 import {recommendationReport, recommendationText} from '../src/recommend/render.js';
 import {renderReport} from '../src/report/html.js';
 import {PlannerCommand} from '../src/ui/command.js';
+import {progressFlag} from '../src/ui/progress.js';
 import {integerList, positiveNumber} from '../src/ui/flags.js';
 import {syntheticFlags, syntheticOptionsFromFlags} from '../src/ui/synthetic-flags.js';
 import {TOOL_NAME} from '../src/version.js';
@@ -50,6 +51,7 @@ export default class Recommend extends PlannerCommand {
     agg: Flags.boolean({description: 'Simulate aggregated serving (--no-agg skips it).', default: true, allowNo: true}),
     'sim-requests': Flags.integer({description: 'Measured requests per simulated run of the aggregated search.', default: DEFAULT_AGG_REQUESTS, min: 20}),
     seed: Flags.integer({description: 'Seed of the simulated Poisson arrivals.', default: 1}),
+    progress: progressFlag(),
     html: Flags.string({description: 'Write a self-contained HTML report with the Pareto chart to this file.'}),
     'emit-planner-config': Flags.string({description: "Write a Dynamo SLA-planner config (JSON) to this file, and the chosen TPs' profile data in Dynamo's layout next to it."}),
     'planner-profile-dir': Flags.string({description: "Where --emit-planner-config writes the profile data (default: FILE's directory/profiling_results)."}),
@@ -73,7 +75,7 @@ export default class Recommend extends PlannerCommand {
         tool: TOOL_NAME,
         onSkip: (tp, reason) => this.warnLine(`skipping TP ${tp}: ${reason}`),
       });
-      sourceLine = `synthetic ${flags.model} on ${flags.gpu} (${flags.quant} weights, ${flags['kv-quant']} KV, ${flags.backend}), TP ${candidates.map((c) => c.tp).join(', ')}`;
+      sourceLine = `synthetic ${flags.model} on ${flags.gpu} (${flags.quant} weights, ${flags['kv-quant'] ?? `${flags.backend}'s default`} KV, ${flags.backend}), TP ${candidates.map((c) => c.tp).join(', ')}`;
     } else {
       if (!flags.profile || flags.profile.length === 0) throw badInput('give --profile DIR (one per TP, or a directory of tpN profiles) or --synthetic with --model and --gpu');
       try {
@@ -87,6 +89,7 @@ export default class Recommend extends PlannerCommand {
     if (candidates.length === 0) throw badInput('no profile to recommend from');
 
     let rec: Recommendation;
+    const progress = await this.startProgress(flags.progress, flags.json);
     try {
       rec = recommend(candidates, {
         isl: flags.isl,
@@ -102,11 +105,13 @@ export default class Recommend extends PlannerCommand {
         aggRequests: flags['sim-requests'],
         seed: flags.seed,
         noAgg: !flags.agg,
+        onProgress: progress.report,
       });
     } catch (err) {
       if (err instanceof RangeError) throw badInput(err.message);
       throw err;
     }
+    progress.stop();
 
     let planner: EmittedPlannerConfig | undefined;
     if (flags['emit-planner-config']) {

@@ -6,6 +6,7 @@ import {DEFAULT_PERCENTILES, parseGoodput, parsePercentiles, summarizeRequests, 
 import {simSetup} from '../src/engines/sim/setup.js';
 import {objectsToCsv} from '../src/report/csv.js';
 import {PlannerCommand} from '../src/ui/command.js';
+import {SyntheticPerfModel} from '../src/engines/synthetic/index.js';
 import {simEngineFlags, simSetupOptionsFromFlags} from '../src/ui/sim-flags.js';
 
 /** Rethrow a library input error with the flag that carried the input. */
@@ -24,7 +25,7 @@ export default class Simulate extends PlannerCommand {
   static override summary = 'Run a benchmark on the simulated engine, in virtual time';
   static override description = `Answers "what would my benchmark say?" before you have the GPUs: runs the requests a client such as aiperf would send (fixed ISL and OSL, closed-loop concurrency or open-loop request rate) through the simulated continuous-batching engine, whose iteration times come from a profile (--profile DIR) or from the synthetic op-level model (--synthetic --model --gpu --tp). No sockets, no waiting: thousands of requests take well under a second.
 
-Metrics as vllm bench serve and aiperf report them: TTFT is send to first token; ITL the per-request mean gap between tokens; TPOT (E2E - TTFT) / (output tokens - 1), the first token excluded; E2E send to last token; throughput in requests, input, output and total tokens per second over the measured window. --goodput counts the requests that meet every target (aiperf's definition), as a share and a rate. Warm-up requests (by default the first wave of the concurrency) are not measured. An open-loop run whose requests finish more slowly than they are sent is flagged as overloaded: its latencies grow with the run's length.`;
+Metrics as vllm bench serve and aiperf report them: TTFT is send to first token; ITL the per-request mean gap between tokens; TPOT (E2E - TTFT) / (output tokens - 1), the first token excluded; E2E send to last token; throughput in requests, input, output and total tokens per second over the measured window. --goodput counts the requests that meet every target (aiperf's definition), as a share and a rate. Warm-up requests (by default the first wave of the concurrency) are not measured. The engine schedules as the --backend does (--scheduler-policy overrides): vLLM V1 decodes first and chunks prefills into the token budget, preempting when KV runs out; TRT-LLM reserves KV for the whole request at admission; SGLang runs prefill-only batches first. Serving overheads and the closed loop's output-length spread (real closed loops do not stay in lock-step waves) are fitted per backend on measured runs (bench/serving-accuracy.ts); the policy, overheads and assumptions used are printed. An open-loop run whose requests finish more slowly than they are sent is flagged as overloaded: its latencies grow with the run's length.`;
 
   static override examples = [
     '<%= config.bin %> <%= command.id %> --profile profiles/h200-llama3.1-8b-fp8-tp1 --isl 3000 --osl 300 --concurrency 64',
@@ -42,7 +43,8 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
     arrival: Flags.option({description: 'Arrival process of the open loop.', options: ['poisson', 'constant'] as const, default: 'poisson' as const})(),
     requests: Flags.integer({description: 'Measured requests.', default: 1000, min: 1}),
     warmup: Flags.integer({description: 'Warm-up requests sent first and not measured (default: the concurrency; 0 with --request-rate).', min: 0}),
-    seed: Flags.integer({description: 'Seed of the Poisson arrivals.', default: 1}),
+    seed: Flags.integer({description: 'Seed of the Poisson arrivals and of the output lengths.', default: 1}),
+    'osl-spread': Flags.string({description: "Output lengths vary uniformly within ±this fraction of --osl, 0..1 (default: the backend's calibrated spread; 0 = exact lengths, which keeps a closed loop in lock-step waves)."}),
     percentiles: Flags.string({description: 'Percentiles reported for each latency, comma-separated.', default: DEFAULT_PERCENTILES.join(',')}),
     goodput: Flags.string({description: 'SLA targets in ms, e.g. "ttft:200 itl:10" (also tpot, e2e; aiperf names accepted): report the share and rate of requests meeting all of them.'}),
     'export-requests': Flags.string({description: 'Write one record per measured request to this file: CSV when it ends in .csv, else JSONL.'}),
@@ -64,6 +66,18 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
     const setup = await simSetup(simSetupOptionsFromFlags(flags));
     const limit = Math.floor((setup.engine.maxKvTokens ?? setup.perfModel.maxKvTokens) / setup.engine.blockSize!) * setup.engine.blockSize!;
     if (flags.isl + flags.osl > limit) throw badInput(`--isl + --osl = ${flags.isl + flags.osl} tokens exceed the engine's KV capacity of ${limit} tokens`);
+    const oslSpread = flags['osl-spread'] === undefined ? setup.backend.overheads.oslSpread : Number(flags['osl-spread']);
+    if (!(oslSpread >= 0 && oslSpread < 1)) throw badInput(`--osl-spread must be a fraction in [0, 1), got "${flags['osl-spread']}"`);
+    const synthetic = setup.perfModel instanceof SyntheticPerfModel ? setup.perfModel : undefined;
+    const servingModel = {
+      schedulerPolicy: setup.policy.name,
+      schedulerSummary: setup.policy.summary,
+      perRequestMs: setup.perfModel.perRequestMs ?? 0,
+      perIterationMs: synthetic?.perIterationMs ?? 0,
+      overheadSource: synthetic ? setup.backend.overheads.source : "inside the profile's measured TTFT and ITL",
+      oslSpread,
+      assumptions: synthetic?.assumptions ?? [],
+    };
     const startedMs = performance.now();
     const run = runBenchmark(setup.perfModel, setup.engine, {
       isl: flags.isl,
@@ -73,6 +87,7 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
       arrival: flags.arrival,
       requests: flags.requests,
       warmupRequests: flags.warmup,
+      oslSpread,
       seed: flags.seed,
     });
     const wallMs = performance.now() - startedMs;
@@ -84,7 +99,7 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
       arrival: requestRate === undefined ? null : flags.arrival,
       requests: flags.requests, warmupRequests: run.warmupRequests, seed: flags.seed, percentiles,
       goodputTargetsMs: goodput ?? null,
-      timing: setup.source, engine: setup.engine,
+      timing: setup.source, engine: setup.engine, servingModel,
     };
     if (flags['export-requests']) await exportRequests(flags['export-requests'], run.perRequest);
     if (summary.overload?.overloaded) this.warnLine(`overloaded: ${summary.overload.reason}`);
@@ -95,6 +110,15 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
     }
     const load = flags.concurrency !== undefined ? `concurrency ${flags.concurrency}` : Number.isFinite(requestRate!) ? `${requestRate} req/s (${flags.arrival})` : 'all requests at once (rate inf)';
     this.print(render(summary, {load, isl: flags.isl, osl: flags.osl, warmup: run.warmupRequests, perfModel: run.perfModel, meanDecodeBatch: run.meanDecodeBatch, preemptions: run.preemptions, percentiles}));
+    this.print(
+      [
+        '',
+        `Scheduler policy     ${servingModel.schedulerSummary}`,
+        `Serving overheads    ${servingModel.perRequestMs} ms per request, ${servingModel.perIterationMs} ms per iteration (${servingModel.overheadSource})`,
+        `Output lengths       ${oslSpread === 0 ? 'exact' : `±${(oslSpread * 100).toFixed(0)} % of --osl (closed-loop de-synchronisation)`}`,
+        ...servingModel.assumptions.map((a, i) => `${i === 0 ? 'Assumptions' : ''}`.padEnd(21) + a),
+      ].join('\n'),
+    );
     if (flags['export-requests']) this.note(`wrote ${run.perRequest.length} requests to ${flags['export-requests']}`);
     this.note(`simulated ${summary.requests + run.warmupRequests} requests (${run.iterations} iterations) in ${wallMs.toFixed(0)} ms`);
   }

@@ -7,6 +7,7 @@
  * actuals to the predictors. The "safe throughput" is what the deployed replicas can serve
  * within the SLA for the interval's actual ISL/OSL (0 when the SLA is infeasible there).
  */
+import type {OnProgress} from '../progress.js';
 import {failure} from '../errors.js';
 import type {IntervalMetrics} from '../trace/windows.js';
 import type {LoadPredictor} from './predictors/base.js';
@@ -102,7 +103,13 @@ function checkedThpt(value: number, what: string): number {
   return value;
 }
 
-export function runClassicDryrun(metrics: readonly IntervalMetrics[], cfg: ClassicDryrunConfig, capacity: ClassicCapacity, predictors: ClassicPredictors): {ticks: ClassicTick[]; summary: ClassicSummary} {
+export function runClassicDryrun(
+  metrics: readonly IntervalMetrics[],
+  cfg: ClassicDryrunConfig,
+  capacity: ClassicCapacity,
+  predictors: ClassicPredictors,
+  onProgress?: OnProgress,
+): {ticks: ClassicTick[]; summary: ClassicSummary} {
   if (metrics.length === 0) throw failure('the trace has no requests: nothing to dry-run');
   const safePrefill = (numP: number, isl: number): number =>
     (capacity.prefill.ttftMs(isl) > cfg.ttftMs ? 0 : numP * capacity.prefill.thptPerGpu(isl)) * cfg.intervalS;
@@ -153,6 +160,7 @@ export function runClassicDryrun(metrics: readonly IntervalMetrics[], cfg: Class
     const b = applyClassicBudget(rawP, rawD, cfg);
     observe(m);
     record(i, m, predicted, b.numP, b.numD, b.budgetApplied);
+    onProgress?.({task: 'planning', done: i + 1, total: metrics.length, unit: 'intervals'});
   }
   return {ticks, summary: summarizeTicks(ticks, cfg, prefillInfeasible, decodeInfeasible)};
 }

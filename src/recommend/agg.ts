@@ -12,6 +12,7 @@
  */
 import type {PerfModel} from '../engines/perf-model.js';
 import {SimEngine, type SimEngineConfig, type SimRequest} from '../engines/sim/engine.js';
+import {DrivenEngine, SimDriver} from '../engines/sim/driver.js';
 import {Rng} from '../random.js';
 import {latencyStats, type LatencyStats} from '../stats.js';
 
@@ -61,59 +62,60 @@ function pick(s: LatencyStats, stat: SlaStat): number {
 }
 
 /** One open-loop run at `rateRps`. */
-export function simulateRate(perfModel: PerfModel, engine: Omit<SimEngineConfig, 'perfModel'>, w: AggWorkload, rateRps: number, opts: AggSimOptions = {}): AggRun {
+export function simulateRate(perfModel: PerfModel, engineConfig: Omit<SimEngineConfig, 'perfModel'>, w: AggWorkload, rateRps: number, opts: AggSimOptions = {}): AggRun {
   const stat = w.stat ?? 'mean';
   const requests = opts.requests ?? DEFAULT_AGG_REQUESTS;
   const warmupMs = (opts.warmupS ?? 2 * (w.ttftTargetMs + w.osl * w.itlTargetMs) / 1000) * 1000;
-  // Per-request time outside iterations: arrivals are open-loop, so it only shifts each TTFT.
-  const extra = perfModel.perRequestMs ?? 0;
+  // Per-request time outside iterations (runBenchmark's convention): the engine sees a request
+  // `overheadMs` after it was sent; latencies count from the send.
+  const overheadMs = perfModel.perRequestMs ?? 0;
   const overloadMs = (opts.overloadFactor ?? 5) * w.ttftTargetMs;
-  const sim = new SimEngine({...engine, perfModel});
   const rng = new Rng(opts.seed ?? 1);
   const meanGapMs = 1000 / rateRps;
+  const driver = new SimDriver();
 
-  const measured: SimRequest[] = [];
-  let issued = 0;
-  let nextArrivalMs = 0;
-  let t = 0;
+  const measured: {req: SimRequest; sentMs: number}[] = [];
+  const isMeasured = new Set<SimRequest>();
+  /** Every request sent, in order (to find the oldest one still without a first token). */
+  const all: {req: SimRequest; sentMs: number}[] = [];
+  let oldest = 0;
   let finishedMeasured = 0;
   let overloaded = false;
   let runningSum = 0;
   let iterations = 0;
-  const isMeasured = new Set<SimRequest>();
-  const all: SimRequest[] = [];
-  let oldest = 0;
-
-  while (finishedMeasured < requests) {
-    while (nextArrivalMs <= t) {
-      const req = sim.add({id: String(issued++), promptTokens: w.isl, outputTokens: w.osl, arrivalMs: nextArrivalMs});
-      all.push(req);
-      if (nextArrivalMs >= warmupMs && measured.length < requests) {
-        measured.push(req);
-        isMeasured.add(req);
-      }
-      nextArrivalMs += rng.exponential(1 / meanGapMs);
-    }
-    const res = sim.step(t);
-    if (!res) {
-      t = nextArrivalMs;
-      continue;
-    }
-    t = res.metrics.endMs;
-    runningSum += res.metrics.runningRequests;
-    iterations++;
+  const engine = new DrivenEngine(driver, new SimEngine({aggregateDecodes: true, ...engineConfig, perfModel}), (res) => {
+    const m = res.metrics;
+    // In a decode fast-forward the first iterations - 1 finish nothing.
+    runningSum += m.decodeRequests * (m.iterations - 1) + m.runningRequests;
+    iterations += m.iterations;
     for (const r of res.finished) if (isMeasured.has(r)) finishedMeasured++;
     // Overload: the oldest request still without a first token has waited past the bound.
-    while (oldest < all.length && all[oldest].firstTokenMs !== undefined) oldest++;
-    if (oldest < all.length && t - all[oldest].arrivalMs + extra > overloadMs) overloaded = true;
-    if (overloaded) break;
-  }
+    while (oldest < all.length && all[oldest]!.req.firstTokenMs !== undefined) oldest++;
+    if (oldest < all.length && driver.nowMs - all[oldest]!.sentMs > overloadMs) overloaded = true;
+    if (overloaded || finishedMeasured >= requests) driver.stop();
+  });
+
+  let issued = 0;
+  const send = (): void => {
+    const sentMs = driver.nowMs;
+    driver.at(sentMs + overheadMs, () => {
+      const req = engine.submit({id: String(issued++), promptTokens: w.isl, outputTokens: w.osl});
+      all.push({req, sentMs});
+      if (sentMs >= warmupMs && measured.length < requests) {
+        measured.push({req, sentMs});
+        isMeasured.add(req);
+      }
+    });
+    driver.at(sentMs + rng.exponential(1 / meanGapMs), send);
+  };
+  driver.at(0, send);
+  driver.run();
 
   const ttft: number[] = [];
   const itl: number[] = [];
-  for (const r of measured) {
+  for (const {req: r, sentMs} of measured) {
     if (r.firstTokenMs === undefined) continue;
-    ttft.push(r.firstTokenMs - r.arrivalMs + extra);
+    ttft.push(r.firstTokenMs - sentMs);
     if (r.state === 'finished' && r.generatedTokens > 1) itl.push((r.lastTokenMs! - r.firstTokenMs) / (r.generatedTokens - 1));
   }
   const ttftMs = latencyStats(ttft);
@@ -151,6 +153,8 @@ export interface AggSearchOptions extends AggSimOptions {
   guessRps: number;
   /** Stop when (hi - lo) / hi is below this. */
   relTolerance?: number;
+  /** Called after each simulated run (for progress). */
+  onRun?: (run: AggRun) => void;
 }
 
 /**
@@ -165,6 +169,7 @@ export function findMaxAggRate(perfModel: PerfModel, engine: Omit<SimEngineConfi
   const run = (rate: number): AggRun => {
     const r = simulateRate(perfModel, engine, w, rate, opts);
     runs.push(r);
+    opts.onRun?.(r);
     return r;
   };
   const tol = opts.relTolerance ?? 0.02;

@@ -3,6 +3,7 @@
  * profiles stands for all of them) or from the synthetic model at each TP.
  */
 import {existsSync} from 'node:fs';
+import {resolveSchedulerPolicy} from '../engines/sim/scheduler-policies.js';
 import {badInput, PlannerError} from '../errors.js';
 import {DEFAULT_MAX_NUM_BATCHED_TOKENS, DEFAULT_MAX_NUM_SEQS} from '../engines/sim/engine.js';
 import {profilePerfModel} from '../engines/profile-perf-model.js';
@@ -77,7 +78,7 @@ export function syntheticCandidates(o: SyntheticCandidatesOptions): RecommendCan
       gpusPerEngine: model.gpusPerEngine,
       source: model.name,
       profile,
-      agg: {perfModel: model, engine: {maxNumBatchedTokens: model.maxNumBatchedTokens, maxNumSeqs: model.maxNumSeqs, maxKvTokens: model.maxKvTokens}},
+      agg: {perfModel: model, engine: {maxNumBatchedTokens: model.maxNumBatchedTokens, maxNumSeqs: model.maxNumSeqs, maxKvTokens: model.maxKvTokens, scheduler: resolveSchedulerPolicy(model.backend.name).create()}},
     });
   }
   return out;

@@ -8,6 +8,7 @@ import type {SimEngineConfig} from '../engines/sim/engine.js';
 import {slaModels} from '../profile/models.js';
 import {answerSla, decodeContextLength, rangeWarnings, type DecodeAnswer, type Method, type PrefillAnswer, type SlaQuery} from '../profile/sla.js';
 import type {Profile} from '../profile/types.js';
+import type {OnProgress} from '../progress.js';
 import {applyGlobalBudget, decodeReplicas, prefillReplicas} from '../planner/replicas.js';
 import {findMaxAggRate, simulateRate, type AggRun, type SlaStat} from './agg.js';
 import {choosePhase, decodeKvBounds, prefillQueueBounds, type Bounds, type PhaseChoice} from './choose.js';
@@ -39,6 +40,8 @@ export interface RecommendOptions {
   seed?: number;
   /** Skip the simulated aggregated search. */
   noAgg?: boolean;
+  /** Progress of the aggregated search, one event per simulated run (units: TPs searched). */
+  onProgress?: OnProgress;
 }
 
 export interface TpAnswer {
@@ -216,23 +219,34 @@ export function recommend(candidates: readonly RecommendCandidate[], opts: Recom
   if (opts.noAgg) aggSkipped = 'skipped (--no-agg)';
   else if (prefillOnly) aggSkipped = 'needs decode data';
   else {
+    const searched = sorted.filter((c, i) => c.agg && !(opts.maxGpuBudget !== undefined && c.gpusPerEngine > opts.maxGpuBudget) && perTp[i].prefill?.ttftMs !== undefined);
+    let tpsDone = 0;
     sorted.forEach((c, i) => {
-      if (!c.agg) return;
-      if (opts.maxGpuBudget !== undefined && c.gpusPerEngine > opts.maxGpuBudget) return;
-      const ttft = perTp[i].prefill?.ttftMs;
-      if (ttft === undefined) return;
+      if (!searched.includes(c)) return;
+      const ttft = perTp[i].prefill!.ttftMs;
+      let runs = 0;
+      const progress = (r: AggRun) => {
+        runs++;
+        opts.onProgress?.({task: 'aggregated search', done: tpsDone, total: searched.length, detail: `TP ${c.tp}: run ${runs} at ${r.rateRps.toFixed(2)} req/s ${r.meetsSla ? 'meets' : 'misses'} the SLA`});
+      };
       const res = findMaxAggRate(
-        c.agg.perfModel,
-        c.agg.engine,
+        c.agg!.perfModel,
+        c.agg!.engine,
         {isl: opts.isl, osl: opts.osl, ttftTargetMs: opts.ttftMs, itlTargetMs: opts.itlMs, stat: slaStat},
-        {guessRps: (1.5 * 1000) / ttft, requests: opts.aggRequests, seed: opts.seed},
+        {guessRps: (1.5 * 1000) / ttft, requests: opts.aggRequests, seed: opts.seed, onRun: progress},
       );
       const workload = {isl: opts.isl, osl: opts.osl, ttftTargetMs: opts.ttftMs, itlTargetMs: opts.itlMs, stat: slaStat};
       // Lighter loads fill in the Pareto curve between the bisection's points.
       const extra = res.feasible
-        ? PARETO_LOAD_FRACTIONS.map((f) => simulateRate(c.agg!.perfModel, c.agg!.engine, workload, res.maxRateRps * f, {requests: opts.aggRequests, seed: opts.seed}))
+        ? PARETO_LOAD_FRACTIONS.map((f) => {
+            const r = simulateRate(c.agg!.perfModel, c.agg!.engine, workload, res.maxRateRps * f, {requests: opts.aggRequests, seed: opts.seed});
+            progress(r);
+            return r;
+          })
         : [];
-      aggPerTp.push({tp: c.tp, gpusPerEngine: c.gpusPerEngine, feasible: res.feasible, maxRateRps: res.maxRateRps, at: res.best, runs: res.runs.length + extra.length});
+      tpsDone++;
+      opts.onProgress?.({task: 'aggregated search', done: tpsDone, total: searched.length, detail: `TP ${c.tp}: ${res.feasible ? `${res.maxRateRps.toFixed(2)} req/s max` : 'cannot meet the SLA'} (${runs} runs)`});
+      aggPerTp.push({tp: c.tp, gpusPerEngine: c.gpusPerEngine, feasible: res.feasible, maxRateRps: res.maxRateRps, at: res.best, runs});
       for (const r of [...res.runs, ...extra]) {
         if (!r.meetsTtft || !Number.isFinite(r.tokensPerSPerUser)) continue;
         pareto.push({layout: 'aggregated', series: `agg TP${c.tp}`, tokensPerSPerGpu: r.tokensPerSPerGpu, tokensPerSPerUser: r.tokensPerSPerUser, ttftMs: r.ttftMs[slaStat], itlMs: r.itlMs[slaStat], detail: `${r.rateRps.toFixed(2)} req/s per engine`});

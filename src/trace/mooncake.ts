@@ -3,8 +3,9 @@
  * start), `input_length`, `output_length` (tokens) and `hash_ids` (one id per block of prompt).
  * Reading streams chunk by chunk; every bad record is reported with its line number.
  */
-import {createReadStream, openSync, writeSync, closeSync} from 'node:fs';
+import {closeSync, createReadStream, openSync, statSync, writeSync} from 'node:fs';
 import {badInput, failure} from '../errors.js';
+import type {OnProgress} from '../progress.js';
 
 export interface TraceRecord {
   /** Arrival time, ms from trace start. */
@@ -43,10 +44,14 @@ export interface ReadTraceOptions {
   skipBadLines?: boolean;
   /** How many bad lines to remember for reporting (all are counted). */
   keepBadLines?: number;
+  /** Called after each chunk read, in MB of the file. */
+  onProgress?: OnProgress;
 }
 
 /** Counters a reader fills while it streams. */
 export interface ReadStats {
+  /** Bytes of the file read so far. */
+  bytesRead: number;
   lines: number;
   records: number;
   blankLines: number;
@@ -65,6 +70,7 @@ export async function* readTraceBatches(file: string, options: ReadTraceOptions 
   const stream = createReadStream(file, {encoding: 'utf8', highWaterMark: 1 << 20});
   const chunks = (stream as AsyncIterable<string>)[Symbol.asyncIterator]();
   let rest = '';
+  let totalBytes: number | undefined;
   try {
     for (;;) {
       let next: IteratorResult<string>;
@@ -77,6 +83,11 @@ export async function* readTraceBatches(file: string, options: ReadTraceOptions 
         throw failure(`cannot read trace file ${file}: ${(err as Error).message}`);
       }
       if (next.done) break;
+      stats.bytesRead = stream.bytesRead;
+      if (options.onProgress) {
+        totalBytes ??= statSync(file).size;
+        options.onProgress({task: `reading ${file}`, done: stats.bytesRead / 1e6, total: totalBytes / 1e6, unit: 'MB'});
+      }
       const text = rest + next.value;
       const end = text.lastIndexOf('\n');
       if (end < 0) {
@@ -149,7 +160,7 @@ export async function* readTrace(file: string, options: ReadTraceOptions = {}, s
 }
 
 export function newReadStats(): ReadStats {
-  return {lines: 0, records: 0, blankLines: 0, badLines: 0, firstBad: []};
+  return {bytesRead: 0, lines: 0, records: 0, blankLines: 0, badLines: 0, firstBad: []};
 }
 
 /** Read a whole (small) trace into memory; for tests and short traces. */

@@ -1,5 +1,6 @@
 import {Command, Flags, Errors} from '@oclif/core';
 import {EXIT_BAD_INPUT, EXIT_FAILURE, PlannerError, badInput, errorLine} from '../errors.js';
+import {taskProgress, type ProgressMode, type TaskProgress} from './progress.js';
 
 function wantsStack(argv: readonly string[] = process.argv): boolean {
   return argv.includes('--debug') || Boolean(process.env.DEBUG);
@@ -110,10 +111,19 @@ export abstract class PlannerCommand extends Command {
     process.stderr.write(`warning: ${text}\n`);
   }
 
+  private progressShown?: TaskProgress;
+
+  /** The progress display of a long command (--progress); stopped before an error is printed. */
+  protected async startProgress(mode: ProgressMode, json: boolean): Promise<TaskProgress> {
+    this.progressShown = await taskProgress(mode, json, (line) => this.note(line));
+    return this.progressShown;
+  }
+
   protected override async catch(err: Error & {exitCode?: number}): Promise<void> {
     // A flag error is thrown from inside parse(); mark parsing done so oclif does not also warn
     // (in development/test environments) that the command never parsed its arguments.
     this.parsed = true;
+    this.progressShown?.stop();
     reportError(err);
   }
 }

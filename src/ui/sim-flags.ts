@@ -4,6 +4,7 @@ import {badInput} from '../errors.js';
 import type {ProfileInterpolation} from '../engines/profile-perf-model.js';
 import {DEFAULT_BLOCK_SIZE} from '../engines/sim/engine.js';
 import type {SimSetupOptions} from '../engines/sim/setup.js';
+import {SCHEDULER_POLICIES, SCHEDULER_POLICY_NAMES} from '../engines/sim/scheduler-policies.js';
 import {syntheticFlags, syntheticOptionsFromFlags, type SyntheticFlagValues} from './synthetic-flags.js';
 
 export const simEngineFlags = {
@@ -16,6 +17,10 @@ export const simEngineFlags = {
   'max-num-seqs': Flags.integer({description: 'Most requests running at once (default: the profile\'s or the synthetic backend\'s, else 256).', min: 1}),
   'max-kv-tokens': Flags.integer({description: 'KV-cache capacity in tokens (default: the profile\'s, or the synthetic model\'s memory plan).', min: 1}),
   'prefix-caching': Flags.boolean({description: 'Reuse KV blocks of identical prompt prefixes.', default: false, allowNo: true}),
+  'scheduler-policy': Flags.option({
+    description: `How iterations are composed and requests admitted (default: the --backend's, or the profile's backend, else vllm). ${SCHEDULER_POLICY_NAMES.map((n) => `${n}: ${SCHEDULER_POLICIES[n].summary}`).join('. ')}.`,
+    options: SCHEDULER_POLICY_NAMES,
+  })(),
 };
 
 export interface SimEngineFlagValues extends SyntheticFlagValues {
@@ -27,6 +32,7 @@ export interface SimEngineFlagValues extends SyntheticFlagValues {
   'max-num-seqs'?: number;
   'max-kv-tokens'?: number;
   'prefix-caching': boolean;
+  'scheduler-policy'?: string;
 }
 
 export function simSetupOptionsFromFlags(flags: SimEngineFlagValues): SimSetupOptions {
@@ -41,5 +47,6 @@ export function simSetupOptionsFromFlags(flags: SimEngineFlagValues): SimSetupOp
     maxNumSeqs: flags['max-num-seqs'],
     maxKvTokens: flags['max-kv-tokens'],
     prefixCaching: flags['prefix-caching'],
+    schedulerPolicy: flags['scheduler-policy'],
   };
 }

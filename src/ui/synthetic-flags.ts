@@ -1,9 +1,9 @@
 import {Flags} from '@oclif/core';
 import {badInput} from '../errors.js';
-import {backendNames} from '../engines/synthetic/backends.js';
+import {BACKENDS, backendNames} from '../engines/synthetic/backends.js';
 import {gpuNames} from '../engines/synthetic/gpus.js';
 import {modelNames} from '../engines/synthetic/models.js';
-import type {SyntheticOptions} from '../engines/synthetic/model.js';
+import type {KvQuant, Quant, SyntheticOptions} from '../engines/synthetic/model.js';
 
 /**
  * Flags that choose a synthetic engine (model on GPU at TP), shared by estimate, profile
@@ -20,18 +20,25 @@ export const syntheticFlags = {
     helpGroup: 'SYNTHETIC ENGINE',
   }),
   tp: Flags.integer({description: 'Tensor-parallel size (GPUs per engine).', default: 1, min: 1, helpGroup: 'SYNTHETIC ENGINE'}),
-  quant: Flags.option({description: 'GEMM weight precision.', options: ['bf16', 'fp8'] as const, default: 'bf16' as const, helpGroup: 'SYNTHETIC ENGINE'})(),
-  'kv-quant': Flags.option({description: 'KV-cache precision.', options: ['bf16', 'fp8'] as const, default: 'bf16' as const, helpGroup: 'SYNTHETIC ENGINE'})(),
+  quant: Flags.option({description: 'GEMM weight precision of the checkpoint (fp4 = NVFP4, Blackwell GPUs).', options: ['bf16', 'fp8', 'fp4'] as const, default: 'bf16' as const, helpGroup: 'SYNTHETIC ENGINE'})(),
+  'kv-quant': Flags.option({
+    description: `KV-cache precision (default: what the backend does with the checkpoint: ${BACKENDS.map((b) => `${b.name}: ${b.kvQuantRule}`).join('; ')}).`,
+    options: ['bf16', 'fp8'] as const,
+    helpGroup: 'SYNTHETIC ENGINE',
+  })(),
   backend: Flags.string({description: 'Serving framework whose kernels and overheads are modelled.', options: backendNames(), default: 'vllm', helpGroup: 'SYNTHETIC ENGINE'}),
-  'gpu-mem-util': Flags.string({description: 'Fraction of GPU memory the engine may use (KV capacity), 0..1.', default: '0.9', helpGroup: 'SYNTHETIC ENGINE'}),
+  'gpu-mem-util': Flags.string({
+    description: `Memory fraction that sizes the KV cache, 0..1, as the backend reads it (default: the backend's; ${BACKENDS.map((b) => `${b.name}: ${b.memory.meaning}`).join('; ')}).`,
+    helpGroup: 'SYNTHETIC ENGINE',
+  }),
 };
 
 export interface SyntheticFlagValues {
   model?: string;
   gpu?: string;
   tp?: number;
-  quant?: 'bf16' | 'fp8';
-  'kv-quant'?: 'bf16' | 'fp8';
+  quant?: Quant;
+  'kv-quant'?: KvQuant;
   backend?: string;
   'gpu-mem-util'?: string;
 }
@@ -40,14 +47,14 @@ export interface SyntheticFlagValues {
 export function syntheticOptionsFromFlags(flags: SyntheticFlagValues): SyntheticOptions {
   if (!flags.model) throw badInput('--model is required', `one of ${modelNames().join(', ')}, or the path of a config.json`);
   if (!flags.gpu) throw badInput('--gpu is required', `one of ${gpuNames().join(', ')}`);
-  const util = Number(flags['gpu-mem-util'] ?? '0.9');
-  if (!Number.isFinite(util) || util <= 0 || util > 1) throw badInput(`--gpu-mem-util must be a number in (0, 1], got "${flags['gpu-mem-util']}"`);
+  const util = flags['gpu-mem-util'] === undefined ? undefined : Number(flags['gpu-mem-util']);
+  if (util !== undefined && (!Number.isFinite(util) || util <= 0 || util > 1)) throw badInput(`--gpu-mem-util must be a number in (0, 1], got "${flags['gpu-mem-util']}"`);
   return {
     model: flags.model,
     gpu: flags.gpu,
     tp: flags.tp ?? 1,
     quant: flags.quant ?? 'bf16',
-    kvQuant: flags['kv-quant'] ?? 'bf16',
+    kvQuant: flags['kv-quant'],
     backend: flags.backend ?? 'vllm',
     gpuMemUtil: util,
   };

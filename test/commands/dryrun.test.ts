@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {existsSync, mkdtempSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {REPO_ROOT, SHIPPED_PROFILE, runCli} from '../helpers/cli.js';
+import {REPO_ROOT, SHIPPED_PROFILE, runCli, runCommand} from '../helpers/cli.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'dryrun-cmd-'));
 
@@ -15,7 +15,7 @@ describe('planner dryrun', () => {
     const j = JSON.parse(r.stdout);
     expect(j.summary.overBudgetIntervals).toBeGreaterThan(0);
     expect(j.summary.overBudgetIntervals).toBe(j.ticks.filter((t: {gpus: number}) => t.gpus > 6).length);
-    expect(r.stderr).toMatch(new RegExp(`^warning: in ${j.summary.overBudgetIntervals} intervals the replicas use up to ${j.summary.peakGpus} GPUs, over the budget of 6: Dynamo's v2025-08 budget rule`));
+    expect(r.stderr).toMatch(new RegExp(`^warning: in ${j.summary.overBudgetIntervals} intervals the replicas use up to ${j.summary.peakGpus} GPUs, over the budget of 6: Dynamo's v2025-08 budget rule`, 'm'));
   });
 
   it('warns when the load fits in one adjustment interval (trace sin defaults: 100 s < 180 s)', async () => {
@@ -44,7 +44,7 @@ describe('planner dryrun', () => {
 
   it('--json prints only the documented result', async () => {
     const dir = tmp();
-    const r = await runCli(['dryrun', '--trace', path.join(REPO_ROOT, 'fixtures/traces/empty-windows.jsonl'), '--adjustment-interval', '60',
+    const r = await runCommand(['dryrun', '--trace', path.join(REPO_ROOT, 'fixtures/traces/empty-windows.jsonl'), '--adjustment-interval', '60',
       '--predictor', 'constant', '--out', dir, '--json', '--profile', SHIPPED_PROFILE]);
     expect(r.exitCode).toBe(0);
     const j = JSON.parse(r.stdout);
@@ -58,11 +58,28 @@ describe('planner dryrun', () => {
     expect(existsSync(path.join(dir, 'report.html'))).toBe(true);
   });
 
+  it('--progress plain reports reading and planning on stderr; stdout stays the JSON result', async () => {
+    const trace = path.join(REPO_ROOT, 'fixtures/traces/empty-windows.jsonl');
+    const r = await runCli(['dryrun', '--trace', trace, '--adjustment-interval', '60', '--predictor', 'constant', '--out', tmp(), '--json', '--progress', 'plain']);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout).summary.intervals).toBe(3);
+    const reading = r.stderr.split('\n').filter((l) => l.startsWith(`reading ${trace}: `));
+    expect(reading.map((l) => l.slice(trace.length + 10))).toEqual([expect.stringMatching(/^0\.0\/0\.0 MB, \d+s elapsed$/)]);
+    expect(r.stderr).toMatch(/^planning: 3\/3 intervals, \d+s elapsed$/m);
+  });
+
+  it('shows no progress on a log for a quick run (--progress auto), and none at all with --progress none', async () => {
+    const trace = path.join(REPO_ROOT, 'fixtures/traces/empty-windows.jsonl');
+    const base = ['dryrun', '--trace', trace, '--adjustment-interval', '60', '--predictor', 'constant', '--out', tmp()];
+    expect((await runCli(base)).stderr).toBe('');
+    expect((await runCli([...base, '--progress', 'none'])).stderr).toBe('');
+  });
+
   it('feeds a warm-up trace to the predictors first', async () => {
     const trace = path.join(REPO_ROOT, 'fixtures/traces/empty-windows.jsonl');
     const base = ['dryrun', '--trace', trace, '--adjustment-interval', '60', '--predictor', 'moving-average', '--json'];
-    const cold = JSON.parse((await runCli([...base, '--out', tmp()])).stdout);
-    const warm = JSON.parse((await runCli([...base, '--out', tmp(), '--warmup-trace', trace])).stdout);
+    const cold = JSON.parse((await runCommand([...base, '--out', tmp()])).stdout);
+    const warm = JSON.parse((await runCommand([...base, '--out', tmp(), '--warmup-trace', trace])).stdout);
     // cold: history [3] -> 3; warm: history [3, 2, 1] + [3] -> mean 2.25
     expect(cold.ticks[1].predicted.numReq).toBe(3);
     expect(warm.ticks[1].predicted.numReq).toBe(2.25);
@@ -75,7 +92,7 @@ describe('planner dryrun', () => {
     const {writeFileSync, mkdirSync} = await import('node:fs');
     mkdirSync(path.join(dir, 'p'));
     writeFileSync(path.join(dir, 'p/profile.json'), JSON.stringify(profile));
-    const r = await runCli(['dryrun', '--profile', path.join(dir, 'p'), '--time-duration', '1800', '--out', path.join(dir, 'out')]);
+    const r = await runCommand(['dryrun', '--profile', path.join(dir, 'p'), '--time-duration', '1800', '--out', path.join(dir, 'out')]);
     expect(r.exitCode).toBe(0);
     const html = readFileSync(path.join(dir, 'out/report.html'), 'utf8');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -86,13 +103,13 @@ describe('planner dryrun', () => {
     const r = await runCli(['dryrun', '--trace', 'x.jsonl', '--request-rate-max', '9']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toBe('Error: --trace cannot be combined with generator flags (--request-rate-max)');
-    const r2 = await runCli(['dryrun', '--trace', 'missing.jsonl', '--out', tmp()]);
+    const r2 = await runCommand(['dryrun', '--trace', 'missing.jsonl', '--out', tmp()]);
     expect(r2.exitCode).toBe(2);
     expect(r2.stderr.trim()).toBe('Error: trace file missing.jsonl does not exist');
-    const r3 = await runCli(['dryrun', '--ttft', '-1']);
+    const r3 = await runCommand(['dryrun', '--ttft', '-1']);
     expect(r3.exitCode).toBe(2);
     expect(r3.stderr).toContain('--ttft must be > 0, got -1');
-    const r4 = await runCli(['dryrun', '--predictor', 'magic']);
+    const r4 = await runCommand(['dryrun', '--predictor', 'magic']);
     expect(r4.exitCode).toBe(2);
     expect(r4.stderr.split('\n').filter(Boolean)).toHaveLength(1);
   });
@@ -101,7 +118,7 @@ describe('planner dryrun', () => {
     type Tick = {observed: {numReq: number}; predicted: {numReq: number}; prefillReplicas: number; decodeReplicas: number; gpus: number};
     const runs: Record<string, Tick[]> = {};
     for (const p of ['constant', 'moving-average', 'kalman', 'prophet']) {
-      const r = await runCli(['dryrun', '--predictor', p, '--time-duration', '3600', '--adjustment-interval', '120', '--out', tmp(), '--json']);
+      const r = await runCommand(['dryrun', '--predictor', p, '--time-duration', '3600', '--adjustment-interval', '120', '--out', tmp(), '--json']);
       expect(r.exitCode).toBe(0);
       const j = JSON.parse(r.stdout);
       expect(j.summary.intervals).toBe(30);

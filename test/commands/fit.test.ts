@@ -2,7 +2,7 @@ import {cpSync, mkdtempSync, readFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {runCli, SHIPPED_PROFILE} from '../helpers/cli.js';
+import {runCli, runCommand, SHIPPED_PROFILE} from '../helpers/cli.js';
 
 const PROFILE = 'profiles/h200-llama3.1-8b-fp8-tp1';
 
@@ -23,7 +23,7 @@ describe('planner fit', () => {
   });
 
   it('prints JSON without writing under --json --no-write', async () => {
-    const r = await runCli(['fit', PROFILE, '--json', '--no-write']);
+    const r = await runCommand(['fit', PROFILE, '--json', '--no-write']);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({written: false, source: 'points', prefill: {poor: false}, decode: {poor: false}});
     expect(Object.keys(out.prefill.fit)).toEqual(expect.arrayContaining(['coefficients', 'r2', 'mapePct', 'maxErrPct', 'cvMapePct', 'points']));
@@ -32,8 +32,8 @@ describe('planner fit', () => {
 
 describe('planner interpolate --method', () => {
   it('answers from the fits with --method regression, within 10 % of the spline', async () => {
-    const spline = JSON.parse((await runCli(['interpolate', '-p', PROFILE, '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10', '--method', 'spline', '--json'])).stdout);
-    const reg = JSON.parse((await runCli(['interpolate', '-p', PROFILE, '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10', '--method', 'regression', '--json'])).stdout);
+    const spline = JSON.parse((await runCommand(['interpolate', '-p', PROFILE, '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10', '--method', 'spline', '--json'])).stdout);
+    const reg = JSON.parse((await runCommand(['interpolate', '-p', PROFILE, '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10', '--method', 'regression', '--json'])).stdout);
     expect(reg.prefill.method).toBe('regression');
     expect(reg.decode.method).toBe('regression');
     expect(Math.abs(reg.decode.thptPerGpu / spline.decode.thptPerGpu - 1)).toBeLessThan(0.02);
@@ -41,12 +41,12 @@ describe('planner interpolate --method', () => {
   });
 
   it('uses the spline inside the range and the regression outside with --method auto, and says so', async () => {
-    const inside = JSON.parse((await runCli(['interpolate', '-p', PROFILE, '--isl', '3000', '--osl', '300', '--json'])).stdout);
+    const inside = JSON.parse((await runCommand(['interpolate', '-p', PROFILE, '--isl', '3000', '--osl', '300', '--json'])).stdout);
     expect([inside.prefill.method, inside.decode.method]).toEqual(['spline', 'spline']);
-    const r = await runCli(['interpolate', '-p', PROFILE, '--isl', '30000', '--osl', '300', '--ttft', '2000', '--itl', '30']);
+    const r = await runCommand(['interpolate', '-p', PROFILE, '--isl', '30000', '--osl', '300', '--ttft', '2000', '--itl', '30']);
     expect(r.stderr).toContain('warning: ISL 30000 is outside the profiled range 100..16372; the regression fit extrapolates');
     expect(r.stderr).toContain('warning: decode context 30150 (ISL 30000 + OSL 300/2) is outside the profiled range 350..13585; the regression fit extrapolates');
-    const json = JSON.parse((await runCli(['interpolate', '-p', PROFILE, '--isl', '30000', '--osl', '300', '--json'])).stdout);
+    const json = JSON.parse((await runCommand(['interpolate', '-p', PROFILE, '--isl', '30000', '--osl', '300', '--json'])).stdout);
     expect(json.prefill).toMatchObject({method: 'regression', outsideProfiledRange: true, extrapolated: true, clamped: false});
   });
 });

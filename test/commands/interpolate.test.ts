@@ -2,7 +2,7 @@ import {mkdtempSync, readFileSync, writeFileSync, mkdirSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {runCli, SHIPPED_PROFILE} from '../helpers/cli.js';
+import {runCli, runCommand, SHIPPED_PROFILE} from '../helpers/cli.js';
 
 const PROFILE = 'profiles/h200-llama3.1-8b-fp8-tp1';
 
@@ -19,7 +19,7 @@ describe('planner interpolate', () => {
   });
 
   it('prints only JSON under --json, with the documented keys', async () => {
-    const r = await runCli(['interpolate', '--profile', PROFILE, '--isl', '3000', '--osl', '300', '--ttft', '50', '--itl', '10', '--json']);
+    const r = await runCommand(['interpolate', '--profile', PROFILE, '--isl', '3000', '--osl', '300', '--ttft', '50', '--itl', '10', '--json']);
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out)).toEqual(['isl', 'osl', 'prefill', 'decode']);
     expect(out.prefill).toMatchObject({ttftTargetMs: 50, meetsSla: false, queueHeadroomMs: 0, clamped: false});
@@ -35,12 +35,12 @@ describe('planner interpolate', () => {
       'warning: ISL 20000 is outside the profiled range 100..16372; using the value at the nearest profiled ISL (no extrapolation)',
       'warning: decode context 20050 (ISL 20000 + OSL 100/2) is outside the profiled range 350..13585; the interpolation grid answers from its edge (no extrapolation)',
     ];
-    const r = await runCli(args);
+    const r = await runCommand(args);
     expect(r.exitCode).toBe(0);
     expect(r.stderr.trim().split('\n')).toEqual(warnings);
     expect(r.stdout).toContain('Estimated TTFT=375.48ms > target TTFT=100.00ms. Cannot meet TTFT SLA.');
     expect(r.stdout).toMatch(/Estimated ITL=\d+\.\d\dms > target ITL=2\.00ms\. Cannot meet ITL SLA\./);
-    const json = await runCli([...args, '--json']);
+    const json = await runCommand([...args, '--json']);
     expect(json.stderr.trim().split('\n')).toEqual(warnings);
     const out = JSON.parse(json.stdout);
     expect(out.prefill).toMatchObject({outsideProfiledRange: true, clamped: true, extrapolated: false});
@@ -51,7 +51,7 @@ describe('planner interpolate', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'planner-q-'));
     const file = path.join(dir, 'q.jsonl');
     writeFileSync(file, '{"isl":3000,"osl":300,"ttft":200,"itl":10}\n\n{"isl":8000,"osl":500}\n{"isl":99.5,"osl":150.5}\n{"isl":20000}\n');
-    const json = await runCli(['interpolate', '--profile', PROFILE, '--input', file, '--json']);
+    const json = await runCommand(['interpolate', '--profile', PROFILE, '--input', file, '--json']);
     const lines = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(4);
     expect(lines[0].prefill.thptPerGpu).toBeCloseTo(49481.09, 2);
@@ -61,7 +61,7 @@ describe('planner interpolate', () => {
     expect(json.stderr).toContain(`warning: ${file}:4: ISL 99.5 is outside the profiled range 100..16372`);
     expect(json.stderr).toContain(`warning: ${file}:5: ISL 20000 is outside the profiled range 100..16372`);
 
-    const csv = await runCli(['interpolate', '--profile', PROFILE, '--input', file, '--csv']);
+    const csv = await runCommand(['interpolate', '--profile', PROFILE, '--input', file, '--csv']);
     const rows = csv.stdout.trim().split('\n');
     expect(rows[0]).toBe('isl,osl,prefillMethod,ttftMs,ttftTargetMs,queueHeadroomMs,prefillMeetsSla,prefillThptPerGpu,prefillRequestRatePerGpu,prefillClamped,prefillExtrapolated,decodeMethod,contextLength,itlMs,itlTargetMs,decodeMeetsSla,kvUsage,decodeThptPerGpu,decodeRequestRatePerGpu,decodeClamped,decodeExtrapolated');
     expect(rows).toHaveLength(5);
@@ -69,11 +69,11 @@ describe('planner interpolate', () => {
     // auto: the regression answers ISL 20000 and its decode context 20075, both extrapolated
     expect(rows[4]).toMatch(/^20000,150,regression,.*,false,true,regression,20075,.*,false,true$/);
 
-    const text = await runCli(['interpolate', '--profile', PROFILE, '--input', file]);
+    const text = await runCommand(['interpolate', '--profile', PROFILE, '--input', file]);
     expect(text.stdout.split('\n')[0]).toContain('isl=3000 osl=300 | spline: ttft=60.46ms (target 200.00ms, met) prefill=49481.09 tok/s/gpu 16.49 req/s | spline: itl=9.73ms');
 
     writeFileSync(file, '{"isl":3000}\n{"isl":-4}\n');
-    const bad = await runCli(['interpolate', '--profile', PROFILE, '--input', file, '--json']);
+    const bad = await runCommand(['interpolate', '--profile', PROFILE, '--input', file, '--json']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr.trim()).toBe(`Error: ${file}:2: isl must be a positive number (got -4)`);
     expect(bad.stdout.trim().split('\n')).toHaveLength(1); // the good line was answered before the bad one
@@ -81,8 +81,8 @@ describe('planner interpolate', () => {
 
   it('accepts a Dynamo results directory as the profile', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'planner-dyn-'));
-    await runCli(['profile', 'export', PROFILE, '--out', dir]);
-    const r = await runCli(['interpolate', '--profile', dir, '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10', '--json']);
+    await runCommand(['profile', 'export', PROFILE, '--out', dir]);
+    const r = await runCommand(['interpolate', '--profile', dir, '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10', '--json']);
     expect(JSON.parse(r.stdout).decode.thptPerGpu).toBeCloseTo(4555.68, 2);
   });
 
@@ -91,7 +91,7 @@ describe('planner interpolate', () => {
     [['--profile', PROFILE, '--isl', '-5'], 'Error: --isl must be a positive number (got "-5") See more help with --help'],
     [['--profile', PROFILE, '--ttft', '0'], 'Error: --ttft must be a positive number (got "0") See more help with --help'],
   ])('refuses bad input with one line and exit code 2: %s', async (args, message) => {
-    const r = await runCli(['interpolate', ...args]);
+    const r = await runCommand(['interpolate', ...args]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toBe(message);
     expect(r.stdout).toBe('');

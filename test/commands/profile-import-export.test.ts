@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {readNpz} from '../../src/profile/npz.js';
-import {FIXTURES_DIR, runCli, SHIPPED_PROFILE} from '../helpers/cli.js';
+import {FIXTURES_DIR, runCli, runCommand, SHIPPED_PROFILE} from '../helpers/cli.js';
 
 const REFERENCE = path.join(FIXTURES_DIR, 'dynamo-h200-tp1-llama3.1-8b-fp8');
 const tmp = (prefix: string) => mkdtempSync(path.join(os.tmpdir(), `planner-${prefix}-`));
@@ -31,7 +31,7 @@ describe('planner profile import / export', () => {
     expect(profile.source.kind).toBe('import');
 
     const back = tmp('export');
-    const exp = await runCli(['profile', 'export', out, '--format', 'npz', '--out', back, '--json']);
+    const exp = await runCommand(['profile', 'export', out, '--format', 'npz', '--out', back, '--json']);
     expect(JSON.parse(exp.stdout).files).toHaveLength(2);
     for (const phase of ['prefill', 'decode']) {
       const original = readFileSync(path.join(REFERENCE, `${phase}_raw_data.npz`));
@@ -45,7 +45,7 @@ describe('planner profile import / export', () => {
 
   it('imports the two NPZ files given directly, and the shipped profile holds the same arrays', async () => {
     const out = tmp('files');
-    const r = await runCli(['profile', 'import', '--prefill', path.join(REFERENCE, 'prefill_raw_data.npz'), '--decode', path.join(REFERENCE, 'decode_raw_data.npz'), '--out', out, '--json']);
+    const r = await runCommand(['profile', 'import', '--prefill', path.join(REFERENCE, 'prefill_raw_data.npz'), '--decode', path.join(REFERENCE, 'decode_raw_data.npz'), '--out', out, '--json']);
     expect(JSON.parse(r.stdout)).toMatchObject({prefillPoints: 17, decodePoints: 41, maxKvTokens: 945029});
     const imported = JSON.parse(readFileSync(path.join(out, 'profile.json'), 'utf8'));
     const shipped = JSON.parse(readFileSync(path.join(SHIPPED_PROFILE, 'profile.json'), 'utf8'));
@@ -56,12 +56,12 @@ describe('planner profile import / export', () => {
 
   it("exports and re-imports Dynamo's JSON pair (max_kv_tokens as a scalar)", async () => {
     const json = tmp('json');
-    await runCli(['profile', 'export', 'profiles/h200-llama3.1-8b-fp8-tp1', '--format', 'json', '--out', json]);
+    await runCommand(['profile', 'export', 'profiles/h200-llama3.1-8b-fp8-tp1', '--format', 'json', '--out', json]);
     const decode = JSON.parse(readFileSync(path.join(json, 'decode_raw_data.json'), 'utf8'));
     expect(decode.max_kv_tokens).toBe(945029);
     expect(Object.keys(JSON.parse(readFileSync(path.join(json, 'prefill_raw_data.json'), 'utf8')))).toEqual(['prefill_isl', 'prefill_ttft', 'prefill_thpt_per_gpu']);
     const out = tmp('json-import');
-    const r = await runCli(['profile', 'import', json, '--out', out]);
+    const r = await runCommand(['profile', 'import', json, '--out', out]);
     expect(r.exitCode).toBe(0);
     const shipped = JSON.parse(readFileSync(path.join(SHIPPED_PROFILE, 'profile.json'), 'utf8'));
     expect(JSON.parse(readFileSync(path.join(out, 'profile.json'), 'utf8')).decode).toEqual(shipped.decode);
@@ -72,7 +72,7 @@ describe('planner profile import / export', () => {
     ['a zip with a wrong member', 'wrong_member.npz', /wrong_member\.npz: the archive holds no \.npy arrays/],
     ['an NPZ without the prefill arrays', 'stored_f8_i8.npz', /stored_f8_i8\.npz: array 'prefill_thpt_per_gpu' is missing \(found: prefill_isl, prefill_ttft\)/],
   ])('refuses %s with one clear line', async (_name, file, message) => {
-    const r = await runCli(['profile', 'import', '--prefill', path.join(FIXTURES_DIR, 'npz-samples', file), '--out', tmp('bad')]);
+    const r = await runCommand(['profile', 'import', '--prefill', path.join(FIXTURES_DIR, 'npz-samples', file), '--out', tmp('bad')]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(message);
@@ -83,10 +83,10 @@ describe('planner profile import / export', () => {
     writeFileSync(path.join(dir, 'prefill_raw_data.json'), JSON.stringify({prefill_isl: [100, 200], prefill_ttft: [10, null], prefill_thpt_per_gpu: [1, 2]}));
     const nan = await runCli(['profile', 'import', dir, '--out', tmp('o')]);
     expect(nan.stderr.trim()).toBe(`Error: ${dir}/prefill_raw_data.json: prefill.prefill_ttft[1] is NaN`);
-    const missing = await runCli(['profile', 'import', '/no/such/dir', '--out', tmp('o')]);
+    const missing = await runCommand(['profile', 'import', '/no/such/dir', '--out', tmp('o')]);
     expect(missing.stderr.trim()).toBe('Error: /no/such/dir does not exist');
     const empty = tmp('empty');
-    const none = await runCli(['profile', 'import', empty, '--out', tmp('o')]);
+    const none = await runCommand(['profile', 'import', empty, '--out', tmp('o')]);
     expect(none.exitCode).toBe(2);
     expect(none.stderr).toContain(`${empty}: no Dynamo results found`);
   });

@@ -2,9 +2,11 @@ import {mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsSync} from 'n
 import os from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
-import {runCli, SHIPPED_PROFILE} from '../helpers/cli.js';
+import {runCli, runCommand, SHIPPED_PROFILE} from '../helpers/cli.js';
 
 const SYNTH = ['recommend', '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '1,2,4,8', '--isl', '4000', '--osl', '500', '--ttft', '300', '--itl', '20'];
+// The text output's checks hold on a smaller plan (TP 1, 2): half the simulation work of SYNTH.
+const SYNTH_SMALL = SYNTH.map((a) => (a === '1,2,4,8' ? '1,2' : a));
 const SHIPPED = ['recommend', '--profile', SHIPPED_PROFILE, '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10'];
 
 function tmp(): string {
@@ -13,7 +15,7 @@ function tmp(): string {
 
 describe('planner recommend', () => {
   it('prints a full recommendation for the synthetic 8B case on H200', async () => {
-    const r = await runCli(SYNTH);
+    const r = await runCli(SYNTH_SMALL);
     expect(r.exitCode).toBe(0);
     const out = r.stdout;
     expect(out).toContain('Recommendation for ISL 4000, OSL 500: TTFT <= 300 ms, ITL <= 20 ms');
@@ -28,8 +30,15 @@ describe('planner recommend', () => {
     expect(r.stderr).toMatch(/recommend took \d+\.\d\d s/);
   });
 
+  it('--progress plain: progress of the aggregated search on stderr, ending with the last TP, nothing but JSON on stdout', async () => {
+    const r = await runCli([...SYNTH.slice(0, 6), '--tp', '1,2', ...SYNTH.slice(8), '--sim-requests', '100', '--json', '--progress', 'plain']);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout).aggregated.perTp).toHaveLength(2);
+    expect(r.stderr).toMatch(/^aggregated search: 2\/2 \(TP 2: \d+\.\d\d req\/s max \(\d+ runs\)\), \d+s elapsed$/m);
+  });
+
   it('prints only JSON under --json, agreeing with the rules it reports', async () => {
-    const r = await runCli([...SYNTH, '--json', '--max-gpu-budget', '8', '--request-rate', '20']);
+    const r = await runCommand([...SYNTH, '--json', '--max-gpu-budget', '8', '--request-rate', '20']);
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.perTp.map((t: {tp: number}) => t.tp)).toEqual([1, 2, 4, 8]);
@@ -49,18 +58,19 @@ describe('planner recommend', () => {
     expect(out.replicas.budget.maxGpuBudget).toBe(8);
     expect(out.replicas.totalGpus).toBe(out.replicas.prefill.gpus + out.replicas.decode.gpus);
     expect(out.replicas.aggregated.replicas).toBe(Math.ceil(20 / out.aggregated.best.maxRateRps));
-    expect(r.stderr).toBe('');
+    // No warning; a run longer than a second also reports its progress there.
+    expect(r.stderr.split('\n').filter((l) => l !== '' && !l.startsWith('aggregated search: '))).toEqual([]);
   });
 
   it('recommends from a directory of tpN profiles, writes the planner config, its NPZ data and the HTML report', async () => {
     // Markup in the path must come out escaped in the report.
     const dir = path.join(tmp(), 'a<i>b');
     mkdirSync(dir);
-    const prof = await runCli(['profile', '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '1,2', '--out', path.join(dir, 'profiles')]);
+    const prof = await runCommand(['profile', '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '1,2', '--out', path.join(dir, 'profiles')]);
     expect(prof.exitCode).toBe(0);
     const cfg = path.join(dir, 'deploy', 'planner.json');
     const html = path.join(dir, 'rec.html');
-    const r = await runCli(['recommend', '--profile', path.join(dir, 'profiles'), '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '15', '--emit-planner-config', cfg, '--html', html, '--max-gpu-budget', '16']);
+    const r = await runCommand(['recommend', '--profile', path.join(dir, 'profiles'), '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '15', '--emit-planner-config', cfg, '--html', html, '--max-gpu-budget', '16']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain(`TP 1: ${path.join(dir, 'profiles', 'tp1', 'profile.json')}; TP 2: ${path.join(dir, 'profiles', 'tp2', 'profile.json')}`);
     expect(r.stdout).toContain(`Planner config: ${cfg}`);
@@ -69,7 +79,7 @@ describe('planner recommend', () => {
     expect(r.stdout).toContain('  ttft 200 ms, itl 15 ms');
     expect(r.stdout).toMatch(/v2025-08 planner flags \(TTFT and ITL in seconds\): .*--ttft 0\.2 --itl 0\.015/);
     const config = JSON.parse(readFileSync(cfg, 'utf8'));
-    const json = JSON.parse((await runCli(['recommend', '--profile', path.join(dir, 'profiles'), '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '15', '--json', '--no-agg'])).stdout);
+    const json = JSON.parse((await runCommand(['recommend', '--profile', path.join(dir, 'profiles'), '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '15', '--json', '--no-agg'])).stdout);
     expect(config).toMatchObject({
       mode: 'disagg', optimization_target: 'sla', enable_throughput_scaling: true, ttft: 200, itl: 15,
       prefill_engine_num_gpu: json.prefill.gpusPerEngine, decode_engine_num_gpu: json.decode.gpusPerEngine,
@@ -77,7 +87,7 @@ describe('planner recommend', () => {
     });
     expect(existsSync(path.join(dir, 'deploy', 'profiling_results', 'selected_prefill_interpolation', 'raw_data.npz'))).toBe(true);
     // The written data reads back as a profile equal to the chosen TPs' data.
-    const back = JSON.parse((await runCli(['interpolate', '--profile', path.join(dir, 'deploy', 'profiling_results'), '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '15', '--json'])).stdout);
+    const back = JSON.parse((await runCommand(['interpolate', '--profile', path.join(dir, 'deploy', 'profiling_results'), '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '15', '--json'])).stdout);
     expect(back.prefill.ttftMs).toBeCloseTo(json.perTp.find((t: {tp: number}) => t.tp === json.prefill.tp).prefill.ttftMs, 9);
     expect(back.decode.thptPerGpu).toBeCloseTo(json.decode.thptPerGpu, 6);
     const page = readFileSync(html, 'utf8');
@@ -95,20 +105,20 @@ describe('planner recommend', () => {
     delete p.fits;
     mkdirSync(path.join(dir, 'prefill-only'));
     writeFileSync(path.join(dir, 'prefill-only', 'profile.json'), JSON.stringify(p));
-    const r = await runCli(['recommend', '--profile', path.join(dir, 'prefill-only'), '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10', '--request-rate', '30']);
+    const r = await runCommand(['recommend', '--profile', path.join(dir, 'prefill-only'), '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10', '--request-rate', '30']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Chosen prefill TP: 1');
     expect(r.stdout).toContain('no decode data: prefill only');
     expect(r.stdout).toContain('Prefill: 2 x TP 1 = 2 GPUs'); // 30 * 3000 / 49481 = 1.82 -> 2
     expect(r.stdout).not.toContain('Chosen decode TP');
     expect(r.stderr).toContain('warning: no profile has decode data: prefill recommendation only');
-    const cfg = await runCli(['recommend', '--profile', path.join(dir, 'prefill-only'), '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10', '--emit-planner-config', path.join(dir, 'p.json')]);
+    const cfg = await runCommand(['recommend', '--profile', path.join(dir, 'prefill-only'), '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10', '--emit-planner-config', path.join(dir, 'p.json')]);
     expect(cfg.exitCode).toBe(2);
     expect(cfg.stderr.trim()).toBe('Error: --emit-planner-config needs prefill and decode data: the profiles have no decode section');
   });
 
   it('warns and picks the fastest TP when no TP meets the TTFT target', async () => {
-    const r = await runCli(['recommend', '--profile', SHIPPED_PROFILE, '--isl', '3000', '--osl', '300', '--ttft', '20', '--itl', '10', '--no-agg']);
+    const r = await runCommand(['recommend', '--profile', SHIPPED_PROFILE, '--isl', '3000', '--osl', '300', '--ttft', '20', '--itl', '10', '--no-agg']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('Chosen prefill TP: 1 (lowest TTFT; nothing meets the target)');
     expect(r.stderr).toContain('warning: no TP meets the TTFT target of 20 ms for prefill; chose TP 1, the lowest TTFT (60.46 ms)');
@@ -118,16 +128,16 @@ describe('planner recommend', () => {
     const none = await runCli(['recommend', '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10']);
     expect(none.exitCode).toBe(2);
     expect(none.stderr.trim()).toBe('Error: give --profile DIR (one per TP, or a directory of tpN profiles) or --synthetic with --model and --gpu');
-    const twice = await runCli([...SHIPPED, '--profile', SHIPPED_PROFILE]);
+    const twice = await runCommand([...SHIPPED, '--profile', SHIPPED_PROFILE]);
     expect(twice.exitCode).toBe(2);
     expect(twice.stderr).toMatch(/^Error: --profile: .*profile\.json and .*profile\.json are both TP 1 \(give one profile per TP\)\n?$/);
-    const missing = await runCli(['recommend', '--profile', '/nonexistent/x', '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10']);
+    const missing = await runCommand(['recommend', '--profile', '/nonexistent/x', '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10']);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr.split('\n').filter(Boolean)).toHaveLength(1);
-    const noModel = await runCli(['recommend', '--synthetic', '--gpu', 'h200_sxm', '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10']);
+    const noModel = await runCommand(['recommend', '--synthetic', '--gpu', 'h200_sxm', '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '10']);
     expect(noModel.exitCode).toBe(2);
     expect(noModel.stderr).toContain('Error: --model is required');
-    const badTtft = await runCli([...SHIPPED.slice(0, 3), '--isl', '3000', '--osl', '300', '--ttft', 'abc', '--itl', '10']);
+    const badTtft = await runCommand([...SHIPPED.slice(0, 3), '--isl', '3000', '--osl', '300', '--ttft', 'abc', '--itl', '10']);
     expect(badTtft.exitCode).toBe(2);
     expect(badTtft.stderr).toContain('--ttft must be a positive number');
   });

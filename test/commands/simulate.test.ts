@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {mkdtempSync, readFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {runCli, SHIPPED_PROFILE} from '../helpers/cli.js';
+import {runCli, runCommand, SHIPPED_PROFILE} from '../helpers/cli.js';
 
 describe('planner simulate', () => {
   it('follows the benchmark clients: goodput, percentiles, rate inf, per-request export, settings echoed, overload flagged', async () => {
@@ -22,17 +22,18 @@ describe('planner simulate', () => {
     const rows = readFileSync(file, 'utf8').trim().split('\n');
     expect(rows[0]).toBe('index,sentMs,firstTokenMs,finishMs,inputTokens,outputTokens,ttftMs,itlMs,tpotMs,e2eMs');
     expect(rows).toHaveLength(1001);
-    const inf = await runCli(['simulate', '-p', SHIPPED_PROFILE, '--isl', '1000', '--osl', '50', '--request-rate', 'inf', '--requests', '20']);
+    const inf = await runCommand(['simulate', '-p', SHIPPED_PROFILE, '--isl', '1000', '--osl', '50', '--request-rate', 'inf', '--requests', '20']);
     expect(inf.exitCode).toBe(0);
     expect(inf.stdout).toContain('all requests at once (rate inf)');
-    const bad = await runCli(['simulate', '-p', SHIPPED_PROFILE, '--isl', '1000', '--osl', '50', '--concurrency', '2', '--goodput', 'ttft']);
+    const bad = await runCommand(['simulate', '-p', SHIPPED_PROFILE, '--isl', '1000', '--osl', '50', '--concurrency', '2', '--goodput', 'ttft']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr.trim()).toMatch(/^Error: --goodput: goodput target "ttft" is not METRIC:MS \(METRIC is one of /);
   });
 
 
   it('--json prints only the benchmark result', async () => {
-    const r = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '3000', '--osl', '300', '--concurrency', '16', '--requests', '200', '--json']);
+    // Exact output lengths (no closed-loop spread), so that requests/s = output tokens/s / OSL.
+    const r = await runCommand(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '3000', '--osl', '300', '--concurrency', '16', '--requests', '200', '--osl-spread', '0', '--json']);
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout);
     for (const key of ['ttftMs', 'itlMs', 'e2eMs', 'tpotMs']) expect(Object.keys(out[key]).sort()).toEqual(['mean', 'p50', 'p90', 'p99']);
@@ -46,18 +47,33 @@ describe('planner simulate', () => {
     // A lone 3000-token prompt takes the profile's TTFT at 3000 (spline between 2134 and 3151: ~60 ms);
     // with 16 streams TTFT includes waiting behind other prefills and decodes.
     expect(out.ttftMs.p50).toBeGreaterThan(55);
+    expect(out.settings.servingModel).toMatchObject({schedulerPolicy: 'vllm', oslSpread: 0});
+  });
+
+  it('says which scheduler policy, overheads and KV dtype it used, per backend', async () => {
+    const model = ['--synthetic', '--model', 'llama-3.1-70b', '--gpu', 'h100_sxm', '--tp', '4', '--quant', 'fp8', '--isl', '1000', '--osl', '50', '--concurrency', '8', '--requests', '16'];
+    const trt = await runCommand(['simulate', ...model, '--backend', 'trtllm']);
+    expect(trt.exitCode).toBe(0);
+    expect(trt.stdout).toMatch(/Scheduler policy\s+TRT-LLM guaranteed-no-evict/);
+    expect(trt.stdout).toMatch(/Serving overheads\s+[\d.]+ ms per request, [\d.]+ ms per iteration \(fitted on \d+ measured closed-loop runs/);
+    expect(trt.stdout).toMatch(/KV cache fp8 \(trtllm default: /);
+    const forced = JSON.parse((await runCommand(['simulate', ...model, '--backend', 'trtllm', '--scheduler-policy', 'sglang', '--json'])).stdout);
+    expect(forced.settings.servingModel.schedulerPolicy).toBe('sglang');
+    const bad = await runCommand(['simulate', ...model, '--osl-spread', '2']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--osl-spread must be a fraction in \[0, 1\)/);
   });
 
   it('agrees with estimate and profile --synthetic on a lone request, per-request overhead included', async () => {
     const model = ['--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '1'];
-    const est = JSON.parse((await runCli(['estimate', ...model, '--isl', '3000', '--json'])).stdout);
-    const sim = JSON.parse((await runCli(['simulate', '--synthetic', ...model, '--isl', '3000', '--osl', '20', '--concurrency', '1', '--requests', '3', '--json'])).stdout);
+    const est = JSON.parse((await runCommand(['estimate', ...model, '--isl', '3000', '--json'])).stdout);
+    const sim = JSON.parse((await runCommand(['simulate', '--synthetic', ...model, '--isl', '3000', '--osl', '20', '--concurrency', '1', '--requests', '3', '--json'])).stdout);
     expect(est.ttftMs).toBeGreaterThan(est.prefillMs); // the calibrated per-request overhead
     expect(sim.ttftMs.mean).toBeCloseTo(est.ttftMs, 6);
   });
 
   it('concurrency 1 reproduces the profile: TTFT at the ISL, ITL at one stream', async () => {
-    const r = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '3151', '--osl', '50', '--concurrency', '1', '--requests', '20', '--json']);
+    const r = await runCommand(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '3151', '--osl', '50', '--concurrency', '1', '--requests', '20', '--json']);
     const out = JSON.parse(r.stdout);
     expect(out.ttftMs.mean).toBeCloseTo(63.214755, 3); // prefill_ttft at ISL 3151
     expect(out.itlMs.mean).toBeGreaterThan(4.3); // z_itl at one stream, ~4.4 ms
@@ -74,7 +90,7 @@ describe('planner simulate', () => {
   });
 
   it('--synthetic times the engine with the op-level model', async () => {
-    const r = await runCli(['simulate', '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '2', '--isl', '2000', '--osl', '100', '--concurrency', '8', '--requests', '100', '--json']);
+    const r = await runCommand(['simulate', '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '2', '--isl', '2000', '--osl', '100', '--concurrency', '8', '--requests', '100', '--json']);
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.perfModel).toMatch(/^synthetic llama-3.1-8b h200_sxm tp2/);
@@ -87,24 +103,24 @@ describe('planner simulate', () => {
     const none = await runCli(['simulate', '--isl', '10', '--osl', '10', '--concurrency', '1']);
     expect(none.exitCode).toBe(2);
     expect(none.stderr.trim()).toBe('Error: choose the timing: --profile DIR or --synthetic --model M --gpu G');
-    const both = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--isl', '10', '--osl', '10', '--concurrency', '1']);
+    const both = await runCommand(['simulate', '--profile', SHIPPED_PROFILE, '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--isl', '10', '--osl', '10', '--concurrency', '1']);
     expect(both.stderr.trim()).toBe('Error: give either --profile or --synthetic, not both');
-    const noModel = await runCli(['simulate', '--synthetic', '--gpu', 'h200_sxm', '--isl', '10', '--osl', '10', '--concurrency', '1']);
+    const noModel = await runCommand(['simulate', '--synthetic', '--gpu', 'h200_sxm', '--isl', '10', '--osl', '10', '--concurrency', '1']);
     expect(noModel.exitCode).toBe(2);
     expect(noModel.stderr).toMatch(/^Error: --model is required/);
   });
 
   it('bad input: one-line errors, exit 2', async () => {
-    const both = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '10', '--osl', '10', '--concurrency', '2', '--request-rate', '3']);
+    const both = await runCommand(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '10', '--osl', '10', '--concurrency', '2', '--request-rate', '3']);
     expect(both.exitCode).toBe(2);
-    const rate = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '10', '--osl', '10', '--request-rate', 'fast']);
+    const rate = await runCommand(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '10', '--osl', '10', '--request-rate', 'fast']);
     expect(rate.exitCode).toBe(2);
     expect(rate.stderr.trim()).toBe('Error: --request-rate must be a positive number of requests per second or inf, got "fast"');
-    const missing = await runCli(['simulate', '--profile', '/nonexistent/p', '--isl', '10', '--osl', '10', '--concurrency', '1']);
+    const missing = await runCommand(['simulate', '--profile', '/nonexistent/p', '--isl', '10', '--osl', '10', '--concurrency', '1']);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/^Error: profile \/nonexistent\/p does not exist/);
     expect(missing.stderr).not.toMatch(/at .*\.js/);
-    const long = await runCli(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '2000000', '--osl', '10', '--concurrency', '1']);
+    const long = await runCommand(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '2000000', '--osl', '10', '--concurrency', '1']);
     expect(long.exitCode).toBe(2);
     expect(long.stderr).toMatch(/exceed the engine's KV capacity/);
   });

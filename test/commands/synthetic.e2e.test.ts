@@ -3,13 +3,13 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {loadProfile} from '../../src/profile/io.js';
-import {runCli} from '../helpers/cli.js';
+import {runCli, runCommand} from '../helpers/cli.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'synth-e2e-'));
 
 describe('planner estimate', () => {
   it('answers --json with the documented keys', async () => {
-    const r = await runCli(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '1', '--isl', '3000', '--json']);
+    const r = await runCommand(['estimate', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '1', '--isl', '3000', '--json']);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe('');
     const j = JSON.parse(r.stdout);
@@ -40,10 +40,10 @@ describe('planner estimate', () => {
   });
 
   it('unknown model and missing --model are bad input', async () => {
-    const r = await runCli(['estimate', '--model', 'llama-9', '--gpu', 'h200_sxm']);
+    const r = await runCommand(['estimate', '--model', 'llama-9', '--gpu', 'h200_sxm']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('valid models: llama-3.1-8b');
-    const m = await runCli(['estimate', '--gpu', 'h200_sxm']);
+    const m = await runCommand(['estimate', '--gpu', 'h200_sxm']);
     expect(m.exitCode).toBe(2);
     expect(m.stderr).toContain('--model is required');
   });
@@ -52,7 +52,7 @@ describe('planner estimate', () => {
     const dir = tmp();
     const file = path.join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({num_hidden_layers: 4, hidden_size: 512, num_attention_heads: 8, vocab_size: 1000, max_position_embeddings: 2048}));
-    const r = await runCli(['estimate', '--model', file, '--gpu', 'l40s']);
+    const r = await runCommand(['estimate', '--model', file, '--gpu', 'l40s']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toBe(`Error: ${file}: missing field "intermediate_size" (a dense Llama-family config.json needs it)`);
   });
@@ -60,7 +60,7 @@ describe('planner estimate', () => {
 
 describe('planner catalog', () => {
   it('lists models and GPUs as JSON', async () => {
-    const r = await runCli(['catalog', '--json']);
+    const r = await runCommand(['catalog', '--json']);
     expect(r.exitCode).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.models.map((m: {name: string}) => m.name)).toContain('qwen2.5-72b');
@@ -69,7 +69,7 @@ describe('planner catalog', () => {
   });
 
   it('prints tables', async () => {
-    const r = await runCli(['catalog']);
+    const r = await runCommand(['catalog']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/llama-3\.1-8b\s+32\s+4096\s+32\/8\s+14336/);
     expect(r.stdout).toMatch(/gb200\s+2500\s+5000\s+10000/);
@@ -95,17 +95,17 @@ describe('planner profile --synthetic', () => {
     expect(p2.engine.maxKvTokens).toBeGreaterThan(2 * (p1.engine.maxKvTokens ?? 0));
 
     const again = tmp();
-    expect((await runCli([...args.slice(0, -1), again], {env})).exitCode).toBe(0);
+    expect((await runCommand([...args.slice(0, -1), again], {env})).exitCode).toBe(0);
     expect(readFileSync(path.join(again, 'tp1', 'profile.json'), 'utf8')).toBe(readFileSync(path.join(out, 'tp1', 'profile.json'), 'utf8'));
 
-    const q = await runCli(['interpolate', '--profile', path.join(out, 'tp1'), '--isl', '3000', '--osl', '500', '--ttft', '200', '--itl', '20', '--json']);
+    const q = await runCommand(['interpolate', '--profile', path.join(out, 'tp1'), '--isl', '3000', '--osl', '500', '--ttft', '200', '--itl', '20', '--json']);
     expect(q.exitCode).toBe(0);
     expect(JSON.parse(q.stdout).prefill.ttftMs).toBeGreaterThan(30);
   });
 
   it('skips a TP the model does not fit and says why', async () => {
     const out = tmp();
-    const r = await runCli(['profile', '--synthetic', '--model', 'llama-3.1-70b', '--gpu', 'h100_sxm', '--tp', '1,4', '--out', out, '--json']);
+    const r = await runCommand(['profile', '--synthetic', '--model', 'llama-3.1-70b', '--gpu', 'h100_sxm', '--tp', '1,4', '--out', out, '--json']);
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toContain('skipping tp 1: llama-3.1-70b does not fit on h100_sxm');
     const j = JSON.parse(r.stdout);
@@ -114,7 +114,7 @@ describe('planner profile --synthetic', () => {
   });
 
   it('without --synthetic: a clear bad-input error', async () => {
-    const r = await runCli(['profile', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--out', tmp()]);
+    const r = await runCommand(['profile', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--out', tmp()]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('--synthetic');
   });

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {REPO_ROOT, runCli} from '../helpers/cli.js';
+import {REPO_ROOT, runCli, runCommand} from '../helpers/cli.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'trace-cmd-'));
 const fixture = (name: string) => path.join(REPO_ROOT, 'fixtures/traces', name);
@@ -23,8 +23,8 @@ describe('planner trace sin', () => {
   });
   it('is reproducible with --seed and reports as JSON', async () => {
     const dir = tmp();
-    const a = await runCli(['trace', 'sin', '--seed', '5', '--out', path.join(dir, 'a.jsonl'), '--json']);
-    const b = await runCli(['trace', 'sin', '--seed', '5', '--out', path.join(dir, 'b.jsonl')]);
+    const a = await runCommand(['trace', 'sin', '--seed', '5', '--out', path.join(dir, 'a.jsonl'), '--json']);
+    const b = await runCommand(['trace', 'sin', '--seed', '5', '--out', path.join(dir, 'b.jsonl')]);
     expect(a.exitCode).toBe(0);
     expect(b.exitCode).toBe(0);
     expect(readFileSync(path.join(dir, 'a.jsonl'), 'utf8')).toBe(readFileSync(path.join(dir, 'b.jsonl'), 'utf8'));
@@ -35,7 +35,7 @@ describe('planner trace sin', () => {
     const r = await runCli(['trace', 'sin', '--request-rate-min', '10', '--request-rate-max', '5']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toBe('Error: --request-rate-max (5) is below --request-rate-min (10)');
-    const r2 = await runCli(['trace', 'sin', '--isl-osl-ratio-max', 'abc']);
+    const r2 = await runCommand(['trace', 'sin', '--isl-osl-ratio-max', 'abc']);
     expect(r2.exitCode).toBe(2);
     expect(r2.stderr).toContain('--isl-osl-ratio-max must be a number, got "abc"');
   });
@@ -43,7 +43,7 @@ describe('planner trace sin', () => {
 
 describe('planner trace stats', () => {
   it('shows per-window counts and means, empty windows included', async () => {
-    const r = await runCli(['trace', 'stats', fixture('empty-windows.jsonl'), '--window', '60']);
+    const r = await runCommand(['trace', 'stats', fixture('empty-windows.jsonl'), '--window', '60']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('6 requests over 240.0 s, mean ISL 1466.7, mean OSL 146.7 tokens');
     expect(r.stdout).toContain('5 windows of 60 s (2 empty; the last covers 0.0 s, up to the last arrival), mean 0.03 req/s, peak 0.05 req/s');
@@ -74,24 +74,24 @@ describe('planner trace stats', () => {
     expect(empty.stderr.trim()).toBe(`Error: ${path.join(dir, 'empty.jsonl')} holds no requests`);
   });
   it('--json gives windows and totals', async () => {
-    const r = await runCli(['trace', 'stats', fixture('empty-windows.jsonl'), '--window', '120', '--json']);
+    const r = await runCommand(['trace', 'stats', fixture('empty-windows.jsonl'), '--window', '120', '--json']);
     const j = JSON.parse(r.stdout);
     expect(j.windows.map((w: {startS: number; requests: number}) => [w.startS, w.requests])).toEqual([[0, 3], [120, 2], [240, 1]]);
     expect(j.summary).toMatchObject({requests: 6, emptyWindows: 0});
     expect(j.badLines.count).toBe(0);
   });
   it('stops at a bad record with its line number, or skips and lists them', async () => {
-    const r = await runCli(['trace', 'stats', fixture('bad-records.jsonl')]);
+    const r = await runCommand(['trace', 'stats', fixture('bad-records.jsonl')]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toMatch(/^Error: .*bad-records\.jsonl:4: bad trace record: "input_length" must be an integer \(tokens\) \(pass --skip-bad-lines to skip bad records\)$/);
-    const s = await runCli(['trace', 'stats', fixture('bad-records.jsonl'), '--skip-bad-lines']);
+    const s = await runCommand(['trace', 'stats', fixture('bad-records.jsonl'), '--skip-bad-lines']);
     expect(s.exitCode).toBe(0);
     expect(s.stdout).toContain('3 requests');
     expect(s.stdout).toContain('skipped 6 bad lines');
     expect(s.stdout).toContain('line 5: not valid JSON');
   });
   it('names a missing file', async () => {
-    const r = await runCli(['trace', 'stats', 'nope.jsonl']);
+    const r = await runCommand(['trace', 'stats', 'nope.jsonl']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toBe('Error: trace file nope.jsonl does not exist');
   });

@@ -7,6 +7,7 @@
  */
 import type {PerfModel} from '../perf-model.js';
 import {SimEngine, type SimEngineConfig, type SimRequest} from './engine.js';
+import {DrivenEngine, SimDriver} from './driver.js';
 import {Rng} from '../../random.js';
 import {summarizeRequests, type BenchmarkSummary, type RequestRecord} from './benchmark-report.js';
 
@@ -23,6 +24,11 @@ export interface BenchmarkOptions {
   requests: number;
   /** Requests sent first and not measured (default: the concurrency, or 0 in open loop). */
   warmupRequests?: number;
+  /**
+   * Output lengths vary uniformly within ±this fraction of `osl` (default 0: exact). Real closed
+   * loops do not stay in the lock-step waves exact lengths produce; a small spread reproduces that.
+   */
+  oslSpread?: number;
   seed?: number;
 }
 
@@ -43,75 +49,66 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   if (closed === (options.requestRate !== undefined)) throw new RangeError('give exactly one of concurrency and requestRate');
   const warmup = options.warmupRequests ?? (closed ? options.concurrency! : 0);
   const total = warmup + requests;
-  const engine = new SimEngine({...engineConfig, perfModel});
   const rng = new Rng(options.seed ?? 1);
+  const spread = options.oslSpread ?? 0;
+  if (!(spread >= 0 && spread < 1)) throw new RangeError(`oslSpread must be in [0, 1), got ${spread}`);
+  const lengths = new Rng((options.seed ?? 1) + 1);
+  const drawOsl = (): number => (spread === 0 ? osl : Math.max(1, Math.round(osl * (1 + spread * (2 * lengths.uniform() - 1)))));
+  const driver = new SimDriver();
+
+  let done = 0;
+  let firstMeasuredAtMs = Infinity;
+  let batchSum = 0;
+  let batchIterations = 0;
+  const engine = new DrivenEngine(driver, new SimEngine({aggregateDecodes: true, ...engineConfig, perfModel}), (res) => {
+    const m = res.metrics;
+    if (m.spanStartMs >= firstMeasuredAtMs) {
+      batchSum += m.decodeRequests * m.iterations;
+      batchIterations += m.iterations;
+    }
+    for (let i = 0; i < res.finished.length; i++) {
+      done++;
+      if (closed && sent < total) send();
+    }
+    if (done >= total) driver.stop();
+  });
 
   // The engine sees each request `overheadMs` after the client sent it (tokenization, scheduling,
   // the frontend: the perf model's per-request cost outside iterations); latencies are measured
   // from the client's send.
   const overheadMs = perfModel.perRequestMs ?? 0;
   const measured: {req: SimRequest; sentMs: number}[] = [];
-  const pending: {atMs: number; sentMs: number}[] = [];
-  let issued = 0;
-  const send = (sentMs: number): void => {
-    pending.push({atMs: sentMs + overheadMs, sentMs});
-  };
-  const admitDue = (t: number): void => {
-    while (pending.length > 0 && pending[0]!.atMs <= t) {
-      const {atMs, sentMs} = pending.shift()!;
-      const req = engine.add({id: String(issued), promptTokens: isl, outputTokens: osl, arrivalMs: atMs});
-      if (issued >= warmup) measured.push({req, sentMs});
-      issued++;
-    }
-  };
-
-  // Open-loop send times, generated lazily.
   let sent = 0;
-  let nextSendMs = 0;
-  // A rate of Infinity sends every request at once (vllm bench serve's --request-rate inf).
-  const gapMs = (): number => {
-    const rate = options.requestRate! / 1000;
-    if (rate === Number.POSITIVE_INFINITY) return 0;
-    return options.arrival === 'constant' ? 1 / rate : rng.exponential(rate);
+  const send = (): void => {
+    const sentMs = driver.nowMs;
+    const index = sent++;
+    driver.at(sentMs + overheadMs, () => {
+      const req = engine.submit({id: String(index), promptTokens: isl, outputTokens: drawOsl()});
+      if (index >= warmup) {
+        if (measured.length === 0) firstMeasuredAtMs = driver.nowMs;
+        measured.push({req, sentMs});
+      }
+    });
   };
 
-  let t = 0;
-  let done = 0;
-  let windowStartMs = Number.NaN;
-  let batchSum = 0;
-  let batchIterations = 0;
-  if (closed) for (; sent < Math.min(options.concurrency!, total); sent++) send(0);
-  while (done < total) {
-    if (!closed) {
-      while (sent < total && nextSendMs <= t) {
-        send(nextSendMs);
-        sent++;
-        nextSendMs += gapMs();
-      }
-    }
-    admitDue(t);
-    const res = engine.step(t);
-    if (!res) {
-      // Idle: jump to the next request the engine will see.
-      const next = Math.min(pending[0]?.atMs ?? Infinity, !closed && sent < total ? nextSendMs : Infinity);
-      if (!Number.isFinite(next)) throw new Error('simulation stalled with requests outstanding');
-      t = Math.max(t, next);
-      continue;
-    }
-    t = res.metrics.endMs;
-    if (issued > warmup && measured.length > 0) {
-      if (Number.isNaN(windowStartMs)) windowStartMs = measured[0]!.sentMs;
-      batchSum += res.metrics.decodeRequests;
-      batchIterations++;
-    }
-    for (let i = 0; i < res.finished.length; i++) {
-      done++;
-      if (closed && sent < total) {
-        send(t);
-        sent++;
-      }
-    }
+  if (closed) {
+    for (let i = 0; i < Math.min(options.concurrency!, total); i++) send();
+  } else {
+    // Open loop: each send schedules the next one.
+    // A rate of Infinity sends every request at once (vllm bench serve's --request-rate inf).
+    const ratePerMs = options.requestRate! / 1000;
+    const gapMs = (): number => {
+      if (ratePerMs === Number.POSITIVE_INFINITY) return 0;
+      return options.arrival === 'constant' ? 1 / ratePerMs : rng.exponential(ratePerMs);
+    };
+    const sendOpen = (): void => {
+      send();
+      if (sent < total) driver.at(driver.nowMs + gapMs(), sendOpen);
+    };
+    driver.at(0, sendOpen);
   }
+  driver.run();
+  if (done < total) throw new Error('simulation stalled with requests outstanding');
 
   const perRequest: RequestRecord[] = measured.map(({req: r, sentMs}, index) => {
     const ttftMs = r.firstTokenMs! - sentMs;
@@ -127,8 +124,8 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
     ...summarizeRequests(perRequest, {gpusPerEngine: perfModel.gpusPerEngine, openLoop: !closed}),
     warmupRequests: warmup,
     meanDecodeBatch: batchIterations > 0 ? batchSum / batchIterations : 0,
-    iterations: engine.totals.iterations,
-    preemptions: engine.totals.preemptions,
+    iterations: engine.engine.totals.iterations,
+    preemptions: engine.engine.totals.preemptions,
     perfModel: perfModel.name,
     perRequest,
   };

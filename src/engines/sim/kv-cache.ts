@@ -82,6 +82,14 @@ export class KvCache {
     return hits * this.blockSize;
   }
 
+  /** How many leading blocks of a prompt (by hash) are cached now, in use or free (what a KV-aware router sees). */
+  cachedPrefixBlocks(hashes: readonly BlockHash[]): number {
+    if (!this.prefixCaching) return 0;
+    let hits = 0;
+    while (hits < hashes.length && this.blockOfHash.has(hashes[hits]!)) hits++;
+    return hits;
+  }
+
   /** Grow a holder to cover `tokens` tokens. All or nothing: false when not enough blocks are free. */
   allocate(holder: KvHolder, tokens: number): boolean {
     const need = this.blocksFor(tokens) - holder.blockCount;
@@ -106,6 +114,13 @@ export class KvCache {
     holder.blockCount += need;
     this.usedBlocks += need;
     return true;
+  }
+
+  /** Take `blocks` blocks for holders counted elsewhere (a decode group); counter mode only. */
+  reserve(blocks: number): void {
+    if (this.prefixCaching) throw new Error('reserve() needs the counter mode (no prefix caching)');
+    if (blocks > this.freeBlocks) throw new Error(`reserve(${blocks}) with ${this.freeBlocks} free blocks`);
+    this.usedBlocks += blocks;
   }
 
   /** Register the holder's prompt blocks that are now fully computed (`computedTokens`). */

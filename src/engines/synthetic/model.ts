@@ -6,13 +6,16 @@
 import {badInput} from '../../errors.js';
 import type {EngineInfo} from '../../profile/types.js';
 import type {IterationShape, PerfModel} from '../perf-model.js';
-import {BACKENDS, type BackendSpec, resolveBackend} from './backends.js';
+import {BACKENDS, type BackendSpec, resolveBackend, type ServingOverheads} from './backends.js';
 import {ALLREDUCE_UTIL, CONTEXT_ATTENTION_UTIL, GEMM_UTIL, GENERATION_ATTENTION_UTIL} from './calibration-data.js';
 import {REFERENCE_GPU, resolveGpu, type GpuSpec} from './gpus.js';
 import {resolveModel, type ModelSpec} from './models.js';
-import {allReduceMs, contextAttentionMs, gemmMs, generationAttentionMs, memOpMs, type GemmUtil, type UtilGrid} from './ops.js';
+import {allReduceMs, bytesPerElement, contextAttentionMs, gemmMs, generationAttentionMs, memOpMs, type GemmUtil, type UtilGrid} from './ops.js';
 
-export type Quant = 'fp8' | 'bf16';
+/** GEMM weight precision: bf16, fp8 (per-tensor scaled) or nvfp4 (W4A4, Blackwell). */
+export type Quant = 'fp8' | 'bf16' | 'fp4';
+/** KV-cache precision. */
+export type KvQuant = 'fp8' | 'bf16';
 
 export interface SyntheticOptions {
   /** Catalog name, Hugging Face id of a catalog model, or path of a config.json. */
@@ -21,12 +24,14 @@ export interface SyntheticOptions {
   tp: number;
   /** GEMM weight (and activation) precision; default bf16. */
   quant?: Quant;
-  /** KV-cache precision; default bf16. */
-  kvQuant?: Quant;
+  /** KV-cache precision; default: what the backend does with the checkpoint (BackendSpec.kvQuantFor). */
+  kvQuant?: KvQuant;
   /** Serving framework whose kernels and overheads are used; default vllm. */
   backend?: string;
-  /** Fraction of GPU memory the engine may use; default 0.9. */
+  /** Memory fraction under the backend's rule (BackendSpec.memory); default the backend's. */
   gpuMemUtil?: number;
+  /** Serving overheads instead of the backend's fitted ones (calibration, what-if). */
+  overheads?: Partial<Pick<ServingOverheads, 'perRequestMs' | 'perIterationMs'>>;
 }
 
 /** Time per op family, ms. */
@@ -103,8 +108,12 @@ export class SyntheticPerfModel implements PerfModel {
   readonly backend: BackendSpec;
   readonly tp: number;
   readonly quant: Quant;
-  readonly kvQuant: Quant;
+  readonly kvQuant: KvQuant;
   readonly gpuMemUtil: number;
+  /** True when the serving overheads were given instead of the backend's fitted ones. */
+  private readonly overheadsGiven: boolean;
+  /** True when the KV dtype is the backend's default for the checkpoint, not given. */
+  readonly kvQuantDefaulted: boolean;
   readonly memory: MemoryPlan;
   /** Largest prefill chunk of one iteration (chunked prefill), tokens. */
   readonly maxNumBatchedTokens: number;
@@ -137,8 +146,9 @@ export class SyntheticPerfModel implements PerfModel {
     this.gpu = resolveGpu(opts.gpu);
     this.backend = resolveBackend(opts.backend ?? 'vllm');
     this.quant = opts.quant ?? 'bf16';
-    this.kvQuant = opts.kvQuant ?? 'bf16';
-    this.gpuMemUtil = opts.gpuMemUtil ?? 0.9;
+    this.kvQuant = opts.kvQuant ?? this.backend.kvQuantFor(this.quant);
+    this.kvQuantDefaulted = opts.kvQuant === undefined;
+    this.gpuMemUtil = opts.gpuMemUtil ?? this.backend.memory.defaultFraction(this.gpu, opts.tp);
     const tp = opts.tp;
     if (!Number.isInteger(tp) || tp < 1) throw badInput(`--tp must be a positive integer, got ${tp}`);
     if (this.model.heads % tp !== 0) {
@@ -151,7 +161,8 @@ export class SyntheticPerfModel implements PerfModel {
     this.kvHeadsPerGpu = Math.ceil(this.model.kvHeads / tp);
 
     const curves = this.backend.curves;
-    this.gemmUtil = GEMM_UTIL[`${curves}:${this.quant}`];
+    // No fp4 GEMM measurements: nvfp4 GEMMs get the fp8 efficiencies at the fp4 peak.
+    this.gemmUtil = GEMM_UTIL[`${curves}:${this.quant === 'fp4' ? 'fp8' : this.quant}`];
     this.lmHeadUtil = GEMM_UTIL[`${curves}:bf16`];
     this.ctxUtil = CONTEXT_ATTENTION_UTIL[`${curves}:bf16:${this.kvQuant}`];
     this.genUtil = GENERATION_ATTENTION_UTIL[`${curves}:${this.kvQuant}`];
@@ -161,11 +172,12 @@ export class SyntheticPerfModel implements PerfModel {
       this.arEager = ALLREDUCE_UTIL[`${this.backend.allReduceEager}:${arTp}`];
     }
 
-    const big = this.gpu.memCapacityB >= 70 * 1024 ** 3 && !this.gpu.name.startsWith('a100');
-    this.maxNumBatchedTokens = big ? this.backend.maxNumBatchedTokens.large : this.backend.maxNumBatchedTokens.small;
-    this.maxNumSeqs = big ? this.backend.maxNumSeqs.large : this.backend.maxNumSeqs.small;
-    this.perRequestMs = this.backend.perRequestMs;
-    this.perIterationMs = this.backend.perIterationMs;
+    if (this.quant === 'fp4' && this.gpu.flops.fp4 === undefined) throw badInput(`${this.gpu.name} has no FP4 tensor cores: --quant fp4 needs a Blackwell GPU`);
+    this.maxNumBatchedTokens = this.backend.maxNumBatchedTokens(this.gpu);
+    this.maxNumSeqs = this.backend.maxNumSeqs(this.gpu);
+    this.overheadsGiven = opts.overheads !== undefined;
+    this.perRequestMs = opts.overheads?.perRequestMs ?? this.backend.overheads.perRequestMs;
+    this.perIterationMs = opts.overheads?.perIterationMs ?? this.backend.overheads.perIterationMs;
     this.memory = this.planMemory();
     this.maxKvTokens = this.memory.maxKvTokens;
     this.name = `synthetic ${this.model.name} ${this.gpu.name} tp${tp} ${this.quant}/${this.kvQuant}kv ${this.backend.name}`;
@@ -175,7 +187,7 @@ export class SyntheticPerfModel implements PerfModel {
   private planMemory(): MemoryPlan {
     const {hiddenSize: h, heads, headDim: d, intermediateSize: I, vocabSize: V, layers: L} = this.model;
     const tp = this.tp;
-    const wBytes = this.quant === 'fp8' ? 1 : 2;
+    const wBytes = bytesPerElement(this.quant);
     const perLayerParams =
       h * ((heads / tp + 2 * this.kvHeadsPerGpu) * d) + (heads / tp) * d * h + (2 * I * h) / tp + (I * h) / tp;
     const embeddingParams = (V * h) / tp;
@@ -185,7 +197,7 @@ export class SyntheticPerfModel implements PerfModel {
     const activationsB = Math.max(70 * 1024 ** 2, 2 * this.maxNumBatchedTokens * heads * d * activationCoefficient(tp));
     const otherB = this.gpu.otherMemB + commBuffersB(tp);
     const kvBytesPerToken = 2 * this.kvHeadsPerGpu * d * L * (this.kvQuant === 'fp8' ? 1 : 2);
-    const free = this.gpu.memCapacityB * this.gpuMemUtil - weightsB - activationsB - otherB;
+    const free = this.backend.memory.kvBytes(this.gpu.memCapacityB, this.gpuMemUtil, weightsB, activationsB + otherB);
     const maxKvTokens = Math.floor(free / kvBytesPerToken);
     if (maxKvTokens < 1) {
       const gib = (b: number) => (b / 1024 ** 3).toFixed(1);
@@ -200,10 +212,10 @@ export class SyntheticPerfModel implements PerfModel {
   private buildAssumptions(): string[] {
     const out = [
       `kernel efficiencies fitted on AIC ${REFERENCE_GPU} measurements (${this.backend.curves} kernels); ${this.gpu.name === REFERENCE_GPU ? 'same GPU' : `applied to ${this.gpu.name}'s own peaks (${(this.gpu.memBwBps / 1e12).toFixed(2)} TB/s HBM, ${((this.gpu.flops[this.quant === 'fp8' ? 'fp8' : 'bf16'] ?? this.gpu.flops.bf16 ?? 0) / 1e12).toFixed(0)} TFLOPS ${this.quant}), an extrapolation`}`,
-      `weights ${this.quant}, KV cache ${this.kvQuant}, LM head and embedding bf16`,
-      `KV capacity: ${(this.gpuMemUtil * 100).toFixed(0)} % of ${(this.gpu.memCapacityB / 1024 ** 3).toFixed(0)} GiB minus weights ${(this.memory.weightsB / 1024 ** 3).toFixed(2)} GiB, activations ${(this.memory.activationsB / 1024 ** 3).toFixed(2)} GiB and runtime reserve ${(this.memory.otherB / 1024 ** 3).toFixed(2)} GiB per GPU`,
+      `weights ${this.quant}, KV cache ${this.kvQuant}${this.kvQuantDefaulted ? ` (${this.backend.name} default: ${this.backend.kvQuantRule})` : ' (as given)'}, LM head and embedding bf16`,
+      `KV capacity ${this.maxKvTokens} tokens: ${this.backend.memory.meaning} = ${this.gpuMemUtil} of ${(this.gpu.memCapacityB / 1024 ** 3).toFixed(0)} GiB; weights ${(this.memory.weightsB / 1024 ** 3).toFixed(2)} GiB, activations ${(this.memory.activationsB / 1024 ** 3).toFixed(2)} GiB, runtime reserve ${(this.memory.otherB / 1024 ** 3).toFixed(2)} GiB per GPU`,
       `${this.backend.name} defaults: chunked prefill of ${this.maxNumBatchedTokens} tokens per iteration, at most ${this.maxNumSeqs} sequences per iteration`,
-      `serving overheads: ${this.perRequestMs} ms per request, ${this.perIterationMs} ms per iteration (${this.backend.overheadSource})`,
+      `serving overheads: ${this.perRequestMs} ms per request, ${this.perIterationMs} ms per iteration (${this.overheadsGiven ? 'as given' : this.backend.overheads.source})`,
       'element-wise ops analytic: bytes / (0.8 x HBM BW) + 3 us each; no CPU scheduling contention, no prefix cache',
     ];
     if (this.tp > 1) {

@@ -70,7 +70,7 @@ export function modelNames(): string[] {
 export function normaliseModelName(name: string): string {
   let key = name.trim().toLowerCase();
   key = key.slice(key.lastIndexOf('/') + 1);
-  key = key.replace(/[-_](instruct|chat|base|fp8|bf16|fp16|hf)(?=$|[-_])/g, '');
+  key = key.replace(/[-_](instruct|chat|base|fp8|nvfp4|fp4|bf16|fp16|hf)(?=$|[-_])/g, '');
   key = key.replace(/[-_]v0\.\d+$/, '');
   key = key.replace(/^meta-llama-/, 'llama-');
   return key;

@@ -5,7 +5,7 @@
  * measured H200 point comes back close to its measurement, and another GPU gets the H200
  * efficiency applied to its own peaks (an assumption the output states).
  */
-import type {GpuSpec} from './gpus.js';
+import type {Dtype, GpuSpec} from './gpus.js';
 import {peakFlops} from './gpus.js';
 
 /** A utilisation surface over two log2 axes, bilinear inside, held constant outside. */
@@ -68,14 +68,15 @@ export function lookupUtil(grid: UtilGrid, a: number, b: number): number {
   return top * (1 - fx) + bottom * fx;
 }
 
-export function bytesPerElement(dtype: 'bf16' | 'fp8'): number {
-  return dtype === 'fp8' ? 1 : 2;
+/** Bytes per element; nvfp4 is 4 bits plus one fp8 scale per 16 values (9/16 byte). */
+export function bytesPerElement(dtype: Dtype): number {
+  return dtype === 'fp4' ? 9 / 16 : dtype === 'fp8' ? 1 : 2;
 }
 
 // ---- GEMM ---------------------------------------------------------------------------------
 
 /** Output m x n, weight n x k. SOL as AIC: max(2mnk/peak, bytes(mn + mk + nk)/HBM BW), seconds. */
-export function gemmSolS(g: GpuSpec, m: number, n: number, k: number, dtype: 'bf16' | 'fp8'): number {
+export function gemmSolS(g: GpuSpec, m: number, n: number, k: number, dtype: Dtype): number {
   const compute = (2 * m * n * k) / peakFlops(g, dtype);
   const memory = (bytesPerElement(dtype) * (m * n + m * k + n * k)) / g.memBwBps;
   return Math.max(compute, memory);
@@ -101,7 +102,7 @@ export function lookupGemmUtil(grid: GemmUtil, m: number, n: number, k: number):
   return lookupUtil(grid.slices[l0], m, n) * (1 - f) + lookupUtil(grid.slices[l1], m, n) * f;
 }
 
-export function gemmMs(grid: GemmUtil, g: GpuSpec, m: number, n: number, k: number, dtype: 'bf16' | 'fp8'): number {
+export function gemmMs(grid: GemmUtil, g: GpuSpec, m: number, n: number, k: number, dtype: Dtype): number {
   if (m <= 0) return 0;
   return Math.max(grid.floorMs, (gemmSolS(g, m, n, k, dtype) * 1000) / lookupGemmUtil(grid, m, n, k));
 }

@@ -1,0 +1,84 @@
+import {describe, expect, it} from 'vitest';
+import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {REPO_ROOT, runCli} from '../helpers/cli.js';
+
+const tmp = () => mkdtempSync(path.join(tmpdir(), 'dryrun-ticks-'));
+const fixture = (name: string) => path.join(REPO_ROOT, 'fixtures/ticks', name);
+
+describe('planner dryrun --mode ticks', () => {
+  it('prints each tick\'s decision on the decode fixture (estimates checked by hand: ITL = 5 ms + 0.1 ms per 1000 KV)', async () => {
+    const out = tmp();
+    const r = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', out]);
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.split('\n').map((l) => l.trim());
+    expect(lines).toContain('t=5s [load] no decision (load insufficient_data)');
+    // 3 samples, avg length 1500: 5 + 0.1 x 31.5 = 8.15 ms; one worker cannot go down
+    expect(lines).toContain('t=15s [load] no decision (load no_change); est ITL 8.15 ms');
+    // avg length 2125: 5 + 0.1 x 162.125 = 21.21 ms > 20 ms
+    expect(lines).toContain('t=20s [load] scale to decode 2 (load scale_up); est ITL 21.21 ms');
+    expect(lines).toContain('t=25s [load] no decision (load scaling_in_progress)');
+    // survivor would hold 160000 KV: 21.3 ms >= 0.8 x 20 ms
+    expect(lines).toContain('t=30s [load] no decision (load scale_down_refused_consolidation); est ITL 13.29 ms');
+    expect(lines).toContain('t=35s [load] scale to decode 1 (load scale_down); est ITL 7.27 ms');
+    expect(lines).toContain('ticks: 7, decisions: 2');
+    const csv = readFileSync(path.join(out, 'ticks.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]!.startsWith('line,nowS,loadTick,throughputTick,readyPrefill,readyDecode,scaleToPrefill,scaleToDecode,nextTickS,estimatedTtftMs')).toBe(true);
+    expect(csv).toHaveLength(8);
+    const html = readFileSync(path.join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<title>Planner dry run (ticks)</title>');
+    expect(html).toContain('Estimated ITL vs SLA');
+  });
+
+  it('--json prints only the decision records', async () => {
+    const r = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp(), '--json']);
+    expect(r.exitCode).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.summary).toMatchObject({ticks: 7, decisions: 2, plannerMode: 'decode', optimizationTarget: 'sla'});
+    expect(j.decisions[3]).toMatchObject({nowS: 20, scaleTo: {prefill: null, decode: 2}, nextTickS: 25,
+      diagnostics: {loadDecisionReason: 'scale_up', throughputDecisionReason: null, throughputLowerBoundDecode: 1}});
+    expect(j.decisions[3].diagnostics.estimatedItlMs).toBeCloseTo(21.2125, 9);
+  });
+
+  it('flags override the recording\'s config: a lower sensitivity refuses the last scale-down too', async () => {
+    // at 35 s the survivor would see 9.27 ms; 0.4 x 20 = 8 ms
+    const r = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp(), '--sensitivity', '40']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('t=35s [load] no decision (load scale_down_refused_consolidation); est ITL 7.27 ms');
+  });
+
+  it('--planner-config (YAML) then --set override the recording', async () => {
+    const dir = tmp();
+    const cfg = path.join(dir, 'planner.yaml');
+    writeFileSync(cfg, 'itl_ms: 25\nload_scaling_down_sensitivity: 80\n');
+    const r = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', dir, '--planner-config', cfg, '--set', 'itl_ms=22', '--json']);
+    expect(r.exitCode).toBe(0);
+    // 21.21 ms < 22 ms: no scale-up at 20 s
+    expect(JSON.parse(r.stdout).decisions[3]).toMatchObject({scaleTo: null, diagnostics: {loadDecisionReason: 'no_change'}});
+  });
+
+  it('a bad planner config value is one error naming the key', async () => {
+    const r = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp(), '--set', 'mode=both']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe('Error: flags: planner config key mode must be one of disagg, prefill, decode, agg, got "both"');
+  });
+
+  it('a corrupt line fails naming the line; --skip-bad-lines counts and skips', async () => {
+    const bad = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla-corrupt.jsonl'), '--out', tmp()]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/^Error: .*decode-sla-corrupt\.jsonl line 4: not valid JSON/);
+    const field = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla-bad-field.jsonl'), '--out', tmp()]);
+    expect(field.stderr).toContain('decode-sla-bad-field.jsonl line 3: fpm.decode[0].wallTimeS must be a number, got "fast"');
+    const skipped = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla-corrupt.jsonl'), '--out', tmp(), '--skip-bad-lines']);
+    expect(skipped.exitCode).toBe(0);
+    expect(skipped.stderr).toContain('skipped 1 bad lines');
+    expect(skipped.stdout).toContain('ticks: 6, decisions: 2');
+  });
+
+  it('--mode ticks without --ticks is bad input', async () => {
+    const r = await runCli(['dryrun', '--mode', 'ticks', '--out', tmp()]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('--mode ticks needs --ticks FILE');
+  });
+});
