@@ -2,6 +2,8 @@
  * The report of a live profile: TTFT vs ISL with its p10-p90 band, ITL vs KV usage per context
  * length, tokens/s/GPU of both phases, and errors per point; plus per-point CSV tables.
  */
+import {writeFile} from 'node:fs/promises';
+import path from 'node:path';
 import {renderReport, type Section} from './html.js';
 import {toCsv} from './csv.js';
 import type {DecodePointResult, LiveArrays, PrefillPointResult} from '../sweep/live-profile.js';
@@ -102,3 +104,26 @@ export function decodeCsv(points: DecodePointResult[]): string {
   return toCsv(['point', 'requested_isl', 'isl', 'osl', 'concurrency', 'context_length', 'kv_usage', 'itl_ms', 'itl_p10_ms', 'itl_p90_ms', 'thpt_per_gpu', 'steady', 'window_ms', 'ok', 'errors'],
     points.map((p) => [p.point, p.requestedIsl, p.isl, p.osl, p.concurrency, p.contextLength, p.kvUsage, p.itlMs, p.itlP10Ms, p.itlP90Ms, p.thptPerGpu, p.steady, p.windowMs, p.ok, p.errors]));
 }
+
+/** Write report.html and/or prefill.csv + decode.csv next to a live profile; returns the files written. */
+export async function writeLiveOutputs(dir: string, profile: Profile, arrays: LiveArrays, extras: LiveReportExtras, o: {report: boolean; csv: boolean}): Promise<{reportFile?: string; csvFiles: string[]}> {
+  const out: {reportFile?: string; csvFiles: string[]} = {csvFiles: []};
+  if (o.report) {
+    out.reportFile = path.join(dir, 'report.html');
+    await writeFile(out.reportFile, liveReportHtml(profile, arrays, extras));
+  }
+  if (o.csv) {
+    if (arrays.prefillPoints.length > 0) {
+      const f = path.join(dir, 'prefill.csv');
+      await writeFile(f, prefillCsv(arrays.prefillPoints));
+      out.csvFiles.push(f);
+    }
+    if (arrays.decodePoints.length > 0) {
+      const f = path.join(dir, 'decode.csv');
+      await writeFile(f, decodeCsv(arrays.decodePoints));
+      out.csvFiles.push(f);
+    }
+  }
+  return out;
+}
+

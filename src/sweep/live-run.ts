@@ -3,7 +3,7 @@
  * resume, run the sweep (samples.jsonl), then write profile.json (source.kind = live, fits from
  * the samples), report.html and optional CSV tables.
  */
-import {mkdir, writeFile} from 'node:fs/promises';
+import {mkdir} from 'node:fs/promises';
 import path from 'node:path';
 import {badInput, failure} from '../errors.js';
 import {HttpClient, type ApiKind} from '../engines/http/client.js';
@@ -13,9 +13,8 @@ import {fitProfile} from '../profile/fit.js';
 import {saveProfile} from '../profile/io.js';
 import {readSamples} from '../profile/samples.js';
 import {SAMPLES_FILE, type Profile} from '../profile/types.js';
-import {decodeCsv, liveReportHtml, prefillCsv} from '../report/live.js';
-import {liveArrays, samplesForFit} from './live-profile.js';
-import {livePoints, prepareSamples, runLiveSweep, SampleLog, type LivePlanOptions, type LiveProgress, type LiveRunSummary} from './live.js';
+import {liveArrays, samplesForFit, type LiveArrays} from './live-profile.js';
+import {errorKind, livePoints, prepareSamples, runLiveSweep, SampleLog, type LivePlanOptions, type LiveProgress, type LiveRunSummary} from './live.js';
 
 export interface EndpointProfileOptions extends LivePlanOptions {
   endpoint: string;
@@ -34,13 +33,21 @@ export interface EndpointProfileOptions extends LivePlanOptions {
   warmup: number;
   decodePrefixWarmup: boolean;
   resume: boolean;
-  csv: boolean;
-  report: boolean;
+  /** Writes what the command renders next to profile.json (report.html, CSV); the library renders nothing itself. */
+  writeOutputs?: (dir: string, profile: Profile, arrays: LiveArrays, extras: LiveOutputExtras) => Promise<{reportFile?: string; csvFiles: string[]}>;
   tool: string;
   createdAt: string;
   signal: AbortSignal;
   progress: LiveProgress;
   note: (text: string) => void;
+}
+
+/** Totals over a sweep's samples, for its report. */
+export interface LiveOutputExtras {
+  errorKinds: Record<string, number>;
+  requests: number;
+  errors: number;
+  shortOutputs: number;
 }
 
 export interface EndpointProfileResult {
@@ -155,23 +162,8 @@ export async function profileEndpoint(o: EndpointProfileOptions): Promise<Endpoi
     const fits = fitProfile(profile, samplesForFit(samples));
     if (fits.prefill || fits.decode) profile.fits = {...(fits.prefill ? {prefill: fits.prefill.fit} : {}), ...(fits.decode ? {decode: fits.decode.fit} : {})};
     result.profileFile = await saveProfile(o.dir, profile);
-    const extras = {errorKinds: Object.fromEntries(countKinds(samples)), requests: samples.length, errors: samples.filter((s) => s.status !== 'ok').length, shortOutputs: samples.filter((s) => s.status === 'ok' && s.outputTokens !== null && s.outputTokens < s.osl).length};
-    if (o.report) {
-      result.reportFile = path.join(o.dir, 'report.html');
-      await writeFile(result.reportFile, liveReportHtml(profile, arrays, extras));
-    }
-    if (o.csv) {
-      if (arrays.prefillPoints.length > 0) {
-        const f = path.join(o.dir, 'prefill.csv');
-        await writeFile(f, prefillCsv(arrays.prefillPoints));
-        result.csvFiles.push(f);
-      }
-      if (arrays.decodePoints.length > 0) {
-        const f = path.join(o.dir, 'decode.csv');
-        await writeFile(f, decodeCsv(arrays.decodePoints));
-        result.csvFiles.push(f);
-      }
-    }
+    const extras: LiveOutputExtras = {errorKinds: Object.fromEntries(countKinds(samples)), requests: samples.length, errors: samples.filter((s) => s.status !== 'ok').length, shortOutputs: samples.filter((s) => s.status === 'ok' && s.outputTokens !== null && s.outputTokens < s.osl).length};
+    if (o.writeOutputs) Object.assign(result, await o.writeOutputs(o.dir, profile, arrays, extras));
     return result;
   } finally {
     client.close();
@@ -182,7 +174,7 @@ function countKinds(samples: {status: string; error?: string}[]): Map<string, nu
   const m = new Map<string, number>();
   for (const s of samples) {
     if (s.status === 'ok') continue;
-    const k = (s.error ?? s.status).replace(/\d+(\.\d+)?/g, 'N').slice(0, 120);
+    const k = errorKind(s.error ?? s.status);
     m.set(k, (m.get(k) ?? 0) + 1);
   }
   return m;
