@@ -1,15 +1,15 @@
 import {Flags, type Interfaces} from '@oclif/core';
-import {mkdir, writeFile} from 'node:fs/promises';
+import {makeDirectory, writeOutputs, type OutputFile} from '../src/outputs.js';
+import {GPUS, LATENCY_MS, MAX_INTERVALS} from '../src/limits.js';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {PlannerCommand} from '../src/ui/command.js';
-import {numberFlag, optionalNumberFlag} from '../src/ui/number-flags.js';
-import {SIN_FLAG_NAMES, sinFlags, sinOptionsFromFlags} from '../src/ui/sin-flags.js';
-import {badInput, failure} from '../src/errors.js';
+import {SIN_FLAG_NAMES, sinFlagOf, sinFlags, sinOptionsFromFlags} from '../src/ui/sin-flags.js';
+import {badInput} from '../src/errors.js';
 import {loadProfile} from '../src/profile/io.js';
 import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolate/spline.js';
 import {newReadStats, readTraceBatches} from '../src/trace/mooncake.js';
-import {SIN_DEFAULTS, checkSinOptions, sinTrace, type SinOptions} from '../src/trace/sin.js';
+import {SIN_DEFAULTS, checkSinOptions, checkSinSize, sinTrace, type SinOptions} from '../src/trace/sin.js';
 import {bucketTrace} from '../src/trace/windows.js';
 import {PREDICTOR_NAMES, createPredictor} from '../src/planner/predictors/index.js';
 import {runClassicDryrun, type ClassicDryrunConfig} from '../src/planner/dryrun-classic.js';
@@ -33,6 +33,7 @@ import {runReplayDryrun, type EngineTiming} from '../src/replay/dryrun-replay.js
 import {requestsJsonl, summaryJson, ticksCsv as replayTicksCsv, ticksJsonl} from '../src/replay/outputs.js';
 import {replayReport} from '../src/replay/report.js';
 import type {TraceRecord} from '../src/trace/mooncake.js';
+import {numberFlag} from '../src/ui/number-flags.js';
 
 const SHIPPED_PROFILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../profiles/h200-llama3.1-8b-fp8-tp1');
 
@@ -69,21 +70,21 @@ export default class Dryrun extends PlannerCommand {
   ];
 
   static override flags = {
-    mode: Flags.string({description: 'Fidelity: classic = interval buckets and formulas, as Dynamo\'s dry run; ticks = the 2026 planner core over a tick recording.', options: ['classic', 'ticks', 'replay'], default: 'classic'}),
+    mode: Flags.option({description: 'Fidelity: classic = interval buckets and formulas, as Dynamo\'s dry run; ticks = the 2026 planner core over a tick recording; replay = the planner driving a simulated fleet.', options: ['classic', 'ticks', 'replay'] as const, default: 'classic' as const})(),
     compare: Flags.string({description: 'Fixed fleets replayed on the same trace (--mode replay): static:<N>p<M>d or agg:<N>, each optionally @PROFILE_DIR (its engines\' timing), comma-separated.', helpGroup: 'REPLAY'}),
     'no-planner': Flags.boolean({description: 'Replay only the --compare fleets, not the planner (--mode replay).', default: false, helpGroup: 'REPLAY'}),
     router: Flags.string({description: 'How requests are placed on engines (--mode replay).', options: [...ROUTER_POLICIES], default: 'least-loaded', helpGroup: 'REPLAY'}),
-    'startup-time': numberFlag('startup-time', {description: 'Seconds from an engine\'s start until it takes requests (GPU time counts from the start) (--mode replay).', default: 30, min: 0, helpGroup: 'REPLAY'}),
-    'kv-transfer-bandwidth': numberFlag('kv-transfer-bandwidth', {description: 'Prefill-to-decode KV transfer, GB/s; 0 = instant (--mode replay).', default: 64, min: 0, helpGroup: 'REPLAY'}),
-    'kv-bytes-per-token': optionalNumberFlag('kv-bytes-per-token', {description: 'KV bytes per token moved to decode (default: from the catalog model, bf16 KV unless --kv-quant fp8) (--mode replay).', min: 1, integer: true, helpGroup: 'REPLAY'}),
+    'startup-time': numberFlag({description: 'Seconds from an engine\'s start until it takes requests (GPU time counts from the start) (--mode replay).', default: 30, min: 0, helpGroup: 'REPLAY'}),
+    'kv-transfer-bandwidth': numberFlag({description: 'Prefill-to-decode KV transfer, GB/s; 0 = instant (--mode replay).', default: 64, min: 0, helpGroup: 'REPLAY'}),
+    'kv-bytes-per-token': numberFlag({description: 'KV bytes per token moved to decode (default: from the catalog model, bf16 KV unless --kv-quant fp8) (--mode replay).', min: 1, integer: true, helpGroup: 'REPLAY'}),
     'prefix-caching': Flags.boolean({description: 'Prefix caching on the engines requests enter first (always on with --router kv-aware) (--mode replay).', default: false, helpGroup: 'REPLAY'}),
-    'trace-block-size': numberFlag('trace-block-size', {description: 'Tokens per trace hash_ids entry (--mode replay).', default: 512, min: 1, integer: true, helpGroup: 'REPLAY'}),
+    'trace-block-size': numberFlag({description: 'Tokens per trace hash_ids entry (--mode replay).', default: 512, min: 1, integer: true, helpGroup: 'REPLAY'}),
     ticks: Flags.string({description: 'Tick recording (ticks.jsonl) to run the planner core over (--mode ticks).', helpGroup: 'TICKS'}),
     'planner-config': Flags.string({description: 'Dynamo planner config (JSON or YAML file, or inline JSON) over the recording\'s (--mode ticks).', helpGroup: 'TICKS'}),
     set: Flags.string({description: 'Dynamo planner config KEY=VALUE over everything else (--mode ticks; repeatable).', multiple: true, helpGroup: 'TICKS'}),
-    'load-interval': optionalNumberFlag('load-interval', {description: 'load_adjustment_interval_seconds (--mode ticks).', min: 1, integer: true, helpGroup: 'TICKS'}),
-    sensitivity: optionalNumberFlag('sensitivity', {description: 'load_scaling_down_sensitivity, percent (--mode ticks).', min: 0, integer: true, helpGroup: 'TICKS'}),
-    'min-gpu-budget': optionalNumberFlag('min-gpu-budget', {description: 'min_gpu_budget, GPUs; -1 = off (--mode ticks).', min: -1, integer: true, helpGroup: 'TICKS'}),
+    'load-interval': numberFlag({description: 'load_adjustment_interval_seconds (--mode ticks).', min: 1, integer: true, helpGroup: 'TICKS'}),
+    sensitivity: numberFlag({description: 'load_scaling_down_sensitivity, percent (--mode ticks).', min: 0, integer: true, helpGroup: 'TICKS'}),
+    'min-gpu-budget': numberFlag({description: 'min_gpu_budget, GPUs; -1 = off (--mode ticks).', min: -1, integer: true, helpGroup: 'TICKS'}),
     'optimization-target': Flags.string({description: 'optimization_target (--mode ticks).', options: ['sla', 'throughput', 'latency', 'load'], helpGroup: 'TICKS'}),
     synthetic: Flags.boolean({description: 'Bootstrap the regressions from the synthetic model (--model, --gpu, --tp) (--mode ticks).', default: false, helpGroup: 'TICKS'}),
     ...syntheticFlags,
@@ -93,18 +94,18 @@ export default class Dryrun extends PlannerCommand {
     profile: Flags.string({char: 'p', description: 'Profile directory or profile.json for both phases (default: the shipped H200 profile).'}),
     'prefill-profile': Flags.string({description: 'Profile for prefill (overrides --profile for that phase).'}),
     'decode-profile': Flags.string({description: 'Profile for decode (overrides --profile for that phase).'}),
-    ttft: numberFlag('ttft', {description: 'TTFT target, ms (default: Dynamo\'s planner default).', default: 500, min: 0, exclusiveMin: true}),
-    itl: numberFlag('itl', {description: 'ITL target, ms (default: Dynamo\'s planner default).', default: 50, min: 0, exclusiveMin: true}),
-    'adjustment-interval': numberFlag('adjustment-interval', {description: 'Planner interval, s (one decision per interval).', default: 180, min: 0, exclusiveMin: true}),
+    ttft: numberFlag({description: 'TTFT target, ms (default: Dynamo\'s planner default).', default: 500, ...LATENCY_MS}),
+    itl: numberFlag({description: 'ITL target, ms (default: Dynamo\'s planner default).', default: 50, ...LATENCY_MS}),
+    'adjustment-interval': numberFlag({description: 'Planner interval, s (one decision per interval).', default: 180, min: 1, minReason: 'the planner cannot resize engines faster', max: 86_400, maxReason: 'longer than a day'}),
     predictor: Flags.option({description: 'Load predictor for request count, ISL and OSL.', options: PREDICTOR_NAMES, default: 'arima' as const})(),
-    'prediction-window': numberFlag('prediction-window', {description: 'Most recent intervals the predictors fit on.', default: 50, min: 1, integer: true}),
-    'season-period': optionalNumberFlag('season-period', {description: 'Prophet seasonality period, intervals (default: detect; 0 = none).', min: 0}),
-    'start-prefill': numberFlag('start-prefill', {description: 'Prefill replicas in the first interval.', default: 1, min: 0, integer: true}),
-    'start-decode': numberFlag('start-decode', {description: 'Decode replicas in the first interval.', default: 1, min: 0, integer: true}),
-    'max-gpu-budget': numberFlag('max-gpu-budget', {description: 'GPUs available to prefill + decode.', default: 8, min: 0, integer: true}),
-    'min-endpoint': numberFlag('min-endpoint', {description: 'Minimum replicas per phase.', default: 1, min: 0, integer: true}),
-    'prefill-gpus': optionalNumberFlag('prefill-gpus', {description: 'GPUs per prefill engine (default: the profile\'s, else 1).', min: 1, integer: true}),
-    'decode-gpus': optionalNumberFlag('decode-gpus', {description: 'GPUs per decode engine (default: the profile\'s, else 1).', min: 1, integer: true}),
+    'prediction-window': numberFlag({description: 'Most recent intervals the predictors fit on.', default: 50, min: 1, max: 10_000, maxReason: 'predictors refit on every window each interval', integer: true}),
+    'season-period': numberFlag({description: 'Prophet seasonality period, intervals (default: detect; 0 = none).', min: 0, max: 10_000, maxReason: 'longer than the prediction window can hold', integer: true}),
+    'start-prefill': numberFlag({description: 'Prefill replicas in the first interval.', default: 1, ...GPUS, min: 0, integer: true}),
+    'start-decode': numberFlag({description: 'Decode replicas in the first interval.', default: 1, ...GPUS, min: 0, integer: true}),
+    'max-gpu-budget': numberFlag({description: 'GPUs available to prefill + decode.', default: 8, ...GPUS, min: 0, integer: true}),
+    'min-endpoint': numberFlag({description: 'Minimum replicas per phase.', default: 1, ...GPUS, min: 0, integer: true}),
+    'prefill-gpus': numberFlag({description: 'GPUs per prefill engine (default: the profile\'s, else 1).', ...GPUS, integer: true}),
+    'decode-gpus': numberFlag({description: 'GPUs per decode engine (default: the profile\'s, else 1).', ...GPUS, integer: true}),
     out: Flags.string({description: 'Directory for report.html and ticks.csv.', default: 'dryrun-report'}),
     progress: progressFlag(),
     ...sinFlags(DRYRUN_SIN_DEFAULTS, 'LOAD (without --trace)'),
@@ -112,6 +113,8 @@ export default class Dryrun extends PlannerCommand {
 
   async run(): Promise<void> {
     const {flags, metadata} = await this.parse(Dryrun);
+    // The destination is checked (and created) before any work, in every mode.
+    await makeDirectory(flags.out);
     if (flags.mode === 'ticks') {
       const given = (name: string): boolean => (flags as Record<string, unknown>)[name] !== undefined && metadata.flags[name]?.setFromDefault !== true;
       await this.runTicks(flags, given);
@@ -122,6 +125,9 @@ export default class Dryrun extends PlannerCommand {
       await this.runReplayMode(flags, given);
       return;
     }
+    const notClassic = ['ticks', 'planner-config', 'set', 'load-interval', 'sensitivity', 'min-gpu-budget', 'optimization-target', 'synthetic', 'model', 'gpu']
+      .filter((n) => (flags as Record<string, unknown>)[n] !== undefined && (flags as Record<string, unknown>)[n] !== false);
+    if (notClassic.length > 0) throw badInput(`${notClassic.map((n) => `--${n}`).join(', ')} ${notClassic.length > 1 ? 'are' : 'is'} not used by --mode classic`, 'give --mode ticks or --mode replay');
     const setSin = SIN_FLAG_NAMES.filter((n) => process.argv.includes(`--${n}`) || process.argv.some((a) => a.startsWith(`--${n}=`)));
     if (flags.trace !== undefined && setSin.length > 0) throw badInput(`--trace cannot be combined with generator flags (${setSin.map((n) => `--${n}`).join(', ')})`);
 
@@ -146,11 +152,14 @@ export default class Dryrun extends PlannerCommand {
       if (readStats.badLines > 0) this.note(`skipped ${readStats.badLines} bad lines in ${flags.trace} (first at line ${readStats.firstBad[0]?.line})`);
     } else {
       const sin = sinOptionsFromFlags(flags);
-      checkSinOptions(sin);
-      metrics = await bucketTrace(sinTrace(sin), intervalS);
+      checkSinOptions(sin, sinFlagOf);
+      checkSinSize(sin, sinFlagOf);
+      checkIntervals(sin.timeDurationS / intervalS);
+      metrics = await bucketTrace(sinTrace(sin, onProgress), intervalS);
       loadText = `sinusoid ${sin.requestRateMin}-${sin.requestRateMax} req/s, period ${sin.requestRatePeriodS} s, ${sin.timeDurationS} s, ` +
         `presets ${sin.isl1}/${sin.osl1} and ${sin.isl2}/${sin.osl2} tokens, seed ${sin.seed}`;
     }
+    checkIntervals(metrics.length);
     if (metrics.length === 0) throw badInput(`${flags.trace ?? 'the generated load'} has no requests: nothing to dry-run`);
     if (metrics.length === 1) {
       this.warnLine(`${flags.trace ?? 'the generated load'} fits in one ${intervalS} s adjustment interval: the planner makes one decision with nothing to predict from (use a longer trace or a shorter --adjustment-interval)`);
@@ -188,13 +197,10 @@ export default class Dryrun extends PlannerCommand {
     const profileText = prefillPath === decodePath
       ? `${prefillProfile.engine.model} on ${prefillProfile.engine.gpu} TP${prefillProfile.engine.tp} (${prefillPath})`
       : `prefill ${prefillProfile.engine.model} on ${prefillProfile.engine.gpu} (${prefillPath}); decode ${decodeProfile.engine.model} on ${decodeProfile.engine.gpu} (${decodePath})`;
-    try {
-      await mkdir(outDir, {recursive: true});
-      await writeFile(reportFile, renderReport(classicReport(ticks, {config, summary, predictor: name, load: loadText, profile: profileText, warmup})));
-      await writeFile(csvFile, ticksCsv(ticks, intervalS));
-    } catch (err) {
-      throw failure(`cannot write the report to ${outDir}: ${(err as Error).message}`);
-    }
+    await writeOutputs([
+      {file: reportFile, data: renderReport(classicReport(ticks, {config, summary, predictor: name, load: loadText, profile: profileText, warmup}))},
+      {file: csvFile, data: ticksCsv(ticks, intervalS)},
+    ]);
 
     if (summary.overBudgetIntervals > 0) {
       this.warnLine(`in ${summary.overBudgetIntervals} intervals the replicas use up to ${summary.peakGpus} GPUs, over the budget of ${config.maxGpuBudget}: Dynamo's v2025-08 budget rule (scale, round half to even, then at least --min-endpoint per phase) can overshoot, and this dry run reproduces it`);
@@ -239,7 +245,8 @@ export default class Dryrun extends PlannerCommand {
       loadText = flags.trace;
     } else {
       const sin = sinOptionsFromFlags(flags);
-      checkSinOptions(sin);
+      checkSinOptions(sin, sinFlagOf);
+      checkSinSize(sin, sinFlagOf);
       records = [...sinTrace(sin)];
       loadText = `sinusoid ${sin.requestRateMin}-${sin.requestRateMax} req/s, period ${sin.requestRatePeriodS} s, ${sin.timeDurationS} s, ISL/OSL ${sin.isl1}/${sin.osl1} and ${sin.isl2}/${sin.osl2}, seed ${sin.seed}`;
     }
@@ -280,45 +287,41 @@ export default class Dryrun extends PlannerCommand {
     if (flags['planner-config'] !== undefined) layers.push(await readPlannerConfigArg(flags['planner-config']));
     layers.push({source: 'flags', raw: ticksOverrides(flags as Record<string, unknown>, given)});
 
+    const progress = await this.startProgress(flags.progress, flags.json);
     const result = runReplayDryrun({
       records, prefill, decode, fleetTimings, configLayers: layers, compare,
       startPrefill: flags['start-prefill'], startDecode: flags['start-decode'], router: flags.router as RouterPolicy,
       startupS: flags['startup-time'], kvBytesPerToken: kvBytes ?? 0, kvTransferGBps: flags['kv-transfer-bandwidth'],
       traceBlockSize: flags['trace-block-size'], prefixCaching: flags['prefix-caching'], planner: !flags['no-planner'],
-    }, (e) => {
-      if (e.done) this.note(`replayed ${e.run} (${e.index + 1}/${e.total}) in ${e.wallS!.toFixed(1)} s`);
-      else this.note(`replaying ${e.run} (${e.index + 1}/${e.total}): ${records.length} requests...`);
-    });
+    }, progress.report);
+    progress.stop();
     for (const w of result.warnings) this.warnLine(w);
 
     const outDir = flags.out;
     const files = {report: path.join(outDir, 'report.html'), requests: path.join(outDir, 'requests.jsonl'), ticks: path.join(outDir, 'ticks.jsonl'), csv: path.join(outDir, 'ticks.csv'), summary: path.join(outDir, 'summary.json')};
     const planned = result.runs.find((r) => r.planner);
     const summary = summaryJson(result.runs);
-    try {
-      await mkdir(outDir, {recursive: true});
-      await writeFile(files.requests, requestsJsonl(result.runs));
-      if (planned) {
-        await writeFile(files.ticks, ticksJsonl(planned, {plannerConfig: result.plannerConfigRaw, capabilities: result.capabilities, bootstrapProfile: flags.synthetic ? undefined : prefill.source}));
-        await writeFile(files.csv, replayTicksCsv(planned));
-      }
-      await writeFile(files.summary, `${JSON.stringify(summary, null, 2)}\n`);
-      await writeFile(files.report, renderReport(replayReport(result.runs, {
-        load: loadText, timing: prefill.source === decode.source ? prefill.source : `prefill ${prefill.source}; decode ${decode.source}`,
-        ttftMs: result.sla.ttftMs, itlMs: result.sla.itlMs, router: flags.router, startupS: flags['startup-time'], kvTransferGBps: flags['kv-transfer-bandwidth'],
-        decodeMaxKvTokens: decode.spec.engine.maxKvTokens ?? decode.spec.perfModel.maxKvTokens,
-      })));
-    } catch (err) {
-      throw failure(`cannot write the replay outputs to ${outDir}: ${(err as Error).message}`);
+    const outputs: OutputFile[] = [{file: files.requests, data: requestsJsonl(result.runs)}];
+    if (planned) {
+      outputs.push({file: files.ticks, data: ticksJsonl(planned, {plannerConfig: result.plannerConfigRaw, capabilities: result.capabilities, bootstrapProfile: flags.synthetic ? undefined : prefill.source})});
+      outputs.push({file: files.csv, data: replayTicksCsv(planned)});
     }
+    outputs.push({file: files.summary, data: `${JSON.stringify(summary, null, 2)}\n`});
+    outputs.push({file: files.report, data: renderReport(replayReport(result.runs, {
+      load: loadText, timing: prefill.source === decode.source ? prefill.source : `prefill ${prefill.source}; decode ${decode.source}`,
+      ttftMs: result.sla.ttftMs, itlMs: result.sla.itlMs, router: flags.router, startupS: flags['startup-time'], kvTransferGBps: flags['kv-transfer-bandwidth'],
+      decodeMaxKvTokens: decode.spec.engine.maxKvTokens ?? decode.spec.perfModel.maxKvTokens,
+    }))});
+    await writeOutputs(outputs);
     if (flags.json) {
       this.printJson(summary);
       return;
     }
     this.print(`replay of ${loadText}: ${records.length} requests; SLA TTFT ${result.sla.ttftMs} ms, ITL ${result.sla.itlMs} ms; router ${flags.router}; start-up ${flags['startup-time']} s`);
-    this.print(`  ${'run'.padEnd(22)}${['SLA met', 'goodput/s', 'GPU-h', 'good/GPU-h', 'peak P/D', 'TTFT p50/p99', 'ITL p50/p99', 'events'].map((h) => h.padStart(13)).join('')}`);
+    const nameWidth = Math.max(12, ...summary.runs.map((r) => r.name.length)) + 2;
+    this.print(`  ${'run'.padEnd(nameWidth)}${['SLA met', 'goodput/s', 'GPU-h', 'good/GPU-h', 'peak P/D', 'TTFT p50/p99', 'ITL p50/p99', 'events'].map((h) => h.padStart(13)).join('')}`);
     for (const s of summary.runs) {
-      this.print(`  ${s.name.padEnd(22)}${[
+      this.print(`  ${s.name.padEnd(nameWidth)}${[
         `${(100 * s.slaAttainment).toFixed(1)} %`, s.goodputRps.toFixed(2), s.gpuHours.toFixed(2), s.goodputPerGpuHour.toFixed(0), `${s.peakPrefillReplicas}/${s.peakDecodeReplicas}`,
         `${s.ttftMs.p50.toFixed(0)}/${s.ttftMs.p99.toFixed(0)}`, `${s.itlMs.p50.toFixed(1)}/${s.itlMs.p99.toFixed(1)}`, String(s.scalingEvents),
       ].map((v) => v.padStart(13)).join('')}`);
@@ -345,15 +348,12 @@ export default class Dryrun extends PlannerCommand {
     const outDir = flags.out;
     const reportFile = path.join(outDir, 'report.html');
     const csvFile = path.join(outDir, 'ticks.csv');
-    try {
-      await mkdir(outDir, {recursive: true});
-      await writeFile(reportFile, renderReport(ticksReport(outcomes, {
+    await writeOutputs([
+      {file: reportFile, data: renderReport(ticksReport(outcomes, {
         recording: flags.ticks, config, capabilities: setup.capabilities, bootstrap: setup.bootstrapText, notDue, skippedBadLines: recording.badLines,
-      })));
-      await writeFile(csvFile, ticksDecisionsCsv(outcomes));
-    } catch (err) {
-      throw failure(`cannot write the report to ${outDir}: ${(err as Error).message}`);
-    }
+      }))},
+      {file: csvFile, data: ticksDecisionsCsv(outcomes)},
+    ]);
     const decisions = outcomes.filter((o) => o.record.scaleTo !== null).length;
     if (flags.json) {
       this.printJson({
@@ -409,6 +409,11 @@ function ticksOverrides(flags: Record<string, unknown>, given: (name: string) =>
   ];
   for (const [flag, key] of named) if (given(flag) && flags[flag] !== undefined) out[key] = flags[flag];
   return {...out, ...parseSetPairs((flags.set as string[] | undefined) ?? [])};
+}
+
+/** Each interval refits the predictors: bound the run's length before starting it. */
+function checkIntervals(count: number): void {
+  if (count > MAX_INTERVALS) throw badInput(`the load spans ${Math.ceil(count)} adjustment intervals, more than the ${MAX_INTERVALS} a dry run decides`, 'raise --adjustment-interval or shorten the load');
 }
 
 function gpusOf(p: Profile): number {

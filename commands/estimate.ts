@@ -3,6 +3,8 @@ import {PlannerCommand} from '../src/ui/command.js';
 import {badInput} from '../src/errors.js';
 import {BREAKDOWN_LABELS, createSyntheticPerfModel, type Breakdown} from '../src/engines/synthetic/index.js';
 import {syntheticFlags, syntheticOptionsFromFlags} from '../src/ui/synthetic-flags.js';
+import {integerFlag} from '../src/ui/number-flags.js';
+import {CONCURRENCY, TOKENS} from '../src/limits.js';
 
 function fmtMs(v: number): string {
   return v >= 100 ? v.toFixed(1) : v >= 1 ? v.toFixed(2) : v.toFixed(3);
@@ -21,10 +23,10 @@ Sums per-op times (GEMMs, attention, all-reduce, element-wise, LM head) for the 
 
   static override flags = {
     ...syntheticFlags,
-    isl: Flags.integer({description: 'Prompt tokens per sequence of the prefill pass.', default: 3000, min: 1}),
-    batch: Flags.integer({description: 'Sequences in the prefill pass.', default: 1, min: 1}),
-    context: Flags.integer({description: 'KV tokens each decode sequence attends over (default: --isl).', min: 1}),
-    'decode-batch': Flags.integer({description: 'Sequences in the decode step.', default: 1, min: 1}),
+    isl: integerFlag({description: 'Prompt tokens per sequence of the prefill pass.', default: 3000, ...TOKENS}),
+    batch: integerFlag({description: 'Sequences in the prefill pass.', default: 1, ...CONCURRENCY}),
+    context: integerFlag({description: 'KV tokens each decode sequence attends over (default: --isl).', ...TOKENS}),
+    'decode-batch': integerFlag({description: 'Sequences in the decode step.', default: 1, ...CONCURRENCY}),
     breakdown: Flags.boolean({description: 'Show the time per op family.', default: false}),
   };
 

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import path from 'node:path';
 import {fitProfile, POOR_FIT_MAPE_PCT, type PhaseFitResult, type PointError} from '../src/profile/fit.js';
-import {loadProfile, profileFileOf, saveProfile} from '../src/profile/io.js';
+import {loadProfile, profileFileOf, saveProfileFile} from '../src/profile/io.js';
 import {readSamples} from '../src/profile/samples.js';
 import {samplesForFit} from '../src/sweep/live-profile.js';
 import {SAMPLES_FILE, type FitStats} from '../src/profile/types.js';
@@ -44,7 +44,7 @@ export default class Fit extends PlannerCommand {
     const result = fitProfile(profile, samplesForFit(samples));
     if (flags.write) {
       profile.fits = {...(result.prefill ? {prefill: result.prefill.fit} : {}), ...(result.decode ? {decode: result.decode.fit} : {})};
-      await saveProfile(path.dirname(file), profile);
+      await saveProfileFile(file, profile);
     }
     if (flags.json) return this.printJson({profile: file, written: flags.write, ...result});
 

@@ -5,7 +5,8 @@ import {readQueries} from '../src/profile/queries.js';
 import {answerSla, rangeWarnings, type SlaAnswer, type SlaQuery} from '../src/profile/sla.js';
 import {csvLine, type CsvValue} from '../src/report/csv.js';
 import {PlannerCommand} from '../src/ui/command.js';
-import {positiveNumber} from '../src/ui/flags.js';
+import {numberFlag} from '../src/ui/number-flags.js';
+import {LATENCY_MS, TOKENS} from '../src/limits.js';
 
 const f2 = (v: number) => v.toFixed(2);
 
@@ -83,10 +84,10 @@ answer says which method was used.
 
   static override flags = {
     profile: Flags.string({char: 'p', description: 'Profile directory, profile.json, or Dynamo results directory.', required: true}),
-    isl: positiveNumber({description: 'Input sequence length, tokens (a mean may be fractional).', default: 3000}),
-    osl: positiveNumber({description: 'Output sequence length, tokens (a mean may be fractional).', default: 150}),
-    ttft: positiveNumber({description: 'TTFT target, ms (default: Dynamo\'s perf_interpolation default).', default: 100}),
-    itl: positiveNumber({description: 'ITL target, ms (default: Dynamo\'s perf_interpolation default).', default: 10}),
+    isl: numberFlag({description: 'Input sequence length, tokens (a mean may be fractional).', default: 3000, ...TOKENS, min: 0, exclusiveMin: true}),
+    osl: numberFlag({description: 'Output sequence length, tokens (a mean may be fractional).', default: 150, ...TOKENS, min: 0, exclusiveMin: true}),
+    ttft: numberFlag({...LATENCY_MS, description: 'TTFT target, ms (default: Dynamo\'s perf_interpolation default).', default: 100}),
+    itl: numberFlag({...LATENCY_MS, description: 'ITL target, ms (default: Dynamo\'s perf_interpolation default).', default: 10}),
     method: Flags.option({description: 'spline (Dynamo-exact), regression (fits; extrapolates) or auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'] as const, default: 'auto' as const})(),
     input: Flags.string({description: 'JSONL file of queries ({"isl","osl","ttft","itl"} per line; missing fields take the flags); one answer per line.'}),
     csv: Flags.boolean({description: 'With --input: print CSV (one row per query).', default: false, exclusive: ['json']}),
@@ -100,7 +101,7 @@ answer says which method was used.
     const models = slaModels(profile, flags.method);
 
     if (!flags.input) {
-      const answer = answerSla(models(defaults), defaults);
+      const answer = answerSla(models(defaults), defaults, flags.profile);
       for (const w of rangeWarnings(answer)) this.warnLine(w);
       if (flags.json) this.printJson(answer);
       else this.print(slaText(answer, defaults, flags.profile));
@@ -108,7 +109,7 @@ answer says which method was used.
     }
     if (flags.csv) process.stdout.write(csvLine(CSV_COLUMNS));
     for await (const {line, query} of readQueries(flags.input, defaults)) {
-      const answer = answerSla(models(query), query);
+      const answer = answerSla(models(query), query, `${flags.input}:${line} (profile ${flags.profile})`);
       for (const w of rangeWarnings(answer)) this.warnLine(`${flags.input}:${line}: ${w}`);
       if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);
       else if (flags.csv) process.stdout.write(csvLine(csvRow(answer)));

@@ -1,8 +1,9 @@
 import {Flags, type Interfaces} from '@oclif/core';
 import path from 'node:path';
 import {PlannerCommand} from '../src/ui/command.js';
-import {badInput, PlannerError} from '../src/errors.js';
-import {integerList} from '../src/ui/flags.js';
+import {badInput, EXIT_FAILURE, isTpUnfit} from '../src/errors.js';
+import {makeDirectory} from '../src/outputs.js';
+import {CONCURRENCY, GPUS, TOKENS} from '../src/limits.js';
 import {syntheticFlags, syntheticOptionsFromFlags} from '../src/ui/synthetic-flags.js';
 import {createSyntheticPerfModel} from '../src/engines/synthetic/index.js';
 import {saveProfile} from '../src/profile/io.js';
@@ -14,10 +15,11 @@ import {loadTokenizerVocabulary, type IdVocabulary} from '../src/engines/http/pr
 import {profileEndpoint, type EndpointProfileResult, type LiveOutputExtras} from '../src/sweep/live-run.js';
 import type {LiveArrays} from '../src/sweep/live-profile.js';
 import type {Profile as ProfileDoc} from '../src/profile/types.js';
-import {writeLiveOutputs} from '../src/report/live.js';
+import {liveOutputs} from '../src/report/live.js';
 import type {LiveProgress} from '../src/sweep/live.js';
 import {PlainProgress, resumeCommand} from '../src/ui/live-progress.js';
 import {progressFlag, useInk} from '../src/ui/progress.js';
+import {integerFlag, integerListFlag} from '../src/ui/number-flags.js';
 
 /** createdAt honours SOURCE_DATE_EPOCH (seconds) so repeated runs can be byte-identical. */
 function createdAt(): string {
@@ -45,28 +47,29 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     synthetic: Flags.boolean({description: 'Evaluate the sweep on the synthetic op-level model instead of a live endpoint.', default: false}),
     ...syntheticFlags,
     model: Flags.string({description: `${syntheticFlags.model.description} With --endpoint/--launch: the served model name sent in requests (default: the first model of /v1/models).`, helpGroup: 'SYNTHETIC ENGINE'}),
-    tp: integerList({description: 'Tensor-parallel sizes to profile, comma-separated; one profile directory each.', default: [1, 2, 4, 8], helpGroup: 'SYNTHETIC ENGINE'}),
+    tp: integerListFlag({...GPUS, description: 'Tensor-parallel sizes to profile, comma-separated; one profile directory each.', default: [1, 2, 4, 8], helpGroup: 'SYNTHETIC ENGINE'}),
     out: Flags.string({description: 'Output directory: --synthetic and --launch write DIR/tp<N>/profile.json, --endpoint writes DIR/profile.json (with samples.jsonl and report.html).', required: true}),
-    'max-context': Flags.integer({description: 'Largest context the sweep covers, tokens (capped at the model\'s positions).', default: 16384, min: 200}),
-    'prefill-granularity': Flags.integer({description: 'Number of prefill ISL steps.', default: 16, min: 1}),
-    'decode-granularity': Flags.integer({description: 'Number of decode ISL steps and concurrency steps per ISL.', default: 6, min: 1}),
-    'decode-osl': Flags.integer({description: 'Output tokens of each decode request.', default: DEFAULT_DECODE_OSL, min: 2, aliases: ['osl']}),
+    'max-context': integerFlag({description: 'Largest context the sweep covers, tokens (capped at the model\'s positions).', default: 16384, min: 200, max: TOKENS.max, maxReason: TOKENS.maxReason}),
+    'prefill-granularity': integerFlag({description: 'Number of prefill ISL steps.', default: 16, min: 1, max: 1000, maxReason: 'each step is a separate measurement'}),
+    'decode-granularity': integerFlag({description: 'Number of decode ISL steps and concurrency steps per ISL.', default: 6, min: 1, max: 100, maxReason: 'each step squared is a separate measurement'}),
+    'decode-osl': integerFlag({description: 'Output tokens of each decode request.', default: DEFAULT_DECODE_OSL, min: 2, max: TOKENS.max, maxReason: TOKENS.maxReason, aliases: ['osl']}),
     endpoint: Flags.string({description: 'Base URL of a running OpenAI-compatible server to measure (e.g. http://localhost:8000).', helpGroup: 'LIVE', exclusive: ['synthetic', 'launch']}),
     launch: Flags.string({description: 'Command that starts one engine, with {tp} and {port} placeholders; run without a shell once per --tp.', helpGroup: 'LIVE', exclusive: ['synthetic']}),
-    port: Flags.integer({description: 'Port given to --launch as {port} (default: a free port).', min: 1, max: 65_535, helpGroup: 'LIVE'}),
-    'launch-timeout': Flags.integer({description: 'Seconds to wait for a launched engine to answer /health.', default: 900, min: 1, helpGroup: 'LIVE'}),
+    port: integerFlag({description: 'Port given to --launch as {port} (default: a free port).', min: 1, max: 65_535, helpGroup: 'LIVE'}),
+    'launch-timeout': integerFlag({description: 'Seconds to wait for a launched engine to answer /health.', default: 900, min: 1, max: 86_400, maxReason: 'longer than a day', helpGroup: 'LIVE'}),
     api: Flags.option({description: 'Which API to stream from.', options: ['completions', 'chat'] as const, default: 'completions' as const, helpGroup: 'LIVE'})(),
     'api-key': Flags.string({description: 'Bearer token (default: $OPENAI_API_KEY); never written to any file.', helpGroup: 'LIVE'}),
     header: Flags.string({description: 'Extra request header "Name: value" (repeatable).', multiple: true, helpGroup: 'LIVE'}),
-    'request-timeout': Flags.integer({description: 'Seconds before one request counts as timed out.', default: 600, min: 1, helpGroup: 'LIVE'}),
-    retries: Flags.integer({description: 'Retries of a request after a connection error, 429 or 503 (with backoff, Retry-After honoured).', default: 3, min: 0, helpGroup: 'LIVE'}),
+    'request-timeout': integerFlag({description: 'Seconds before one request counts as timed out.', default: 600, min: 1, max: 86_400, maxReason: 'longer than a day', helpGroup: 'LIVE'}),
+    retries: integerFlag({description: 'Retries of a request after a connection error, 429 or 503 (with backoff, Retry-After honoured).', default: 3, min: 0, max: 100, maxReason: 'a request that failed 100 times will not succeed', helpGroup: 'LIVE'}),
+    'max-retry-wait': integerFlag({description: 'Longest wait before a retry, s: a server\'s Retry-After above it is capped (waits over a second are announced).', default: 30, min: 0, max: 3600, maxReason: 'an hour', helpGroup: 'LIVE'}),
     tokenizer: Flags.string({description: 'tokenizer.json of the served model: prompts become exact token-id arrays (needs --api completions).', helpGroup: 'LIVE'}),
-    'prefill-repeats': Flags.integer({description: 'Requests per prefill ISL; the median TTFT is kept, p10/p90 go to spread.', default: 3, min: 1, helpGroup: 'LIVE'}),
-    'prefill-osl': Flags.integer({description: 'Output tokens of each prefill request (Dynamo uses 5).', default: 5, min: 1, helpGroup: 'LIVE'}),
-    'max-kv-tokens': Flags.integer({description: 'KV-cache capacity of the engine, tokens (default: read from the server\'s /metrics).', min: 1, helpGroup: 'LIVE'}),
-    'max-concurrency': Flags.integer({description: 'Largest number of concurrent decode streams (Dynamo caps at 2000).', default: 2000, min: 1, helpGroup: 'LIVE'}),
+    'prefill-repeats': integerFlag({description: 'Requests per prefill ISL; the median TTFT is kept, p10/p90 go to spread.', default: 3, min: 1, max: 1000, maxReason: 'each repeat is a separate request', helpGroup: 'LIVE'}),
+    'prefill-osl': integerFlag({description: 'Output tokens of each prefill request (Dynamo uses 5).', default: 5, ...TOKENS, helpGroup: 'LIVE'}),
+    'max-kv-tokens': integerFlag({description: 'KV-cache capacity of the engine, tokens (default: read from the server\'s /metrics).', min: 1, max: 1e12, maxReason: 'more than any GPU memory holds', helpGroup: 'LIVE'}),
+    'max-concurrency': integerFlag({description: 'Largest number of concurrent decode streams (Dynamo caps at 2000).', default: 2000, ...CONCURRENCY, helpGroup: 'LIVE'}),
     only: Flags.option({description: 'Measure one phase only.', options: ['prefill', 'decode'] as const, helpGroup: 'LIVE'})(),
-    warmup: Flags.integer({description: 'Unrecorded warm-up requests before the sweep.', default: 3, min: 0, helpGroup: 'LIVE'}),
+    warmup: integerFlag({description: 'Unrecorded warm-up requests before the sweep.', default: 3, min: 0, max: 10_000, maxReason: 'warm-up only needs a few requests', helpGroup: 'LIVE'}),
     'decode-warmup': Flags.boolean({description: 'Send each decode point\'s prompts once with max_tokens 1 first (a prefix cache then shortens the measured prefill).', default: false, helpGroup: 'LIVE'}),
     resume: Flags.boolean({description: 'Continue an interrupted sweep in the same --out: finished points are kept, the rest run.', default: false, helpGroup: 'LIVE'}),
     csv: Flags.boolean({description: 'Also write prefill.csv and decode.csv (one row per point).', default: false, helpGroup: 'LIVE'}),
@@ -82,6 +85,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     }
     this.refuseFlags(liveFlagNames, 'to --synthetic (live profiling only: --endpoint, --launch)');
     const tps = [...new Set(flags.tp)];
+    await makeDirectory(flags.out);
     const written: {tp: number; dir: string; file: string; maxKvTokens: number; prefillPoints: number; decodePoints: number; ttftMsRange: [number, number]}[] = [];
     const skipped: {tp: number; reason: string}[] = [];
     const stamp = createdAt();
@@ -91,7 +95,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
         model = createSyntheticPerfModel(syntheticOptionsFromFlags({...flags, tp}));
       } catch (err) {
         // An unknown model or GPU is wrong for every TP: fail. A TP that does not fit is skipped.
-        if (err instanceof PlannerError && /does not fit|does not divide/.test(err.message) && tps.length > 1) {
+        if (isTpUnfit(err) && tps.length > 1) {
           skipped.push({tp, reason: err.message});
           this.note(`skipping tp ${tp}: ${err.message}`);
           continue;
@@ -138,6 +142,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
   private async runLive(flags: ProfileFlags): Promise<void> {
     if (flags.synthetic) throw badInput('--synthetic cannot be combined with --endpoint or --launch');
     this.refuseFlags(['quant', 'kv-quant', 'gpu-mem-util'], 'to a live engine (the synthetic engine\'s)');
+    await makeDirectory(flags.out);
     const api = flags.api;
     const headers: Record<string, string> = {};
     for (const h of flags.header ?? []) {
@@ -180,12 +185,12 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     const stamp = createdAt();
     const results: (EndpointProfileResult & {tp: number})[] = [];
     const common = {
-      api, model: flags.model, apiKey, headers, requestTimeoutMs: flags['request-timeout'] * 1000, retries: flags.retries, tokenizer,
+      api, model: flags.model, apiKey, headers, requestTimeoutMs: flags['request-timeout'] * 1000, retries: flags.retries, maxRetryWaitMs: flags['max-retry-wait'] * 1000, tokenizer,
       gpu: flags.gpu ?? 'unknown', backend: flags.backend, maxContext: flags['max-context'], prefillGranularity: flags['prefill-granularity'],
       decodeGranularity: flags['decode-granularity'], decodeOsl: flags['decode-osl'], prefillOsl: flags['prefill-osl'], prefillRepeats: flags['prefill-repeats'],
       maxKvTokens: flags['max-kv-tokens'], maxConcurrency: flags['max-concurrency'], only: flags.only,
       warmup: flags.warmup, decodePrefixWarmup: flags['decode-warmup'], resume: flags.resume,
-      writeOutputs: (dir: string, profile: ProfileDoc, arrays: LiveArrays, extras: LiveOutputExtras) => writeLiveOutputs(dir, profile, arrays, extras, {report: flags.report, csv: flags.csv}),
+      renderOutputs: (dir: string, profile: ProfileDoc, arrays: LiveArrays, extras: LiveOutputExtras) => liveOutputs(dir, profile, arrays, extras, {report: flags.report, csv: flags.csv}),
       tool: TOOL_NAME, createdAt: stamp, signal: controller.signal, note: (t: string) => this.note(t),
     };
     try {
@@ -220,7 +225,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
       tp: r.tp, dir: r.dir, profile: r.profileFile ?? null, samples: r.samplesFile, report: r.reportFile ?? null, csv: r.csvFiles, model: r.model,
       maxKvTokens: r.maxKvTokens ?? null, maxKvTokensSource: r.maxKvTokensSource ?? null, prefillPoints: r.prefillPoints, decodePoints: r.decodePoints,
       nonSteadyDecodePoints: r.nonSteadyPoints, requests: r.run.requests, errors: r.run.errors, errorKinds: r.run.errorKinds, shortOutputs: r.run.shortOutputs,
-      calibration: r.run.calibration, pointsRun: r.run.pointsRun, pointsResumed: r.run.pointsSkipped, interrupted: r.run.interrupted,
+      calibration: r.run.calibration, pointsRun: r.run.pointsRun, pointsResumed: r.run.pointsSkipped, interrupted: r.run.interrupted, unmeasured: r.unmeasured,
     }));
     if (flags.json) this.printJson({profiles: summary, interrupted, ...(resume ? {resume} : {})});
     else {
@@ -231,7 +236,13 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
           for (const c of s.csv) this.print(`  csv: ${c}`);
         }
         for (const [kind, n] of Object.entries(s.errorKinds)) this.print(`  ${n} x ${kind}`);
+        if (s.unmeasured.length > 0) this.print(`  ${s.unmeasured.length} points could not be measured: ${s.unmeasured.map((u) => u.point).join(', ')}`);
       }
+    }
+    const unmeasured = summary.reduce((n, s) => n + s.unmeasured.length, 0);
+    if (unmeasured > 0 && !interrupted) {
+      this.note(`Error: ${unmeasured} points of the sweep could not be measured; the profile holds the others (rerun with --resume to measure them again)`);
+      process.exitCode = EXIT_FAILURE;
     }
     if (interrupted) {
       this.note(`interrupted: every finished request is kept in ${results.map((r) => r.samplesFile).join(', ') || path.join(flags.out, 'samples.jsonl')}`);

@@ -1,18 +1,18 @@
 import {Flags} from '@oclif/core';
-import {mkdir, writeFile} from 'node:fs/promises';
-import path from 'node:path';
-import {badInput, failure, PlannerError} from '../src/errors.js';
+import {EXIT_BAD_INPUT, PlannerError, badInput} from '../src/errors.js';
+import {GPUS, LATENCY_MS, REQUEST_RATE, TOKENS} from '../src/limits.js';
+import {prepareOutputs, writeOutputs, type OutputFile} from '../src/outputs.js';
 import {DEFAULT_AGG_REQUESTS} from '../src/recommend/agg.js';
 import {profileCandidates, syntheticCandidates} from '../src/recommend/candidates.js';
-import {emitPlannerConfig, type EmittedPlannerConfig} from '../src/recommend/planner-config.js';
+import {plannerConfigDestinations, plannerConfigOutputs, type EmittedPlannerConfig} from '../src/recommend/planner-config.js';
 import {DEFAULT_ADJUSTMENT_INTERVAL_S, recommend, type RecommendCandidate, type Recommendation} from '../src/recommend/recommend.js';
 import {recommendationReport, recommendationText} from '../src/recommend/render.js';
 import {renderReport} from '../src/report/html.js';
 import {PlannerCommand} from '../src/ui/command.js';
 import {progressFlag} from '../src/ui/progress.js';
-import {integerList, positiveNumber} from '../src/ui/flags.js';
 import {syntheticFlags, syntheticOptionsFromFlags} from '../src/ui/synthetic-flags.js';
 import {TOOL_NAME} from '../src/version.js';
+import {numberFlag, integerFlag, integerListFlag} from '../src/ui/number-flags.js';
 
 export default class Recommend extends PlannerCommand {
   static override summary = 'Recommend prefill and decode TP, planner thresholds, replicas, and aggregated vs disaggregated serving for an SLA.';
@@ -36,21 +36,21 @@ export default class Recommend extends PlannerCommand {
     profile: Flags.string({char: 'p', description: 'Profile directory (one per TP; repeat the flag), or a directory of tpN profile directories.', multiple: true, exclusive: ['synthetic']}),
     synthetic: Flags.boolean({description: 'Use the synthetic op-level model at each --tp instead of profiles (sweeps made in memory).', default: false}),
     ...syntheticFlags,
-    tp: integerList({description: 'With --synthetic: tensor-parallel sizes to compare, comma-separated.', default: [1, 2, 4, 8], helpGroup: 'SYNTHETIC ENGINE'}),
-    'max-context': Flags.integer({description: 'With --synthetic: largest context the in-memory sweep covers, tokens.', default: 16384, min: 200, helpGroup: 'SYNTHETIC ENGINE'}),
-    isl: Flags.integer({description: 'Input sequence length, tokens.', required: true, min: 1}),
-    osl: Flags.integer({description: 'Output sequence length, tokens.', required: true, min: 1}),
-    ttft: positiveNumber({description: 'TTFT target, ms (required: a recommendation is only as good as its SLA).', required: true}),
-    itl: positiveNumber({description: 'ITL target, ms (required: a recommendation is only as good as its SLA).', required: true}),
+    tp: integerListFlag({...GPUS, description: 'With --synthetic: tensor-parallel sizes to compare, comma-separated.', default: [1, 2, 4, 8], helpGroup: 'SYNTHETIC ENGINE'}),
+    'max-context': integerFlag({description: 'With --synthetic: largest context the in-memory sweep covers, tokens.', default: 16384, min: 200, max: TOKENS.max, maxReason: TOKENS.maxReason, helpGroup: 'SYNTHETIC ENGINE'}),
+    isl: integerFlag({description: 'Input sequence length, tokens.', required: true, ...TOKENS}),
+    osl: integerFlag({description: 'Output sequence length, tokens.', required: true, ...TOKENS}),
+    ttft: numberFlag({...LATENCY_MS, description: 'TTFT target, ms (required: a recommendation is only as good as its SLA).', required: true}),
+    itl: numberFlag({...LATENCY_MS, description: 'ITL target, ms (required: a recommendation is only as good as its SLA).', required: true}),
     method: Flags.option({description: 'How per-TP answers are read from a profile: spline (Dynamo-exact), regression (fits), auto (spline inside the profiled range).', options: ['auto', 'spline', 'regression'] as const, default: 'auto' as const})(),
-    'request-rate': positiveNumber({description: 'Target requests/s: size prefill and decode replicas (and aggregated replicas).'}),
-    'max-gpu-budget': Flags.integer({description: 'Total GPUs available; replicas are checked against it and no layout may exceed it.', min: 1}),
-    'adjustment-interval': Flags.integer({description: 'Planner adjustment interval, s (replica formula and planner config).', default: DEFAULT_ADJUSTMENT_INTERVAL_S, min: 1}),
-    'min-endpoint': Flags.integer({description: 'Fewest replicas per component.', default: 1, min: 0}),
+    'request-rate': numberFlag({...REQUEST_RATE, description: 'Target requests/s: size prefill and decode replicas (and aggregated replicas).'}),
+    'max-gpu-budget': integerFlag({description: 'Total GPUs available; replicas are checked against it and no layout may exceed it.', ...GPUS}),
+    'adjustment-interval': integerFlag({description: 'Planner adjustment interval, s (replica formula and planner config).', default: DEFAULT_ADJUSTMENT_INTERVAL_S, min: 1, max: 86_400, maxReason: 'longer than a day'}),
+    'min-endpoint': integerFlag({description: 'Fewest replicas per component.', default: 1, min: 0, max: GPUS.max, maxReason: GPUS.maxReason}),
     'sla-stat': Flags.option({description: 'Statistic of simulated TTFT and ITL that must meet the targets in the aggregated search (profile answers are means).', options: ['mean', 'p50', 'p90', 'p99'] as const, default: 'mean' as const})(),
     agg: Flags.boolean({description: 'Simulate aggregated serving (--no-agg skips it).', default: true, allowNo: true}),
-    'sim-requests': Flags.integer({description: 'Measured requests per simulated run of the aggregated search.', default: DEFAULT_AGG_REQUESTS, min: 20}),
-    seed: Flags.integer({description: 'Seed of the simulated Poisson arrivals.', default: 1}),
+    'sim-requests': integerFlag({description: 'Measured requests per simulated run of the aggregated search.', default: DEFAULT_AGG_REQUESTS, min: 20, max: 1_000_000, maxReason: 'each TP runs a dozen simulations of this many requests'}),
+    seed: integerFlag({description: 'Seed of the simulated Poisson arrivals.', default: 1}),
     progress: progressFlag(),
     html: Flags.string({description: 'Write a self-contained HTML report with the Pareto chart to this file.'}),
     'emit-planner-config': Flags.string({description: "Write a Dynamo SLA-planner config (JSON) to this file, and the chosen TPs' profile data in Dynamo's layout next to it."}),
@@ -60,6 +60,9 @@ export default class Recommend extends PlannerCommand {
   async run(): Promise<void> {
     const {flags} = await this.parse(Recommend);
     const started = performance.now();
+    // Every destination is checked before the (long) search, and nothing is written unless all can be.
+    const plannerFile = flags['emit-planner-config'];
+    await prepareOutputs([...(flags.html ? [flags.html] : []), ...(plannerFile ? plannerConfigDestinations(plannerFile, flags['planner-profile-dir']) : [])]);
     let candidates: RecommendCandidate[];
     let sourceLine: string;
     if (!flags.synthetic) this.refuseFlags(['model', 'gpu', 'tp', 'quant', 'kv-quant', 'backend', 'gpu-mem-util', 'max-context'], 'to --profile (the synthetic engine\'s)');
@@ -81,7 +84,8 @@ export default class Recommend extends PlannerCommand {
       try {
         candidates = await profileCandidates(flags.profile);
       } catch (err) {
-        if (err instanceof PlannerError && / are both TP /.test(err.message)) throw badInput(`--profile: ${err.message}`, err.hint);
+        // The library names the files; the command adds the flag they came from.
+        if (err instanceof PlannerError && err.exitCode === EXIT_BAD_INPUT) throw badInput(`--profile: ${err.message}`, err.hint);
         throw err;
       }
       sourceLine = candidates.map((c) => `TP ${c.tp}: ${c.source}`).join('; ');
@@ -107,17 +111,16 @@ export default class Recommend extends PlannerCommand {
         noAgg: !flags.agg,
         onProgress: progress.report,
       });
-    } catch (err) {
-      if (err instanceof RangeError) throw badInput(err.message);
-      throw err;
+    } finally {
+      progress.stop();
     }
-    progress.stop();
 
+    const outputs: OutputFile[] = [];
     let planner: EmittedPlannerConfig | undefined;
-    if (flags['emit-planner-config']) {
+    if (plannerFile) {
       if (!rec.prefill || !rec.decode) throw badInput('--emit-planner-config needs prefill and decode data: the profiles have no decode section');
-      planner = await emitPlannerConfig({
-        file: flags['emit-planner-config'],
+      const emitted = plannerConfigOutputs({
+        file: plannerFile,
         profileDir: flags['planner-profile-dir'],
         rec,
         candidates,
@@ -125,18 +128,12 @@ export default class Recommend extends PlannerCommand {
         maxGpuBudget: flags['max-gpu-budget'],
         minEndpoint: flags['min-endpoint'],
       });
+      planner = emitted.emitted;
+      outputs.push(...emitted.outputs);
     }
-
     const text = recommendationText(rec, sourceLine);
-    if (flags.html) {
-      const html = renderReport(recommendationReport(rec, sourceLine, text));
-      try {
-        await mkdir(path.dirname(path.resolve(flags.html)), {recursive: true});
-        await writeFile(flags.html, html);
-      } catch (err) {
-        throw failure(`--html ${flags.html}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-      }
-    }
+    if (flags.html) outputs.push({file: flags.html, data: renderReport(recommendationReport(rec, sourceLine, text))});
+    await writeOutputs(outputs);
     const elapsedMs = performance.now() - started;
     if (flags.json) {
       this.printJson({...rec, plannerConfig: planner ?? null, elapsedMs: Math.round(elapsedMs)});

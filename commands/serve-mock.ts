@@ -4,20 +4,8 @@ import {simSetup} from '../src/engines/sim/setup.js';
 import {simEngineFlags, simSetupOptionsFromFlags} from '../src/ui/sim-flags.js';
 import {startServeMock} from '../src/engines/sim/server.js';
 import {PlannerCommand} from '../src/ui/command.js';
-
-function fraction(name: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < 0 || v > 1) throw badInput(`--${name} must be a fraction between 0 and 1, got "${raw}"`);
-  return v;
-}
-
-function nonNegative(name: string, raw: string | undefined, positive = false): number | undefined {
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < 0 || (positive && v === 0)) throw badInput(`--${name} must be a ${positive ? 'positive' : 'non-negative'} number, got "${raw}"`);
-  return v;
-}
+import {FRACTION, LATENCY_MS, REQUEST_RATE} from '../src/limits.js';
+import {integerFlag, numberFlag} from '../src/ui/number-flags.js';
 
 export default class ServeMock extends PlannerCommand {
   static override summary = 'Serve a simulated engine over an OpenAI-compatible HTTP API';
@@ -36,32 +24,34 @@ The server prints its URL on stdout (with --json: {"url", "port", ...}) and runs
 
   static override flags = {
     ...simEngineFlags,
-    port: Flags.integer({description: 'TCP port to listen on (0 picks a free port).', default: 8000, min: 0, max: 65_535}),
+    port: integerFlag({description: 'TCP port to listen on (0 picks a free port).', default: 8000, min: 0, max: 65_535}),
     host: Flags.string({description: 'Address to listen on.', default: '127.0.0.1'}),
     'served-model-name': Flags.string({description: 'Model name the server answers to (default: the profile\'s model, or --model).'}),
-    'max-model-len': Flags.integer({description: 'Longest prompt + max_tokens accepted, tokens (default: the KV capacity).', min: 2}),
-    'default-max-tokens': Flags.integer({description: 'max_tokens of requests that give none.', default: 16, min: 1}),
-    'tokens-per-chunk': Flags.integer({description: 'Tokens per SSE chunk after the first token.', default: 1, min: 1}),
+    'max-model-len': integerFlag({description: 'Longest prompt + max_tokens accepted, tokens (default: the KV capacity).', min: 2}),
+    'default-max-tokens': integerFlag({description: 'max_tokens of requests that give none.', default: 16, min: 1}),
+    'tokens-per-chunk': integerFlag({description: 'Tokens per SSE chunk after the first token.', default: 1, min: 1}),
     'chat-role-delta': Flags.boolean({description: 'Open chat streams with a role-only delta before the first token, as vLLM does.', default: false}),
     truth: Flags.string({description: 'Append the server\'s own timing of every request to this JSONL file.'}),
-    'error-rate': Flags.string({description: 'Fraction of requests answered with HTTP 500.'}),
-    'rate-limit': Flags.string({description: 'Requests per second accepted; excess requests get 429 with Retry-After.'}),
-    'stall-ms': Flags.string({description: 'Length of a mid-stream stall, ms (with --stall-rate).'}),
-    'stall-rate': Flags.string({description: 'Fraction of streams that stall half way through.'}),
-    'drop-rate': Flags.string({description: 'Fraction of streams whose connection is closed half way through.'}),
-    'startup-delay': Flags.string({description: 'Seconds after start during which requests get 503 (like an engine loading weights).'}),
-    seed: Flags.integer({description: 'Seed of the fault injection.', default: 1}),
+    'error-rate': numberFlag({description: 'Fraction of requests answered with HTTP 500.', ...FRACTION}),
+    'rate-limit': numberFlag({description: 'Requests per second accepted; excess requests get 429 with Retry-After.', ...REQUEST_RATE}),
+    'stall-ms': numberFlag({description: 'Length of a mid-stream stall, ms (with --stall-rate).', ...LATENCY_MS, exclusiveMin: false}),
+    'stall-rate': numberFlag({description: 'Fraction of streams that stall half way through.', ...FRACTION}),
+    'drop-rate': numberFlag({description: 'Fraction of streams whose connection is closed half way through.', ...FRACTION}),
+    'burst-rate': numberFlag({description: 'Fraction of streams whose middle half of tokens arrives in one write (as through a buffering proxy).', ...FRACTION}),
+    'startup-delay': numberFlag({description: 'Seconds after start during which requests get 503 (like an engine loading weights).', default: 0, min: 0, max: 86_400, maxReason: 'longer than a day'}),
+    seed: integerFlag({description: 'Seed of the fault injection.', default: 1}),
   };
 
   async run(): Promise<void> {
     const {flags} = await this.parse(ServeMock);
     const faults = {
-      errorRate: fraction('error-rate', flags['error-rate']),
-      rateLimit: nonNegative('rate-limit', flags['rate-limit'], true),
-      stallMs: nonNegative('stall-ms', flags['stall-ms']),
-      stallRate: fraction('stall-rate', flags['stall-rate']),
-      dropRate: fraction('drop-rate', flags['drop-rate']),
-      startupDelayMs: (nonNegative('startup-delay', flags['startup-delay']) ?? 0) * 1000,
+      errorRate: flags['error-rate'],
+      rateLimit: flags['rate-limit'],
+      stallMs: flags['stall-ms'],
+      stallRate: flags['stall-rate'],
+      dropRate: flags['drop-rate'],
+      burstRate: flags['burst-rate'],
+      startupDelayMs: flags['startup-delay'] * 1000,
     };
     if ((faults.stallRate ?? 0) > 0 && !faults.stallMs) throw badInput('--stall-rate needs --stall-ms (the length of a stall)');
     const setup = await simSetup(simSetupOptionsFromFlags(flags));
@@ -78,6 +68,7 @@ The server prints its URL on stdout (with --json: {"url", "port", ...}) and runs
         tokensPerChunk: flags['tokens-per-chunk'],
         chatRoleDelta: flags['chat-role-delta'],
         truthFile: flags.truth,
+        onWarning: (text) => this.note(`Warning: ${text}`),
         faults,
         seed: flags.seed,
       });

@@ -8,6 +8,8 @@ import {objectsToCsv} from '../src/report/csv.js';
 import {PlannerCommand} from '../src/ui/command.js';
 import {SyntheticPerfModel} from '../src/engines/synthetic/index.js';
 import {simEngineFlags, simSetupOptionsFromFlags} from '../src/ui/sim-flags.js';
+import {integerFlag, parseNumberText} from '../src/ui/number-flags.js';
+import {CONCURRENCY, REQUEST_RATE, SIM_REQUESTS, TOKENS} from '../src/limits.js';
 
 /** Rethrow a library input error with the flag that carried the input. */
 function withFlag<T>(flag: string, f: () => T): T {
@@ -36,14 +38,14 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
 
   static override flags = {
     ...simEngineFlags,
-    isl: Flags.integer({description: 'Input tokens per request.', required: true, min: 1}),
-    osl: Flags.integer({description: 'Output tokens per request.', required: true, min: 1}),
-    concurrency: Flags.integer({description: 'Closed loop: requests in flight; a new one is sent when one finishes.', min: 1, exactlyOne: ['concurrency', 'request-rate']}),
+    isl: integerFlag({description: 'Input tokens per request.', required: true, ...TOKENS}),
+    osl: integerFlag({description: 'Output tokens per request.', required: true, ...TOKENS}),
+    concurrency: integerFlag({description: 'Closed loop: requests in flight; a new one is sent when one finishes.', ...CONCURRENCY, exactlyOne: ['concurrency', 'request-rate']}),
     'request-rate': Flags.string({description: 'Open loop: requests per second, or inf to send every request at once.', exactlyOne: ['concurrency', 'request-rate']}),
     arrival: Flags.option({description: 'Arrival process of the open loop.', options: ['poisson', 'constant'] as const, default: 'poisson' as const})(),
-    requests: Flags.integer({description: 'Measured requests.', default: 1000, min: 1}),
-    warmup: Flags.integer({description: 'Warm-up requests sent first and not measured (default: the concurrency; 0 with --request-rate).', min: 0}),
-    seed: Flags.integer({description: 'Seed of the Poisson arrivals and of the output lengths.', default: 1}),
+    requests: integerFlag({description: 'Measured requests.', default: 1000, ...SIM_REQUESTS}),
+    warmup: integerFlag({description: 'Warm-up requests sent first and not measured (default: the concurrency; 0 with --request-rate).', ...SIM_REQUESTS, min: 0}),
+    seed: integerFlag({description: 'Seed of the Poisson arrivals and of the output lengths.', default: 1}),
     'osl-spread': Flags.string({description: "Output lengths vary uniformly within ±this fraction of --osl, 0..1 (default: the backend's calibrated spread; 0 = exact lengths, which keeps a closed loop in lock-step waves)."}),
     percentiles: Flags.string({description: 'Percentiles reported for each latency, comma-separated.', default: DEFAULT_PERCENTILES.join(',')}),
     goodput: Flags.string({description: 'SLA targets in ms, e.g. "ttft:200 itl:10" (also tpot, e2e; aiperf names accepted): report the share and rate of requests meeting all of them.'}),
@@ -55,8 +57,7 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
     let requestRate: number | undefined;
     if (flags['request-rate'] !== undefined) {
       const text = flags['request-rate'].trim().toLowerCase();
-      requestRate = text === 'inf' ? Number.POSITIVE_INFINITY : Number(text);
-      if (!(requestRate > 0) || Number.isNaN(requestRate)) throw badInput(`--request-rate must be a positive number of requests per second or inf, got "${flags['request-rate']}"`);
+      requestRate = text === 'inf' ? Number.POSITIVE_INFINITY : parseNumberText(text, REQUEST_RATE, '--request-rate');
     }
     if (flags.concurrency !== undefined) this.refuseFlags(['arrival'], 'to a closed loop (--concurrency)');
     if (flags.synthetic) this.refuseFlags(['interpolation'], 'to --synthetic (it reads a profile)');

@@ -16,7 +16,7 @@ describe('errors', () => {
 
   it('folds multi-line library messages onto one line', () => {
     expect(errorLine(new Error('Expected an integer\n  See more help with --help'))).toBe(
-      'Error: Expected an integer See more help with --help',
+      'Error: Expected an integer (see --help)',
     );
   });
 });

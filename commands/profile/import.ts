@@ -5,6 +5,8 @@ import {findDynamoFiles, readDynamoFiles} from '../../src/profile/dynamo.js';
 import {profileFromDynamo, saveProfile} from '../../src/profile/io.js';
 import type {EngineInfo} from '../../src/profile/types.js';
 import {PlannerCommand} from '../../src/ui/command.js';
+import {integerFlag} from '../../src/ui/number-flags.js';
+import {GPUS} from '../../src/limits.js';
 
 export default class ProfileImport extends PlannerCommand {
   static override summary = "Import NVIDIA Dynamo profiler results (NPZ or JSON) into a planner profile.";
@@ -25,7 +27,7 @@ export default class ProfileImport extends PlannerCommand {
     decode: Flags.string({description: 'Decode file: raw_data.npz or decode_raw_data.json.'}),
     model: Flags.string({description: 'Model that was profiled (recorded in the profile).'}),
     gpu: Flags.string({description: 'GPU that was profiled, e.g. h200_sxm.'}),
-    tp: Flags.integer({description: 'Tensor-parallel size of the engine (GPUs per engine).', min: 1}),
+    tp: integerFlag({description: 'Tensor-parallel size of the engine (GPUs per engine).', ...GPUS}),
     backend: Flags.string({description: 'Serving backend, e.g. vllm, sglang, trtllm.'}),
     quant: Flags.string({description: 'Weight quantization, e.g. fp8.'}),
   };

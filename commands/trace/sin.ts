@@ -1,9 +1,11 @@
 import {Flags} from '@oclif/core';
 import path from 'node:path';
 import {PlannerCommand} from '../../src/ui/command.js';
-import {sinFlags, sinOptionsFromFlags} from '../../src/ui/sin-flags.js';
-import {checkSinOptions, sinDefaultFileName, sinTrace} from '../../src/trace/sin.js';
+import {sinFlagOf, sinFlags, sinOptionsFromFlags} from '../../src/ui/sin-flags.js';
+import {checkSinOptions, checkSinSize, sinDefaultFileName, sinTrace} from '../../src/trace/sin.js';
 import {writeTrace} from '../../src/trace/mooncake.js';
+import {prepareOutputs} from '../../src/outputs.js';
+import {progressFlag} from '../../src/ui/progress.js';
 
 export default class TraceSin extends PlannerCommand {
   static override description = `Generate a sinusoidal mooncake JSONL trace, as Dynamo's sin_synth does.
@@ -21,15 +23,20 @@ The defaults are sin_synth's: 100 s of load with 10 s cycles, shorter than one 1
   static override flags = {
     ...sinFlags(),
     out: Flags.string({description: 'Output JSONL file (default: the sin_synth file name in the current directory).'}),
+    progress: progressFlag(),
   };
 
   async run(): Promise<void> {
     const {flags} = await this.parse(TraceSin);
     const options = sinOptionsFromFlags(flags);
-    checkSinOptions(options);
+    checkSinOptions(options, sinFlagOf);
+    checkSinSize(options, sinFlagOf);
     const out = flags.out ?? sinDefaultFileName(options);
+    await prepareOutputs([out]);
     const t0 = performance.now();
-    const count = writeTrace(out, sinTrace(options));
+    const progress = await this.startProgress(flags.progress, flags.json);
+    const count = writeTrace(out, sinTrace(options, progress.report));
+    progress.stop();
     const elapsedS = (performance.now() - t0) / 1000;
     const result = {file: path.resolve(out), requests: count, durationS: options.timeDurationS, seed: options.seed, elapsedS: Number(elapsedS.toFixed(3))};
     if (flags.json) this.printJson(result);

@@ -1,16 +1,17 @@
 import {Args, Flags} from '@oclif/core';
 import {PlannerCommand} from '../../src/ui/command.js';
-import {numberFlag} from '../../src/ui/number-flags.js';
 import {newReadStats, readTraceBatches} from '../../src/trace/mooncake.js';
 import {WindowAccumulator, summarize, windowRates} from '../../src/trace/windows.js';
 import {badInput} from '../../src/errors.js';
+import {numberFlag} from '../../src/ui/number-flags.js';
+import {progressFlag} from '../../src/ui/progress.js';
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
 
 export default class TraceStats extends PlannerCommand {
   static override description = `Show what a mooncake JSONL trace holds, per time window and in total.
 
-Per window: request count, request rate, mean ISL and mean OSL (empty windows included). The last window's rate is over the time up to the last arrival, not over the full window. Every record is validated; a bad record stops with its line number unless --skip-bad-lines, which skips and counts them.`;
+Per non-empty window: request count, request rate, mean ISL and mean OSL; runs of empty windows are counted, not listed. The last window's rate is over the time up to the last arrival, not over the full window. Every record is validated; a bad record stops with its line number unless --skip-bad-lines, which skips and counts them.`;
 
   static override examples = [
     '<%= config.bin %> trace stats trace.jsonl',
@@ -23,17 +24,20 @@ Per window: request count, request rate, mean ISL and mean OSL (empty windows in
   };
 
   static override flags = {
-    window: numberFlag('window', {description: 'Window length, s.', default: 60, min: 0, exclusiveMin: true}),
+    window: numberFlag({description: 'Window length, s.', default: 60, min: 0.001, minReason: 'timestamps are whole milliseconds', max: 365 * 86_400, maxReason: 'longer than a year'}),
     'skip-bad-lines': Flags.boolean({description: 'Skip bad records (counted and listed) instead of stopping at the first.', default: false}),
+    progress: progressFlag(),
   };
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(TraceStats);
     const acc = new WindowAccumulator(flags.window);
     const stats = newReadStats();
-    for await (const batch of readTraceBatches(args.file, {skipBadLines: flags['skip-bad-lines']}, stats)) for (const r of batch) acc.add(r);
+    const progress = await this.startProgress(flags.progress, flags.json);
+    for await (const batch of readTraceBatches(args.file, {skipBadLines: flags['skip-bad-lines'], onProgress: progress.report}, stats)) for (const r of batch) acc.add(r);
+    progress.stop();
     if (acc.totalRequests === 0) throw badInput(`${args.file} holds no requests${stats.badLines > 0 ? ` (${stats.badLines} bad lines skipped)` : ''}`);
-    const rated = windowRates(acc, acc.metrics(true));
+    const rated = windowRates(acc, acc.metrics());
     const windows = rated.map((w) => ({
       startS: w.startS,
       requests: w.requestCount,
@@ -62,7 +66,11 @@ Per window: request count, request rate, mean ISL and mean OSL (empty windows in
     }
     this.print('');
     this.print(`${'start_s'.padStart(10)} ${'requests'.padStart(9)} ${'req/s'.padStart(8)} ${'mean_isl'.padStart(9)} ${'mean_osl'.padStart(9)}`);
+    let nextStartS = windows[0]?.startS ?? 0;
     for (const w of windows) {
+      const gap = Math.round((w.startS - nextStartS) / flags.window);
+      if (gap > 0) this.print(`${''.padStart(10)} (${gap} empty window${gap === 1 ? '' : 's'})`);
+      nextStartS = w.startS + flags.window;
       this.print(`${String(w.startS).padStart(10)} ${String(w.requests).padStart(9)} ${rate(w.rateRps).padStart(8)} ${f1(w.meanIsl).padStart(9)} ${f1(w.meanOsl).padStart(9)}`);
     }
   }

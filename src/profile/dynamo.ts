@@ -4,10 +4,11 @@
  * (v2026 also `prefill_raw_data.json` / `decode_raw_data.json`, where max_kv_tokens is a scalar).
  */
 import {existsSync, statSync} from 'node:fs';
-import {mkdir, readFile, writeFile} from 'node:fs/promises';
+import {readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {badInput, failure} from '../errors.js';
-import {readNpz, writeNpz, type NpzArrays} from './npz.js';
+import {badInput} from '../errors.js';
+import {encodeNpz, readNpz, type NpzArrays} from './npz.js';
+import {writeOutputs, type OutputFile} from '../outputs.js';
 import type {NpyArray} from './npy.js';
 import type {DecodeData, NpyDtype, PrefillData} from './types.js';
 
@@ -136,47 +137,33 @@ export function decodeToNpz(d: DecodeData, dtypes?: Record<string, NpyDtype>): N
   };
 }
 
-async function writeText(file: string, text: string): Promise<void> {
-  try {
-    await mkdir(path.dirname(file), {recursive: true});
-    await writeFile(file, text);
-  } catch (err) {
-    throw failure(`${file}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+/** The files of Dynamo's results layout in `outDir`, encoded in memory (nothing written yet). */
+export function dynamoLayoutOutputs(
+  outDir: string,
+  phases: {prefill?: PrefillData; decode?: DecodeData; dtypes?: Record<string, NpyDtype>},
+  format: 'npz' | 'json',
+): OutputFile[] {
+  const out: OutputFile[] = [];
+  if (format === 'npz') {
+    if (phases.prefill) out.push({file: path.join(outDir, DYNAMO_PREFILL_NPZ), data: encodeNpz(prefillToNpz(phases.prefill, phases.dtypes))});
+    if (phases.decode) out.push({file: path.join(outDir, DYNAMO_DECODE_NPZ), data: encodeNpz(decodeToNpz(phases.decode, phases.dtypes))});
+    return out;
   }
+  if (phases.prefill) {
+    out.push({file: path.join(outDir, DYNAMO_PREFILL_JSON), data: `${JSON.stringify(Object.fromEntries(PREFILL_KEYS.map((k) => [k, phases.prefill![k]])))}\n`});
+  }
+  if (phases.decode) {
+    const d = phases.decode;
+    out.push({file: path.join(outDir, DYNAMO_DECODE_JSON), data: `${JSON.stringify({...Object.fromEntries(DECODE_KEYS.map((k) => [k, d[k]])), max_kv_tokens: d.max_kv_tokens})}\n`});
+  }
+  return out;
 }
 
-/** Write Dynamo's results layout into `outDir`; returns the files written. */
+/** Write Dynamo's results layout into `outDir` (all files or none); returns the files written. */
 export async function writeDynamoLayout(
   outDir: string,
   phases: {prefill?: PrefillData; decode?: DecodeData; dtypes?: Record<string, NpyDtype>},
   format: 'npz' | 'json',
 ): Promise<string[]> {
-  const written: string[] = [];
-  if (format === 'npz') {
-    for (const [rel, arrays] of [
-      [DYNAMO_PREFILL_NPZ, phases.prefill && prefillToNpz(phases.prefill, phases.dtypes)],
-      [DYNAMO_DECODE_NPZ, phases.decode && decodeToNpz(phases.decode, phases.dtypes)],
-    ] as const) {
-      if (!arrays) continue;
-      const file = path.join(outDir, rel);
-      await mkdir(path.dirname(file), {recursive: true}).catch((err: NodeJS.ErrnoException) => {
-        throw failure(`${path.dirname(file)}: cannot create (${err.code ?? err.message})`);
-      });
-      await writeNpz(file, arrays);
-      written.push(file);
-    }
-  } else {
-    if (phases.prefill) {
-      const file = path.join(outDir, DYNAMO_PREFILL_JSON);
-      await writeText(file, `${JSON.stringify(Object.fromEntries(PREFILL_KEYS.map((k) => [k, phases.prefill![k]])))}\n`);
-      written.push(file);
-    }
-    if (phases.decode) {
-      const d = phases.decode;
-      const file = path.join(outDir, DYNAMO_DECODE_JSON);
-      await writeText(file, `${JSON.stringify({...Object.fromEntries(DECODE_KEYS.map((k) => [k, d[k]])), max_kv_tokens: d.max_kv_tokens})}\n`);
-      written.push(file);
-    }
-  }
-  return written;
+  return writeOutputs(dynamoLayoutOutputs(outDir, phases, format));
 }

@@ -1,8 +1,9 @@
 /** Reading and writing profiles (DESIGN.md 3.1). */
 import {existsSync, readdirSync, statSync} from 'node:fs';
-import {mkdir, readFile, writeFile} from 'node:fs/promises';
+import {readFile} from 'node:fs/promises';
+import {writeOutput, type OutputFile} from '../outputs.js';
 import path from 'node:path';
-import {badInput, failure} from '../errors.js';
+import {badInput} from '../errors.js';
 import {TOOL_NAME} from '../version.js';
 import {findDynamoFiles, isDynamoResultsDir, readDynamoFiles, type DynamoPhases} from './dynamo.js';
 import {PROFILE_FILE, type EngineInfo, type Profile, type ProfileSource} from './types.js';
@@ -81,15 +82,19 @@ export async function loadProfile(dirOrFile: string): Promise<Profile> {
 
 /** Write `dir/profile.json` (creating `dir`); returns the file written. */
 export async function saveProfile(dir: string, profile: Profile): Promise<string> {
-  validateProfile(profile, path.join(dir, PROFILE_FILE));
-  const file = path.join(dir, PROFILE_FILE);
-  try {
-    await mkdir(dir, {recursive: true});
-    await writeFile(file, `${JSON.stringify(profile, null, 2)}\n`);
-  } catch (err) {
-    throw failure(`${file}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  return file;
+  return saveProfileFile(path.join(dir, PROFILE_FILE), profile);
+}
+
+/** Validate and write a profile to exactly `file` (atomically: the old file stays until the new one is complete). */
+export async function saveProfileFile(file: string, profile: Profile): Promise<string> {
+  const out = profileOutput(file, profile);
+  return writeOutput(out.file, out.data);
+}
+
+/** A validated profile as an output file, to write together with others (writeOutputs). */
+export function profileOutput(file: string, profile: Profile): OutputFile {
+  validateProfile(profile, file);
+  return {file, data: `${JSON.stringify(profile, null, 2)}\n`};
 }
 
 export interface ImportOptions {

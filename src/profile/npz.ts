@@ -1,6 +1,7 @@
 /** NPZ files: a zip of `.npy` members, one per named array (what `numpy.savez` writes). */
-import {readFile, writeFile} from 'node:fs/promises';
-import {badInput, failure} from '../errors.js';
+import {readFile} from 'node:fs/promises';
+import {writeOutput} from '../outputs.js';
+import {badInput} from '../errors.js';
 import {encodeNpy, parseNpy, type NpyArray} from './npy.js';
 import {readZip, writeZip} from './zip.js';
 
@@ -33,9 +34,5 @@ export async function readNpz(file: string): Promise<NpzArrays> {
 }
 
 export async function writeNpz(file: string, arrays: NpzArrays): Promise<void> {
-  try {
-    await writeFile(file, encodeNpz(arrays));
-  } catch (err) {
-    throw failure(`${file}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+  await writeOutput(file, encodeNpz(arrays));
 }

@@ -2,13 +2,12 @@
 import {createReadStream, existsSync} from 'node:fs';
 import readline from 'node:readline';
 import {badInput} from '../errors.js';
+import {LATENCY_MS, TOKENS, checkNumber, type NumberRange} from '../limits.js';
 import type {SlaQuery} from './sla.js';
 
-function positive(value: unknown, key: string, where: string, integer: boolean): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw badInput(`${where}: ${key} must be a positive ${integer ? 'integer' : 'number'} (got ${JSON.stringify(value)})`);
-  }
-  return value;
+function checked(value: unknown, key: string, where: string, range: NumberRange): number {
+  if (typeof value !== 'number') throw badInput(`${where}: ${key} must be a number (got ${JSON.stringify(value)})`);
+  return checkNumber(value, range, `${where}: ${key}`);
 }
 
 /** Parse one query line; fields left out take the defaults. */
@@ -22,10 +21,10 @@ export function parseQueryLine(line: string, where: string, defaults: SlaQuery):
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw badInput(`${where}: not a JSON object`);
   const q = doc as Record<string, unknown>;
   return {
-    isl: q.isl === undefined ? defaults.isl : positive(q.isl, 'isl', where, false),
-    osl: q.osl === undefined ? defaults.osl : positive(q.osl, 'osl', where, false),
-    ttftMs: q.ttft === undefined ? defaults.ttftMs : positive(q.ttft, 'ttft', where, false),
-    itlMs: q.itl === undefined ? defaults.itlMs : positive(q.itl, 'itl', where, false),
+    isl: q.isl === undefined ? defaults.isl : checked(q.isl, 'isl', where, {...TOKENS, min: 0, exclusiveMin: true}),
+    osl: q.osl === undefined ? defaults.osl : checked(q.osl, 'osl', where, {...TOKENS, min: 0, exclusiveMin: true}),
+    ttftMs: q.ttft === undefined ? defaults.ttftMs : checked(q.ttft, 'ttft', where, LATENCY_MS),
+    itlMs: q.itl === undefined ? defaults.itlMs : checked(q.itl, 'itl', where, LATENCY_MS),
   };
 }
 

@@ -57,6 +57,8 @@ export function parseSamples(text: string, file: string): SampleRecord[] {
     if (typeof rec !== 'object' || rec === null || typeof rec.point !== 'string' || (rec.phase !== 'prefill' && rec.phase !== 'decode')) {
       throw badInput(`${file}:${i + 1}: not a sample record (needs "point" and "phase")`);
     }
+    const problem = sampleProblem(rec as unknown as Record<string, unknown>);
+    if (problem) throw badInput(`${file}:${i + 1}: ${problem}`);
     out.push(rec);
   });
   return out;
@@ -66,4 +68,25 @@ export function parseSamples(text: string, file: string): SampleRecord[] {
 export async function readSamples(file: string): Promise<SampleRecord[]> {
   if (!existsSync(file)) return [];
   return parseSamples(await readFile(file, 'utf8'), file);
+}
+
+const STATUSES = new Set(['ok', 'error', 'timeout']);
+const isCount = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const isTime = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+
+/** What is wrong with a parsed sample's fields (types and physical ranges), or null. */
+function sampleProblem(r: Record<string, unknown>): string | null {
+  for (const key of ['isl', 'osl', 'concurrency']) if (!isCount(r[key])) return `"${key}" must be a non-negative number (got ${JSON.stringify(r[key])})`;
+  for (const key of ['intendedSendMs', 'sendMs']) if (!isTime(r[key])) return `"${key}" must be a number, ms (got ${JSON.stringify(r[key])})`;
+  for (const key of ['ttftMs', 'itlMs', 'inputTokens', 'outputTokens']) {
+    if (r[key] !== null && !isCount(r[key])) return `"${key}" must be a non-negative number or null (got ${JSON.stringify(r[key])})`;
+  }
+  if (!STATUSES.has(r.status as string)) return `"status" must be ok, error or timeout (got ${JSON.stringify(r.status)})`;
+  const chunks = r.chunks;
+  if (!Array.isArray(chunks)) return `"chunks" must be an array of [offset ms, tokens] (got ${JSON.stringify(chunks)})`;
+  for (let i = 0; i < chunks.length; i++) {
+    const c: unknown = chunks[i];
+    if (!Array.isArray(c) || c.length !== 2 || !isTime(c[0]) || !isCount(c[1])) return `"chunks"[${i}] must be [offset ms, tokens] (got ${JSON.stringify(c)})`;
+  }
+  return null;
 }

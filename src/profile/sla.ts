@@ -1,4 +1,5 @@
 /** SLA answers at a target ISL/OSL (DESIGN.md 5.3, Dynamo's perf_interpolation CLI). Pure. */
+import {badInput} from '../errors.js';
 import type {BestThroughput} from './interpolate/spline.js';
 
 export type Method = 'spline' | 'regression';
@@ -144,13 +145,33 @@ export function rangeWarnings(a: SlaAnswer): string[] {
   return out;
 }
 
-export function answerSla(models: {prefill?: PrefillModel; decode?: DecodeModel}, q: SlaQuery): SlaAnswer {
-  return {
+/**
+ * Answer a query from a profile's models. Every latency, rate and fraction is checked: an
+ * answer that is non-finite, negative or outside 0..1 (a profile whose points make the
+ * interpolation overshoot, or a query it cannot hold) is an error naming `where` and the query.
+ */
+export function answerSla(models: {prefill?: PrefillModel; decode?: DecodeModel}, q: SlaQuery, where = 'the profile'): SlaAnswer {
+  const answer: SlaAnswer = {
     isl: q.isl,
     osl: q.osl,
     prefill: models.prefill ? answerPrefill(models.prefill, q) : null,
     decode: models.decode ? answerDecode(models.decode, q) : null,
   };
+  const bad = (what: string, v: number, problem: string): never => {
+    throw badInput(`${where}: the ${what} answer at ISL ${q.isl}, OSL ${q.osl} is ${v}: ${problem}`, 'check the profile\'s points (an extreme value makes the interpolation overshoot)');
+  };
+  const p = answer.prefill;
+  if (p) {
+    if (!(Number.isFinite(p.ttftMs) && p.ttftMs > 0)) bad(`${p.method} TTFT (ms)`, p.ttftMs, 'a latency must be positive and finite');
+    if (!(Number.isFinite(p.thptPerGpu) && p.thptPerGpu >= 0)) bad(`${p.method} prefill throughput (tokens/s/GPU)`, p.thptPerGpu, 'a rate must be finite and not negative');
+  }
+  const d = answer.decode;
+  if (d) {
+    if (!(Number.isFinite(d.itlMs) && d.itlMs > 0)) bad(`${d.method} ITL (ms)`, d.itlMs, 'a latency must be positive and finite');
+    if (!(Number.isFinite(d.thptPerGpu) && d.thptPerGpu >= 0)) bad(`${d.method} decode throughput (tokens/s/GPU)`, d.thptPerGpu, 'a rate must be finite and not negative');
+    if (!(Number.isFinite(d.kvUsage) && d.kvUsage >= 0 && d.kvUsage <= 1)) bad(`${d.method} KV usage`, d.kvUsage, `one request of ${d.contextLength} context tokens does not fit the profile's KV cache`);
+  }
+  return answer;
 }
 
 /** Per-phase choice for `--method auto`: the spline inside the profiled range, the regression outside. */

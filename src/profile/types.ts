@@ -100,3 +100,5 @@ export interface Profile {
 
 export const PROFILE_FILE = 'profile.json';
 export const SAMPLES_FILE = 'samples.jsonl';
+/** Samples a resumed sweep does not use (a partial point it measures again): moved here, never deleted. */
+export const SUPERSEDED_SAMPLES_FILE = 'samples.superseded.jsonl';

@@ -4,7 +4,7 @@
  */
 import {existsSync} from 'node:fs';
 import {resolveSchedulerPolicy} from '../engines/sim/scheduler-policies.js';
-import {badInput, PlannerError} from '../errors.js';
+import {badInput, isTpUnfit} from '../errors.js';
 import {DEFAULT_MAX_NUM_BATCHED_TOKENS, DEFAULT_MAX_NUM_SEQS} from '../engines/sim/engine.js';
 import {profilePerfModel} from '../engines/profile-perf-model.js';
 import {createSyntheticPerfModel} from '../engines/synthetic/index.js';
@@ -64,7 +64,7 @@ export function syntheticCandidates(o: SyntheticCandidatesOptions): RecommendCan
     try {
       model = createSyntheticPerfModel({...o.engine, tp});
     } catch (err) {
-      if (err instanceof PlannerError && /does not fit|does not divide/.test(err.message) && o.tps.length > 1) {
+      if (isTpUnfit(err) && o.tps.length > 1) {
         o.onSkip?.(tp, err.message);
         continue;
       }

@@ -7,10 +7,10 @@
  * sweep mode "thorough" (interpolation curves read from profile_results_dir). TTFT and ITL are in
  * ms in the v2026 config and in seconds on the v2025-08 command line.
  */
-import {mkdir, writeFile} from 'node:fs/promises';
 import path from 'node:path';
-import {badInput, failure} from '../errors.js';
-import {writeDynamoLayout} from '../profile/dynamo.js';
+import {badInput} from '../errors.js';
+import type {OutputFile} from '../outputs.js';
+import {DYNAMO_DECODE_NPZ, DYNAMO_PREFILL_NPZ, dynamoLayoutOutputs} from '../profile/dynamo.js';
 import type {Profile} from '../profile/types.js';
 import type {RecommendCandidate, Recommendation} from './recommend.js';
 
@@ -94,15 +94,29 @@ export interface EmitPlannerConfigOptions {
   minEndpoint: number;
 }
 
-/** Write the planner config for the chosen prefill and decode TPs, and their profile data in Dynamo's layout next to it. */
-export async function emitPlannerConfig(o: EmitPlannerConfigOptions): Promise<EmittedPlannerConfig> {
+/** Where the planner config's profile data goes: `profileDir`, or FILE's directory/profiling_results. */
+export function plannerProfileDir(file: string, profileDir?: string): string {
+  return profileDir ?? path.join(path.dirname(file), 'profiling_results');
+}
+
+/** Every file an emitted planner config writes, to check the destinations before any work. */
+export function plannerConfigDestinations(file: string, profileDir?: string): string[] {
+  const dir = plannerProfileDir(file, profileDir);
+  return [file, path.join(dir, DYNAMO_PREFILL_NPZ), path.join(dir, DYNAMO_DECODE_NPZ)];
+}
+
+/**
+ * The planner config for the chosen prefill and decode TPs and their profile data in Dynamo's
+ * layout next to it, as outputs to write together (writeOutputs); nothing is written here.
+ */
+export function plannerConfigOutputs(o: EmitPlannerConfigOptions): {emitted: EmittedPlannerConfig; outputs: OutputFile[]} {
   const {rec} = o;
   if (!rec.prefill || !rec.decode) throw badInput('a planner config needs prefill and decode data: the profiles have no decode section');
   const byTp = (tp: number): Profile => o.candidates.find((c) => c.tp === tp)!.profile;
   const prefillProfile = byTp(rec.prefill.tp);
   const decodeProfile = byTp(rec.decode.tp);
-  const profileDir = o.profileDir ?? path.join(path.dirname(o.file), 'profiling_results');
-  const files = await writeDynamoLayout(profileDir, {prefill: prefillProfile.prefill, decode: decodeProfile.decode, dtypes: {...decodeProfile.dtypes, ...prefillProfile.dtypes}}, 'npz');
+  const profileDir = plannerProfileDir(o.file, o.profileDir);
+  const layout = dynamoLayoutOutputs(profileDir, {prefill: prefillProfile.prefill, decode: decodeProfile.decode, dtypes: {...decodeProfile.dtypes, ...prefillProfile.dtypes}}, 'npz');
   const input: PlannerConfigInput = {
     ttftMs: rec.query.ttftMs,
     itlMs: rec.query.itlMs,
@@ -115,11 +129,8 @@ export async function emitPlannerConfig(o: EmitPlannerConfigOptions): Promise<Em
     backend: decodeProfile.engine.backend,
   };
   const config = plannerConfig(input);
-  try {
-    await mkdir(path.dirname(path.resolve(o.file)), {recursive: true});
-    await writeFile(o.file, `${JSON.stringify(config, null, 2)}\n`);
-  } catch (err) {
-    throw failure(`${o.file}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
-  return {file: o.file, schema: PLANNER_CONFIG_SCHEMA, config, profileDir, files, legacyArgs: legacyPlannerArgs(input)};
+  return {
+    emitted: {file: o.file, schema: PLANNER_CONFIG_SCHEMA, config, profileDir, files: layout.map((l) => l.file), legacyArgs: legacyPlannerArgs(input)},
+    outputs: [...layout, {file: o.file, data: `${JSON.stringify(config, null, 2)}\n`}],
+  };
 }

@@ -13,6 +13,7 @@ import {applyGlobalBudget, decodeReplicas, prefillReplicas} from '../planner/rep
 import {findMaxAggRate, simulateRate, type AggRun, type SlaStat} from './agg.js';
 import {choosePhase, decodeKvBounds, prefillQueueBounds, type Bounds, type PhaseChoice} from './choose.js';
 import {bestDisaggLayout, decodeEngineRps, prefillEngineRps, type DecodeOption, type DisaggLayout, type PrefillOption} from './disagg.js';
+import {badInput} from '../errors.js';
 
 export interface RecommendCandidate {
   tp: number;
@@ -153,14 +154,14 @@ export function recommend(candidates: readonly RecommendCandidate[], opts: Recom
   const sorted = [...candidates].sort((a, b) => a.tp - b.tp);
   const seen = new Set<number>();
   for (const c of sorted) {
-    if (seen.has(c.tp)) throw new RangeError(`two profiles for TP ${c.tp}`);
+    if (seen.has(c.tp)) throw badInput(`two profiles for TP ${c.tp}`);
     seen.add(c.tp);
   }
 
   // Per-TP answers.
   const models = sorted.map((c) => slaModels(c.profile, method)(q));
   const perTp: TpAnswer[] = sorted.map((c, i) => {
-    const a = answerSla(models[i], q);
+    const a = answerSla(models[i], q, c.source);
     return {tp: c.tp, gpusPerEngine: c.gpusPerEngine, source: c.source, prefill: a.prefill, decode: a.decode};
   });
   for (const t of perTp) {

@@ -9,8 +9,9 @@ import {resolvePlannerConfig, type ConfigLayer} from '../planner/core/config-rea
 import type {WorkerCapabilities} from '../planner/core/types.js';
 import type {Profile} from '../profile/types.js';
 import type {TraceRecord} from '../trace/mooncake.js';
+import type {OnProgress} from '../progress.js';
 import type {FleetOptions, PoolSpec, RouterPolicy} from './fleet.js';
-import {runReplay, type ReplayRunResult, type SlaTargets} from './run.js';
+import {runReplay, type ReplayRunResult, type RunProgress, type SlaTargets} from './run.js';
 import {capabilitiesOf, perfModelBootstrap, type FixedFleet} from './setup.js';
 
 /** Engine timing of one kind of engine, with the profile it came from (if any). */
@@ -52,9 +53,8 @@ export interface ReplayDryrunResult {
   wallS: number[];
 }
 
-export type ReplayProgress = (event: {run: string; index: number; total: number; done: boolean; wallS?: number}) => void;
 
-export function runReplayDryrun(input: ReplayDryrunInput, onProgress: ReplayProgress = () => {}): ReplayDryrunResult {
+export function runReplayDryrun(input: ReplayDryrunInput, onProgress: OnProgress = () => {}): ReplayDryrunResult {
   const {config, warnings} = resolvePlannerConfig(input.configLayers);
   if (config.mode === 'prefill' || config.mode === 'decode') throw badInput(`planner config mode ${config.mode}: a replay runs a disagg or agg fleet`, 'set mode to disagg or agg');
   const mode = config.mode;
@@ -69,11 +69,11 @@ export function runReplayDryrun(input: ReplayDryrunInput, onProgress: ReplayProg
   });
   const overheadOf = (t: EngineTiming) => t.spec.perfModel.perRequestMs ?? 0;
 
-  const jobs: Array<() => ReplayRunResult> = [];
+  const jobs: Array<(progress: RunProgress) => ReplayRunResult> = [];
   const names: string[] = [];
   if (input.planner) {
     names.push('planner');
-    jobs.push(() => {
+    jobs.push((progress) => {
       const p = input.prefill.profile;
       const d = input.decode.profile;
       const bootstrap = p?.prefill && d?.decode
@@ -83,25 +83,28 @@ export function runReplayDryrun(input: ReplayDryrunInput, onProgress: ReplayProg
         name: 'planner',
         fleet: {...fleetBase(input.prefill, input.decode, mode), startPrefill: input.startPrefill, startDecode: input.startDecode},
         planner: {config, capabilities, bootstrap},
-      }, sla, {overheadMs: overheadOf(input.prefill)});
+      }, sla, {overheadMs: overheadOf(input.prefill), onProgress: progress});
     });
   }
   for (const f of input.compare) {
     const timing = f.profile !== undefined ? input.fleetTimings.get(f.profile)! : undefined;
     names.push(f.name);
-    jobs.push(() => runReplay(input.records, {
+    jobs.push((progress) => runReplay(input.records, {
       name: f.name,
       fleet: {...fleetBase(timing ?? input.prefill, timing ?? input.decode, f.mode), startPrefill: f.prefill, startDecode: f.decode},
-    }, sla, {overheadMs: overheadOf(timing ?? input.prefill)}));
+    }, sla, {overheadMs: overheadOf(timing ?? input.prefill), onProgress: progress}));
   }
   const runs: ReplayRunResult[] = [];
   const wallS: number[] = [];
   jobs.forEach((job, i) => {
-    onProgress({run: names[i]!, index: i, total: jobs.length, done: false});
+    const task = `replay ${i + 1}/${jobs.length} (${names[i]})`;
     const t0 = performance.now();
-    runs.push(job());
+    const run = job((done, total) => onProgress({task, done, total, unit: 'requests'}));
+    runs.push(run);
     wallS.push((performance.now() - t0) / 1000);
-    onProgress({run: names[i]!, index: i, total: jobs.length, done: true, wallS: wallS[i]});
+    const s = run.summary;
+    onProgress({task, done: input.records.length, total: input.records.length, unit: 'requests',
+      detail: `${(100 * s.slaAttainment).toFixed(1)} % met the SLA, ${s.gpuHours.toFixed(2)} GPU-hours, ${wallS[i]!.toFixed(1)} s`});
   });
   return {runs, sla, mode, capabilities, plannerConfigRaw, warnings, wallS};
 }

@@ -140,12 +140,15 @@ export class Fleet {
     return this.workers.filter((w) => w.pool === pool && w.state === 'ready');
   }
 
-  /** Schedule the trace's requests (timestamps in ms from the start). */
-  load(records: Iterable<TraceRecord>, overheadMs = 0): void {
-    for (const r of records) {
-      const atMs = r.timestamp + overheadMs;
-      this.driver.at(atMs, () => this.arrive(r, atMs));
-    }
+  /** Schedule the trace's requests (timestamps in ms from the start, in order): one pending arrival at a time keeps the event heap small. */
+  load(records: readonly TraceRecord[], overheadMs = 0): void {
+    let i = 0;
+    const next = (): void => {
+      const r = records[i++]!;
+      this.arrive(r, this.driver.nowMs);
+      if (i < records.length) this.driver.at(Math.max(this.driver.nowMs, records[i]!.timestamp + overheadMs), next);
+    };
+    if (records.length > 0) this.driver.at(records[0]!.timestamp + overheadMs, next);
   }
 
   private arrive(r: TraceRecord, atMs: number): void {

@@ -6,7 +6,7 @@
  * the last target until reached) — and its scale targets start or drain engines. Every tick input
  * is kept as a tick-recording line (DESIGN 3.5) with the decision it produced.
  */
-import type {SimDriver} from '../engines/sim/driver.js';
+import {OBSERVER_RANK, type SimDriver} from '../engines/sim/driver.js';
 import type {IterationMetrics} from '../engines/sim/engine.js';
 import {toDecisionRecord} from '../planner/core/decision.js';
 import type {PlannerStateMachine} from '../planner/core/state-machine.js';
@@ -141,7 +141,7 @@ export class PlannerLoop {
 
   private schedule(tick: ScheduledTick): void {
     if (!Number.isFinite(tick.atS)) return;
-    this.driver.at(Math.max(tick.atS * 1000, this.driver.nowMs), () => this.fire(tick));
+    this.driver.at(Math.max(tick.atS * 1000, this.driver.nowMs), () => this.fire(tick), OBSERVER_RANK);
   }
 
   private fpms(pool: Pool): ForwardPassMetrics[] {

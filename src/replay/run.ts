@@ -74,7 +74,11 @@ export interface ReplayRunResult {
 
 export const SLA_WINDOW_S = 10;
 
-export function runReplay(records: readonly TraceRecord[], spec: ReplayRunSpec, sla: SlaTargets, options: {overheadMs?: number} = {}): ReplayRunResult {
+/** Progress of one run: requests finished so far (reported every 1 %). */
+export type RunProgress = (finished: number, total: number) => void;
+
+export function runReplay(records: readonly TraceRecord[], spec: ReplayRunSpec, sla: SlaTargets, options: {overheadMs?: number; onProgress?: RunProgress} = {}): ReplayRunResult {
+  const step = Math.max(1, Math.floor(records.length / 100));
   const driver = new SimDriver();
   let finished = 0;
   let loop: PlannerLoop | undefined;
@@ -84,9 +88,12 @@ export function runReplay(records: readonly TraceRecord[], spec: ReplayRunSpec, 
     onFinish: (j) => {
       finished++;
       loop?.finish(j);
+      if (options.onProgress && finished % step === 0 && finished < records.length) options.onProgress(finished, records.length);
     },
   });
-  fleet.load(records, options.overheadMs ?? 0);
+  let sorted = true;
+  for (let i = 1; i < records.length && sorted; i++) sorted = records[i - 1]!.timestamp <= records[i]!.timestamp;
+  fleet.load(sorted ? records : [...records].sort((a, b) => a.timestamp - b.timestamp), options.overheadMs ?? 0);
   if (spec.planner) {
     const planner = new PlannerStateMachine(spec.planner.config, spec.planner.capabilities);
     if (spec.planner.bootstrap) planner.loadBenchmarkFpms(spec.planner.bootstrap);

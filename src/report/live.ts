@@ -2,7 +2,7 @@
  * The report of a live profile: TTFT vs ISL with its p10-p90 band, ITL vs KV usage per context
  * length, tokens/s/GPU of both phases, and errors per point; plus per-point CSV tables.
  */
-import {writeFile} from 'node:fs/promises';
+import type {OutputFile} from '../outputs.js';
 import path from 'node:path';
 import {renderReport, type Section} from './html.js';
 import {toCsv} from './csv.js';
@@ -105,25 +105,13 @@ export function decodeCsv(points: DecodePointResult[]): string {
     points.map((p) => [p.point, p.requestedIsl, p.isl, p.osl, p.concurrency, p.contextLength, p.kvUsage, p.itlMs, p.itlP10Ms, p.itlP90Ms, p.thptPerGpu, p.steady, p.windowMs, p.ok, p.errors]));
 }
 
-/** Write report.html and/or prefill.csv + decode.csv next to a live profile; returns the files written. */
-export async function writeLiveOutputs(dir: string, profile: Profile, arrays: LiveArrays, extras: LiveReportExtras, o: {report: boolean; csv: boolean}): Promise<{reportFile?: string; csvFiles: string[]}> {
-  const out: {reportFile?: string; csvFiles: string[]} = {csvFiles: []};
-  if (o.report) {
-    out.reportFile = path.join(dir, 'report.html');
-    await writeFile(out.reportFile, liveReportHtml(profile, arrays, extras));
-  }
+/** report.html and/or prefill.csv + decode.csv of a live profile, to be written next to it. */
+export function liveOutputs(dir: string, profile: Profile, arrays: LiveArrays, extras: LiveReportExtras, o: {report: boolean; csv: boolean}): OutputFile[] {
+  const out: OutputFile[] = [];
+  if (o.report) out.push({file: path.join(dir, 'report.html'), data: liveReportHtml(profile, arrays, extras)});
   if (o.csv) {
-    if (arrays.prefillPoints.length > 0) {
-      const f = path.join(dir, 'prefill.csv');
-      await writeFile(f, prefillCsv(arrays.prefillPoints));
-      out.csvFiles.push(f);
-    }
-    if (arrays.decodePoints.length > 0) {
-      const f = path.join(dir, 'decode.csv');
-      await writeFile(f, decodeCsv(arrays.decodePoints));
-      out.csvFiles.push(f);
-    }
+    if (arrays.prefillPoints.length > 0) out.push({file: path.join(dir, 'prefill.csv'), data: prefillCsv(arrays.prefillPoints)});
+    if (arrays.decodePoints.length > 0) out.push({file: path.join(dir, 'decode.csv'), data: decodeCsv(arrays.decodePoints)});
   }
   return out;
 }
-

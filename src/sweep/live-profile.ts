@@ -55,8 +55,10 @@ export function windowItl(s: SampleRecord, w: SteadyWindow): {itlMs: number | nu
     else tokensAfterFirst += tokens;
     last = i;
   }
-  if (first < 0 || last === first || tokensAfterFirst === 0) return {itlMs: null, tokens: tokensInWindow};
-  return {itlMs: (s.chunks[last]![0] - s.chunks[first]![0]) / tokensAfterFirst, tokens: tokensInWindow};
+  const spanMs = last > first ? s.chunks[last]![0] - s.chunks[first]![0] : 0;
+  // Samples recorded before chunks of one read were merged may repeat a time: no gap measured, no ITL.
+  if (first < 0 || spanMs <= 0 || tokensAfterFirst === 0) return {itlMs: null, tokens: tokensInWindow};
+  return {itlMs: spanMs / tokensAfterFirst, tokens: tokensInWindow};
 }
 
 export interface PointGroup {
@@ -163,6 +165,12 @@ export function decodePoint(g: PointGroup, gpus: number, maxKvTokens: number): D
   };
 }
 
+export interface UnmeasuredPoint {
+  point: string;
+  /** Why it gave no value, e.g. "0 of 3 requests succeeded". */
+  reason: string;
+}
+
 export interface LiveArrays {
   prefill?: PrefillData;
   decode?: DecodeData;
@@ -171,23 +179,47 @@ export interface LiveArrays {
   decodePoints: DecodePointResult[];
   /** Point ids left out (no successful request, or an ISL that repeats a smaller one). */
   dropped: string[];
+  /** Points that could not be measured (a subset of `dropped`): the sweep is incomplete. */
+  unmeasured: UnmeasuredPoint[];
 }
+
+/** Why a point gave no value: no successful request, or no usable timing. */
+function unmeasuredReason(g: PointGroup): string {
+  const ok = g.samples.filter((s) => s.status === 'ok').length;
+  if (ok === 0) {
+    const kinds = [...new Set(g.samples.map((s) => s.error ?? s.status))].slice(0, 2).join(' | ');
+    return `0 of ${g.samples.length} requests succeeded (${kinds})`;
+  }
+  return g.phase === 'prefill' ? `no request of ${ok} successful ones had a first token` : `no request of ${ok} successful ones had two chunks apart in time (no ITL)`;
+}
+
+/** A measured value a profile can hold: finite and positive. */
+const usable = (v: number): boolean => Number.isFinite(v) && v > 0;
 
 /** Profile arrays from samples of complete points. */
 export function liveArrays(samples: readonly SampleRecord[], opts: {gpus: number; maxKvTokens?: number}): LiveArrays {
   const groups = groupByPoint(samples);
   const dropped: string[] = [];
+  const unmeasured: UnmeasuredPoint[] = [];
   const pre: PrefillPointResult[] = [];
   const dec: DecodePointResult[] = [];
+  const leaveOut = (g: PointGroup): void => {
+    dropped.push(g.point);
+    unmeasured.push({point: g.point, reason: unmeasuredReason(g)});
+  };
   for (const g of groups) {
     if (g.phase === 'prefill') {
       const r = prefillPoint(g, opts.gpus);
-      if (r) pre.push(r);
-      else dropped.push(g.point);
+      if (r && usable(r.ttftMs) && usable(r.thptPerGpu)) pre.push(r);
+      else leaveOut(g);
     } else {
-      const r = opts.maxKvTokens ? decodePoint(g, opts.gpus, opts.maxKvTokens) : null;
-      if (r) dec.push(r);
-      else dropped.push(g.point);
+      if (!opts.maxKvTokens) {
+        dropped.push(g.point);
+        continue;
+      }
+      const r = decodePoint(g, opts.gpus, opts.maxKvTokens);
+      if (r && usable(r.itlMs) && usable(r.thptPerGpu)) dec.push(r);
+      else leaveOut(g);
     }
   }
   pre.sort((a, b) => a.isl - b.isl || a.requestedIsl - b.requestedIsl);
@@ -196,7 +228,7 @@ export function liveArrays(samples: readonly SampleRecord[], opts: {gpus: number
     if (prefillPoints.length > 0 && prefillPoints[prefillPoints.length - 1]!.isl >= p.isl) dropped.push(p.point);
     else prefillPoints.push(p);
   }
-  const out: LiveArrays = {spread: {}, prefillPoints, decodePoints: dec, dropped};
+  const out: LiveArrays = {spread: {}, prefillPoints, decodePoints: dec, dropped, unmeasured};
   if (prefillPoints.length > 0) {
     out.prefill = {
       prefill_isl: prefillPoints.map((p) => p.isl),

@@ -3,17 +3,17 @@
  * resume, run the sweep (samples.jsonl), then write profile.json (source.kind = live, fits from
  * the samples), report.html and optional CSV tables.
  */
-import {mkdir} from 'node:fs/promises';
 import path from 'node:path';
 import {badInput, failure} from '../errors.js';
 import {HttpClient, type ApiKind} from '../engines/http/client.js';
 import {maxKvTokensFromMetrics} from '../engines/http/metrics.js';
 import {PromptSource, type IdVocabulary} from '../engines/http/prompt.js';
 import {fitProfile} from '../profile/fit.js';
-import {saveProfile} from '../profile/io.js';
+import {profileOutput} from '../profile/io.js';
+import {makeDirectory, writeOutputs, type OutputFile} from '../outputs.js';
 import {readSamples} from '../profile/samples.js';
-import {SAMPLES_FILE, type Profile} from '../profile/types.js';
-import {liveArrays, samplesForFit, type LiveArrays} from './live-profile.js';
+import {PROFILE_FILE, SAMPLES_FILE, type Profile} from '../profile/types.js';
+import {liveArrays, samplesForFit, type LiveArrays, type UnmeasuredPoint} from './live-profile.js';
 import {errorKind, livePoints, prepareSamples, runLiveSweep, SampleLog, type LivePlanOptions, type LiveProgress, type LiveRunSummary} from './live.js';
 
 export interface EndpointProfileOptions extends LivePlanOptions {
@@ -25,6 +25,8 @@ export interface EndpointProfileOptions extends LivePlanOptions {
   headers: Record<string, string>;
   requestTimeoutMs: number;
   retries: number;
+  /** Longest wait before a retry, ms (caps a server's Retry-After). */
+  maxRetryWaitMs: number;
   tokenizer?: IdVocabulary;
   tp: number;
   gpu: string;
@@ -33,8 +35,8 @@ export interface EndpointProfileOptions extends LivePlanOptions {
   warmup: number;
   decodePrefixWarmup: boolean;
   resume: boolean;
-  /** Writes what the command renders next to profile.json (report.html, CSV); the library renders nothing itself. */
-  writeOutputs?: (dir: string, profile: Profile, arrays: LiveArrays, extras: LiveOutputExtras) => Promise<{reportFile?: string; csvFiles: string[]}>;
+  /** What the command renders next to profile.json (report.html, CSV), written with it; the library renders nothing itself. */
+  renderOutputs?: (dir: string, profile: Profile, arrays: LiveArrays, extras: LiveOutputExtras) => OutputFile[];
   tool: string;
   createdAt: string;
   signal: AbortSignal;
@@ -65,6 +67,8 @@ export interface EndpointProfileResult {
   nonSteadyPoints: number;
   samples: number;
   skippedIsls: number[];
+  /** Points of the plan that could not be measured (the profile is written without them). */
+  unmeasured: UnmeasuredPoint[];
 }
 
 function describeUnreachable(url: string, err: unknown): string {
@@ -77,7 +81,7 @@ function describeUnreachable(url: string, err: unknown): string {
 
 export async function profileEndpoint(o: EndpointProfileOptions): Promise<EndpointProfileResult> {
   const maxConc = o.maxConcurrency;
-  const client = new HttpClient({baseUrl: o.endpoint, api: o.api, model: o.model, apiKey: o.apiKey, headers: o.headers, timeoutMs: o.requestTimeoutMs, retries: o.retries, maxSockets: maxConc});
+  const client = new HttpClient({baseUrl: o.endpoint, api: o.api, model: o.model, apiKey: o.apiKey, headers: o.headers, timeoutMs: o.requestTimeoutMs, retries: o.retries, maxSockets: maxConc, maxRetryWaitMs: o.maxRetryWaitMs, onRetryWait: (t) => o.note(t)});
   try {
     let model = o.model;
     let maxContext = o.maxContext;
@@ -114,10 +118,10 @@ export async function profileEndpoint(o: EndpointProfileOptions): Promise<Endpoi
       prefillRepeats: o.prefillRepeats, maxKvTokens, only: o.only, maxConcurrency: maxConc,
     });
     if (skippedIsls.length > 0) o.note(`decode ISLs ${skippedIsls.join(', ')} skipped: not one request fits in ${maxKvTokens} KV tokens`);
-    await mkdir(o.dir, {recursive: true});
+    await makeDirectory(o.dir);
     const samplesFile = path.join(o.dir, SAMPLES_FILE);
     const state = prepareSamples(samplesFile, points, o.resume);
-    if (state.droppedSamples > 0) o.note(`resume: dropped ${state.droppedSamples} samples of the point that was interrupted; it runs again`);
+    if (state.supersededSamples > 0) o.note(`resume: moved ${state.supersededSamples} samples of the point that was interrupted to ${state.supersededFile}; it runs again`);
     const log = new SampleLog(samplesFile);
     const prompts = new PromptSource(o.tokenizer);
     let run: LiveRunSummary;
@@ -134,7 +138,7 @@ export async function profileEndpoint(o: EndpointProfileOptions): Promise<Endpoi
     if (run.droppedFields.length > 0) o.note(`the server rejected ${run.droppedFields.join(', ')}; requests were sent without ${run.droppedFields.length > 1 ? 'them' : 'it'}`);
     const result: EndpointProfileResult = {
       dir: o.dir, samplesFile, csvFiles: [], model: model ?? 'unknown', maxKvTokens, maxKvTokensSource, run,
-      prefillPoints: 0, decodePoints: 0, nonSteadyPoints: 0, samples: 0, skippedIsls,
+      prefillPoints: 0, decodePoints: 0, nonSteadyPoints: 0, samples: 0, skippedIsls, unmeasured: [],
     };
     if (run.interrupted) return result;
 
@@ -145,13 +149,17 @@ export async function profileEndpoint(o: EndpointProfileOptions): Promise<Endpoi
     result.decodePoints = arrays.decodePoints.length;
     result.nonSteadyPoints = arrays.decodePoints.filter((p) => !p.steady).length;
     if (result.nonSteadyPoints > 0) o.note(`${result.nonSteadyPoints} decode points had no window in which all streams were generating (prefill of the batch outlasted decode); their ITL is the whole-request ITL`);
+    result.unmeasured = arrays.unmeasured;
+    for (const u of arrays.unmeasured) o.note(`warning: point ${u.point} could not be measured: ${u.reason}`);
+    const failed = samples.filter((s) => s.status !== 'ok').length;
+    if (failed > 0) o.note(`warning: ${failed} of ${samples.length} requests failed (see errorKinds and ${samplesFile})`);
     if (!arrays.prefill && !arrays.decode) throw failure(`no point of the sweep had a successful request (${run.errors} errors; first kinds: ${Object.keys(run.errorKinds).slice(0, 3).join(' | ')})`, `samples are in ${samplesFile}`);
     const profile: Profile = {
       format: 'planner-profile',
       version: 1,
       engine: {model: result.model, gpu: o.gpu, tp: o.tp, gpusPerEngine: o.tp, backend: o.backend, ...(maxKvTokens ? {maxKvTokens} : {})},
       source: {
-        kind: 'live', endpoint: withoutCredentials(client.baseUrl), createdAt: o.createdAt, tool: o.tool, origin: `planner profile --endpoint (${o.api} API)`,
+        kind: 'live', endpoint: client.baseUrl, createdAt: o.createdAt, tool: o.tool, origin: `planner profile --endpoint (${o.api} API)`,
         api: o.api, calibration: run.calibration, prefillRepeats: o.prefillRepeats, decodeOsl: o.decodeOsl, prefillOsl: o.prefillOsl,
         requests: samples.length, errors: samples.filter((s) => s.status !== 'ok').length,
       },
@@ -161,9 +169,14 @@ export async function profileEndpoint(o: EndpointProfileOptions): Promise<Endpoi
     };
     const fits = fitProfile(profile, samplesForFit(samples));
     if (fits.prefill || fits.decode) profile.fits = {...(fits.prefill ? {prefill: fits.prefill.fit} : {}), ...(fits.decode ? {decode: fits.decode.fit} : {})};
-    result.profileFile = await saveProfile(o.dir, profile);
-    const extras: LiveOutputExtras = {errorKinds: Object.fromEntries(countKinds(samples)), requests: samples.length, errors: samples.filter((s) => s.status !== 'ok').length, shortOutputs: samples.filter((s) => s.status === 'ok' && s.outputTokens !== null && s.outputTokens < s.osl).length};
-    if (o.writeOutputs) Object.assign(result, await o.writeOutputs(o.dir, profile, arrays, extras));
+    const outputs: OutputFile[] = [profileOutput(path.join(o.dir, PROFILE_FILE), profile)];
+    result.profileFile = outputs[0]!.file;
+    const extras: LiveOutputExtras = {errorKinds: Object.fromEntries(countKinds(samples)), requests: samples.length, errors: failed, shortOutputs: samples.filter((s) => s.status === 'ok' && s.outputTokens !== null && s.outputTokens < s.osl).length};
+    const rendered = o.renderOutputs?.(o.dir, profile, arrays, extras) ?? [];
+    outputs.push(...rendered);
+    result.reportFile = rendered.find((f) => f.file.endsWith('report.html'))?.file;
+    result.csvFiles = rendered.filter((f) => f.file.endsWith('.csv')).map((f) => f.file);
+    await writeOutputs(outputs);
     return result;
   } finally {
     client.close();
@@ -178,17 +191,4 @@ function countKinds(samples: {status: string; error?: string}[]): Map<string, nu
     m.set(k, (m.get(k) ?? 0) + 1);
   }
   return m;
-}
-
-/** A URL without user:password, for files and reports. */
-export function withoutCredentials(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.username && !u.password) return url;
-    u.username = '';
-    u.password = '';
-    return u.toString().replace(/\/$/, '');
-  } catch {
-    return url;
-  }
 }

@@ -5,13 +5,15 @@
  * appended to samples.jsonl at once; a resumed sweep keeps complete points and drops the partial
  * one it was interrupted in.
  */
-import {closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync} from 'node:fs';
+import {appendFileSync, closeSync, existsSync, openSync, readFileSync, renameSync, writeFileSync, writeSync} from 'node:fs';
+import path from 'node:path';
 import {setMaxListeners} from 'node:events';
 import {performance} from 'node:perf_hooks';
 import {badInput, failure} from '../errors.js';
 import type {HttpClient, StreamResult} from '../engines/http/client.js';
 import {calibrate, type Calibration, type PromptSource} from '../engines/http/prompt.js';
 import {parseSamples, type SampleRecord} from '../profile/samples.js';
+import {SUPERSEDED_SAMPLES_FILE} from '../profile/types.js';
 import {medianOrNull} from '../stats.js';
 import {cappedConcurrencies, decodePlan, prefillIsls} from './plan.js';
 import {decodePoint, prefillPoint} from './live-profile.js';
@@ -88,31 +90,43 @@ export interface ResumeState {
   /** Samples of complete points, in file order. */
   kept: SampleRecord[];
   done: Set<string>;
-  /** Samples of partial points (or points not in this plan) removed from the file. */
-  droppedSamples: number;
+  /** Samples of partial points (or points not in this plan) moved to samples.superseded.jsonl. */
+  supersededSamples: number;
+  /** Where they went. */
+  supersededFile: string;
 }
 
 /**
  * Prepare samples.jsonl: a new sweep refuses to mix with an existing one; `--resume` keeps the
- * complete points of this plan and rewrites the file without the rest.
+ * complete points of this plan and moves the rest to samples.superseded.jsonl (DESIGN.md 3.4:
+ * a measured sample is never deleted) before rewriting the file.
  */
 export function prepareSamples(file: string, points: LivePoint[], resume: boolean): ResumeState {
+  const supersededFile = path.join(path.dirname(file), SUPERSEDED_SAMPLES_FILE);
   const exists = existsSync(file) && readFileSync(file, 'utf8').trim() !== '';
   if (!exists) {
     writeFileSync(file, '');
-    return {kept: [], done: new Set(), droppedSamples: 0};
+    return {kept: [], done: new Set(), supersededSamples: 0, supersededFile};
   }
   if (!resume) throw badInput(`${file} already holds samples of a sweep`, 'add --resume to continue it, or choose another --out');
   const all = parseSamples(readFileSync(file, 'utf8'), file);
   const expected = new Map(points.map((p) => [p.id, p.expected]));
   const counts = new Map<string, number>();
-  for (const s of all) counts.set(s.point, (counts.get(s.point) ?? 0) + 1);
-  const done = new Set([...counts].filter(([id, c]) => expected.has(id) && c >= expected.get(id)!).map(([id]) => id));
+  const succeeded = new Set<string>();
+  for (const s of all) {
+    counts.set(s.point, (counts.get(s.point) ?? 0) + 1);
+    if (s.status === 'ok') succeeded.add(s.point);
+  }
+  // A point whose every request failed was not measured: a resumed sweep runs it again.
+  const done = new Set([...counts].filter(([id, c]) => expected.has(id) && c >= expected.get(id)! && succeeded.has(id)).map(([id]) => id));
   const kept = all.filter((s) => done.has(s.point));
+  const superseded = all.filter((s) => !done.has(s.point));
+  // Saved before samples.jsonl is rewritten: a crash in between duplicates samples, never loses one.
+  if (superseded.length > 0) appendFileSync(supersededFile, superseded.map((s) => `${JSON.stringify(s)}\n`).join(''));
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, kept.map((s) => `${JSON.stringify(s)}\n`).join(''));
   renameSync(tmp, file);
-  return {kept, done, droppedSamples: all.length - kept.length};
+  return {kept, done, supersededSamples: superseded.length, supersededFile};
 }
 
 export interface PointSummary {

@@ -24,7 +24,7 @@ function checkGranularity(g: number, flag: string): void {
 
 /** Prefill ISLs: range(100, maxContext, (maxContext - 100) // granularity). */
 export function prefillIsls(maxContext: number, granularity: number): number[] {
-  checkGranularity(granularity, '--prefill-granularity');
+  checkGranularity(granularity, 'prefill granularity');
   const step = Math.floor((maxContext - MIN_ISL) / granularity);
   if (step < 1) {
     throw badInput(`max context ${maxContext} leaves no prefill ISLs above ${MIN_ISL} at granularity ${granularity}`, `use a max context of at least ${MIN_ISL + granularity}`);
@@ -79,7 +79,7 @@ export interface DecodePlan {
  */
 export function decodePlan(opts: DecodePlanOptions): DecodePlan {
   const osl = opts.osl ?? DEFAULT_DECODE_OSL;
-  checkGranularity(opts.granularity, '--decode-granularity');
+  checkGranularity(opts.granularity, 'decode granularity');
   const span = opts.maxContext - osl;
   const step = Math.floor(span / opts.granularity);
   if (step < 1) {

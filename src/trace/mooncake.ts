@@ -3,9 +3,14 @@
  * start), `input_length`, `output_length` (tokens) and `hash_ids` (one id per block of prompt).
  * Reading streams chunk by chunk; every bad record is reported with its line number.
  */
-import {closeSync, createReadStream, openSync, statSync, writeSync} from 'node:fs';
+import {createReadStream, statSync} from 'node:fs';
+import {StreamedOutput} from '../outputs.js';
 import {badInput, failure} from '../errors.js';
 import type {OnProgress} from '../progress.js';
+import {TOKENS} from '../limits.js';
+
+/** Latest arrival accepted, ms: 1e13 ms (~317 years) admits epoch-millisecond timestamps. */
+const MAX_TIMESTAMP_MS = 1e13;
 
 export interface TraceRecord {
   /** Arrival time, ms from trace start. */
@@ -30,12 +35,21 @@ export function validateRecord(value: unknown): TraceRecord | string {
   const ts = v.timestamp;
   if (typeof ts !== 'number' || !Number.isFinite(ts)) return '"timestamp" must be a number (ms)';
   if (ts < 0) return `"timestamp" must be >= 0, got ${ts}`;
+  if (ts > MAX_TIMESTAMP_MS) return `"timestamp" must be <= ${MAX_TIMESTAMP_MS} ms (about 300 years), got ${ts}`;
   for (const key of ['input_length', 'output_length'] as const) {
     const x = v[key];
     if (typeof x !== 'number' || !Number.isInteger(x)) return `"${key}" must be an integer (tokens)`;
     if (x < 0) return `"${key}" must be >= 0, got ${x}`;
+    if (x > TOKENS.max) return `"${key}" must be <= ${TOKENS.max}, got ${x}: ${TOKENS.maxReason}`;
   }
-  if (v.hash_ids !== undefined && !Array.isArray(v.hash_ids)) return '"hash_ids" must be an array';
+  const ids = v.hash_ids;
+  if (ids !== undefined) {
+    if (!Array.isArray(ids)) return '"hash_ids" must be an array';
+    for (let i = 0; i < ids.length; i += 1) {
+      const id: unknown = ids[i];
+      if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) return `"hash_ids"[${i}] must be a non-negative integer, got ${JSON.stringify(id)}`;
+    }
+  }
   return value as TraceRecord;
 }
 
@@ -179,15 +193,12 @@ export function formatRecord(r: TraceRecord): string {
 
 /**
  * Write records to `file` as they are produced, buffering about 1 MB at a time, so a generator
- * of any length streams to disk. Returns the number of records written.
+ * of any length streams to disk. The file appears only when complete (written under a temporary
+ * name; an error leaves nothing behind). Prepare its directory first (prepareOutputs). Returns
+ * the number of records written.
  */
 export function writeTrace(file: string, records: Iterable<TraceRecord>): number {
-  let fd: number;
-  try {
-    fd = openSync(file, 'w');
-  } catch (err) {
-    throw badInput(`cannot write trace file ${file}: ${(err as Error).message}`);
-  }
+  const out = new StreamedOutput(file);
   let count = 0;
   let buffer: string[] = [];
   let size = 0;
@@ -198,14 +209,16 @@ export function writeTrace(file: string, records: Iterable<TraceRecord>): number
       size += line.length + 1;
       count += 1;
       if (size >= 1 << 20) {
-        writeSync(fd, buffer.join('\n') + '\n');
+        out.write(buffer.join('\n') + '\n');
         buffer = [];
         size = 0;
       }
     }
-    if (buffer.length > 0) writeSync(fd, buffer.join('\n') + '\n');
-  } finally {
-    closeSync(fd);
+    if (buffer.length > 0) out.write(buffer.join('\n') + '\n');
+  } catch (err) {
+    out.abort();
+    throw err;
   }
+  out.commit();
   return count;
 }

@@ -7,9 +7,11 @@
  * timestamps are integer ms; one hash id per `blockSize` tokens of prompt.
  * Extensions: exponential inter-arrival gaps, prefix-chained hash ids, ISL/OSL jitter, a seed.
  */
+import type {OnProgress} from '../progress.js';
 import {Rng} from '../random.js';
 import type {TraceRecord} from './mooncake.js';
 import {badInput} from '../errors.js';
+import {FRACTION, MAX_GENERATED_REQUESTS, REQUEST_RATE, TOKENS, checkNumber, type NumberRange} from '../limits.js';
 
 export interface SinOptions {
   /** Trace length, s. */
@@ -69,31 +71,44 @@ export function sinus(min: number, max: number, periodS: number, tS: number): nu
   return (min + max) / 2 + ((max - min) / 2) * Math.sin((2 * Math.PI * tS) / periodS - Math.PI / 2);
 }
 
-/** Reject options the generator cannot honour; messages name the flag. */
-export function checkSinOptions(o: SinOptions): void {
-  const positive: Array<[keyof SinOptions, string]> = [
-    ['timeDurationS', '--time-duration'], ['processIntervalS', '--process-interval'],
-    ['requestRatePeriodS', '--request-rate-period'], ['islOslRatioPeriodS', '--isl-osl-ratio-period'],
-    ['blockSize', '--block-size'], ['totalBlocks', '--total-blocks'],
-  ];
-  for (const [key, flag] of positive) {
-    const v = o[key] as number;
-    if (!(v > 0) || !Number.isFinite(v)) throw badInput(`${flag} must be > 0, got ${v}`);
+type NumericSinKey = {[K in keyof SinOptions]: SinOptions[K] extends number ? K : never}[keyof SinOptions];
+
+const DURATION_S = {min: 0, exclusiveMin: true, max: 365 * 86_400, maxReason: 'longer than a year'} as const;
+const LENGTH = {min: 0, max: TOKENS.max, maxReason: TOKENS.maxReason, integer: true} as const;
+
+/** Range of each numeric option (the flags that set them use the same ranges). */
+export const SIN_RANGES: Record<NumericSinKey, NumberRange> = {
+  timeDurationS: DURATION_S,
+  processIntervalS: {...DURATION_S, min: 0.001, exclusiveMin: false, minReason: 'timestamps are whole milliseconds'},
+  requestRateMin: {min: 0, max: REQUEST_RATE.max, maxReason: REQUEST_RATE.maxReason},
+  requestRateMax: {min: 0, max: REQUEST_RATE.max, maxReason: REQUEST_RATE.maxReason},
+  requestRatePeriodS: DURATION_S,
+  isl1: LENGTH, osl1: LENGTH, isl2: LENGTH, osl2: LENGTH,
+  islOslRatioMin: FRACTION,
+  islOslRatioMax: FRACTION,
+  islOslRatioPeriodS: DURATION_S,
+  blockSize: {min: 1, max: TOKENS.max, maxReason: TOKENS.maxReason, integer: true},
+  totalBlocks: {min: 1, max: 2 ** 32, maxReason: 'block ids are 32-bit', integer: true},
+  seed: {integer: true},
+  islStddev: {min: 0, max: TOKENS.max, maxReason: TOKENS.maxReason},
+  oslStddev: {min: 0, max: TOKENS.max, maxReason: TOKENS.maxReason},
+};
+
+/** Reject options the generator cannot honour. `label` names an option in messages (commands pass the flag name). */
+export function checkSinOptions(o: SinOptions, label: (key: NumericSinKey) => string = (k) => k): void {
+  for (const [key, range] of Object.entries(SIN_RANGES) as Array<[NumericSinKey, NumberRange]>) checkNumber(o[key], range, label(key));
+  if (o.requestRateMax < o.requestRateMin) throw badInput(`${label('requestRateMax')} (${o.requestRateMax}) is below ${label('requestRateMin')} (${o.requestRateMin})`);
+}
+
+/**
+ * Reject a trace that could grow past MAX_GENERATED_REQUESTS (the generator itself is lazy and
+ * would stream any length: this bounds what a command writes or runs).
+ */
+export function checkSinSize(o: SinOptions, label: (key: NumericSinKey) => string = (k) => k): void {
+  const upToRequests = o.requestRateMax * o.timeDurationS;
+  if (upToRequests > MAX_GENERATED_REQUESTS) {
+    throw badInput(`${label('requestRateMax')} ${o.requestRateMax} req/s over ${label('timeDurationS')} ${o.timeDurationS} s makes up to ${upToRequests.toPrecision(3)} requests, more than the ${MAX_GENERATED_REQUESTS} a generated trace may hold`);
   }
-  const nonNegative: Array<[keyof SinOptions, string]> = [
-    ['requestRateMin', '--request-rate-min'], ['requestRateMax', '--request-rate-max'],
-    ['isl1', '--isl1'], ['osl1', '--osl1'], ['isl2', '--isl2'], ['osl2', '--osl2'],
-    ['islStddev', '--isl-stddev'], ['oslStddev', '--osl-stddev'],
-  ];
-  for (const [key, flag] of nonNegative) {
-    const v = o[key] as number;
-    if (!(v >= 0) || !Number.isFinite(v)) throw badInput(`${flag} must be >= 0, got ${v}`);
-  }
-  if (o.requestRateMax < o.requestRateMin) throw badInput(`--request-rate-max (${o.requestRateMax}) is below --request-rate-min (${o.requestRateMin})`);
-  for (const [v, flag] of [[o.islOslRatioMin, '--isl-osl-ratio-min'], [o.islOslRatioMax, '--isl-osl-ratio-max']] as const) {
-    if (!(v >= 0 && v <= 1)) throw badInput(`${flag} must be in [0, 1], got ${v}`);
-  }
-  if (o.totalBlocks > 2 ** 32) throw badInput(`--total-blocks must be <= ${2 ** 32}`);
 }
 
 /** Interns (parent id, block) pairs to consecutive ids, like a rolling prefix hash. */
@@ -125,8 +140,9 @@ function jitter(rng: Rng, base: number, stddev: number): number {
 /**
  * Generate the trace lazily, in time order. Memory is constant in the trace length
  * (except the prefix table of `hashIds: 'chained'`, which grows with distinct prefixes).
+ * `onProgress` hears of each process interval generated, in seconds of load.
  */
-export function* sinTrace(options: Partial<SinOptions> = {}): Generator<TraceRecord> {
+export function* sinTrace(options: Partial<SinOptions> = {}, onProgress?: OnProgress): Generator<TraceRecord> {
   const o: SinOptions = {...SIN_DEFAULTS, ...options};
   checkSinOptions(o);
   const rng = new Rng(o.seed);
@@ -160,6 +176,7 @@ export function* sinTrace(options: Partial<SinOptions> = {}): Generator<TraceRec
         tReq += rng.exponential(rate);
       }
     }
+    onProgress?.({task: 'generating', done: tEnd, total: o.timeDurationS, unit: 's of load'});
   }
 }
 

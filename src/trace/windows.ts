@@ -3,6 +3,7 @@
  * (Dynamo's `extract_metrics_from_mooncake`, notes D.7 step 1) and what `trace stats` shows.
  */
 import type {TraceRecord} from './mooncake.js';
+import {badInput} from '../errors.js';
 
 export interface IntervalMetrics {
   /** Window start, s from trace start (`floor(timestamp_ms / 1000 / I) * I`). */
@@ -34,7 +35,7 @@ export class WindowAccumulator {
   private prevTs = -Infinity;
 
   constructor(readonly intervalS: number) {
-    if (!(intervalS > 0)) throw new RangeError(`window must be > 0 s, got ${intervalS}`);
+    if (!(intervalS > 0)) throw badInput(`window must be > 0 s, got ${intervalS}`);
   }
 
   add(r: TraceRecord): void {
@@ -57,34 +58,31 @@ export class WindowAccumulator {
   }
 
   /**
-   * Windows sorted by start. `fillEmpty: false` (Dynamo's classic dry run) omits empty windows;
-   * `true` emits every window from the first non-empty to the last, empty ones as zeros.
+   * The non-empty windows sorted by start (empty ones are dropped, as in Dynamo's classic dry
+   * run, and never materialised: a sparse trace may span more windows than memory holds).
    */
-  metrics(fillEmpty = false): IntervalMetrics[] {
+  metrics(): IntervalMetrics[] {
     const keys = [...this.windows.keys()].sort((a, b) => a - b);
-    const out: IntervalMetrics[] = [];
-    const push = (k: number, acc: Acc | undefined): void => {
-      out.push(acc === undefined
-        ? {startS: k * this.intervalS, requestCount: 0, avgIsl: 0, avgOsl: 0}
-        : {startS: k * this.intervalS, requestCount: acc.count, avgIsl: acc.sumIsl / acc.count, avgOsl: acc.sumOsl / acc.count});
-    };
-    if (!fillEmpty) {
-      for (const k of keys) push(k, this.windows.get(k));
-      return out;
-    }
-    if (keys.length === 0) return out;
-    for (let k = keys[0]!; k <= keys[keys.length - 1]!; k += 1) push(k, this.windows.get(k));
-    return out;
+    return keys.map((k) => {
+      const acc = this.windows.get(k)!;
+      return {startS: k * this.intervalS, requestCount: acc.count, avgIsl: acc.sumIsl / acc.count, avgOsl: acc.sumOsl / acc.count};
+    });
+  }
+
+  /** Windows from the first non-empty to the last, empty ones included (counted, not listed). */
+  spannedWindows(): number {
+    if (this.totalRequests === 0) return 0;
+    return Math.floor(this.lastTimestampMs / 1000 / this.intervalS) - Math.floor(this.firstTimestampMs / 1000 / this.intervalS) + 1;
   }
 }
 
 /** Bucket records per `intervalS` window: generated ones, or the batches a trace file is read in (readTraceBatches). */
-export async function bucketTrace(records: Iterable<TraceRecord> | AsyncIterable<TraceRecord[]>, intervalS: number, fillEmpty = false): Promise<IntervalMetrics[]> {
+export async function bucketTrace(records: Iterable<TraceRecord> | AsyncIterable<TraceRecord[]>, intervalS: number): Promise<IntervalMetrics[]> {
   const acc = new WindowAccumulator(intervalS);
   if (Symbol.asyncIterator in records) {
     for await (const batch of records) for (const r of batch) acc.add(r);
   } else for (const r of records) acc.add(r);
-  return acc.metrics(fillEmpty);
+  return acc.metrics();
 }
 
 export interface TraceSummary {
@@ -123,10 +121,12 @@ export function windowRates(acc: WindowAccumulator, windows: readonly IntervalMe
   });
 }
 
-/** Totals over the whole trace from an accumulator and its windows (empty ones filled). */
+/** Totals over the whole trace from an accumulator and its non-empty windows (empty ones are counted). */
 export function summarize(acc: WindowAccumulator, windows: readonly WindowRate[]): TraceSummary {
   const n = acc.totalRequests;
-  const coveredS = windows.reduce((t, w) => t + w.coveredS, 0);
+  const spanned = acc.spannedWindows();
+  // Every window but the last is covered in full: from the first window's start to the last arrival.
+  const coveredS = n > 0 ? acc.lastTimestampMs / 1000 - Math.floor(acc.firstTimestampMs / 1000 / acc.intervalS) * acc.intervalS : 0;
   const rates = windows.map((w) => w.rateRps).filter((r): r is number => r !== null);
   return {
     requests: n,
@@ -139,8 +139,8 @@ export function summarize(acc: WindowAccumulator, windows: readonly WindowRate[]
     totalOutputTokens: acc.totalOsl,
     meanRateRps: coveredS > 0 ? n / coveredS : null,
     peakRateRps: rates.length > 0 ? Math.max(...rates) : null,
-    windows: windows.length,
-    emptyWindows: windows.filter((w) => w.requestCount === 0).length,
+    windows: spanned,
+    emptyWindows: spanned - windows.length,
     outOfOrder: acc.outOfOrder,
   };
 }

@@ -1,35 +1,32 @@
-/** oclif flags for finite numbers with range checks; errors name the flag (exit 2). */
+/**
+ * The one parser of number flags: finite numbers in a stated range, errors naming the flag, the
+ * limit and why it exists (exit 2). Every numeric flag of every command goes through it.
+ */
 import {Flags} from '@oclif/core';
 import {badInput} from '../errors.js';
+import {checkNumber, type NumberRange} from '../limits.js';
 
-interface NumberFlagOptions {
-  description: string;
-  default?: number;
-  min?: number;
-  /** Reject the minimum itself (strictly greater). */
-  exclusiveMin?: boolean;
-  max?: number;
-  integer?: boolean;
-  helpGroup?: string;
+export type {NumberRange};
+
+/** Parse one flag value (text) against a range; `label` names it in errors (e.g. "--isl"). */
+export function parseNumberText(text: string, range: NumberRange, label: string): number {
+  const trimmed = text.trim();
+  const v = trimmed === '' ? Number.NaN : Number(trimmed);
+  if (Number.isNaN(v)) throw badInput(`${label} must be a number, got ${JSON.stringify(text)}`);
+  return checkNumber(v, range, label);
 }
 
-function parser(name: string, o: NumberFlagOptions) {
-  return async (input: string): Promise<number> => {
-    const v = Number(input);
-    if (input.trim() === '' || !Number.isFinite(v)) throw badInput(`--${name} must be a number, got "${input}"`);
-    if (o.integer && !Number.isInteger(v)) throw badInput(`--${name} must be an integer, got ${input}`);
-    if (o.min !== undefined && (o.exclusiveMin ? v <= o.min : v < o.min)) throw badInput(`--${name} must be ${o.exclusiveMin ? '>' : '>='} ${o.min}, got ${input}`);
-    if (o.max !== undefined && v > o.max) throw badInput(`--${name} must be <= ${o.max}, got ${input}`);
-    return v;
-  };
-}
+/** A number flag: `numberFlag({description, default?, min?, max?, maxReason?, ...})`. */
+export const numberFlag = Flags.custom<number, NumberRange>({
+  parse: async (input, _ctx, opts) => parseNumberText(input, opts, `--${opts.name}`),
+});
 
-/** A number flag with a default (always defined after parsing). */
-export function numberFlag(name: string, o: NumberFlagOptions & {default: number}) {
-  return Flags.custom<number>({description: o.description, helpGroup: o.helpGroup, parse: parser(name, o)})({default: o.default});
-}
+/** An integer flag with the same range options. */
+export const integerFlag = Flags.custom<number, NumberRange>({
+  parse: async (input, _ctx, opts) => parseNumberText(input, {...opts, integer: true}, `--${opts.name}`),
+});
 
-/** A number flag without a default (undefined when not given). */
-export function optionalNumberFlag(name: string, o: NumberFlagOptions) {
-  return Flags.custom<number>({description: o.description, helpGroup: o.helpGroup, parse: parser(name, o)})();
-}
+/** Comma-separated integers in a range, e.g. `--tp 1,2,4,8`. */
+export const integerListFlag = Flags.custom<number[], NumberRange>({
+  parse: async (input, _ctx, opts) => input.split(',').map((s) => parseNumberText(s, {...opts, integer: true}, `--${opts.name}`)),
+});

@@ -75,7 +75,7 @@ describe('planner interpolate', () => {
     writeFileSync(file, '{"isl":3000}\n{"isl":-4}\n');
     const bad = await runCommand(['interpolate', '--profile', PROFILE, '--input', file, '--json']);
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr.trim()).toBe(`Error: ${file}:2: isl must be a positive number (got -4)`);
+    expect(bad.stderr.trim()).toBe(`Error: ${file}:2: isl must be > 0, got -4`);
     expect(bad.stdout.trim().split('\n')).toHaveLength(1); // the good line was answered before the bad one
   });
 
@@ -88,8 +88,8 @@ describe('planner interpolate', () => {
 
   it.each([
     [['--profile', '/nonexistent/profile'], 'Error: profile /nonexistent/profile does not exist (give a profile directory such as profiles/h200-llama3.1-8b-fp8-tp1)'],
-    [['--profile', PROFILE, '--isl', '-5'], 'Error: --isl must be a positive number (got "-5") See more help with --help'],
-    [['--profile', PROFILE, '--ttft', '0'], 'Error: --ttft must be a positive number (got "0") See more help with --help'],
+    [['--profile', PROFILE, '--isl', '-5'], 'Error: --isl must be > 0, got -5 (see --help)'],
+    [['--profile', PROFILE, '--ttft', '0'], 'Error: --ttft must be > 0, got 0 (see --help)'],
   ])('refuses bad input with one line and exit code 2: %s', async (args, message) => {
     const r = await runCommand(['interpolate', ...args]);
     expect(r.exitCode).toBe(2);

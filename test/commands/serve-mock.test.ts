@@ -92,7 +92,7 @@ describe('planner serve-mock (spawned)', () => {
   it('rejects bad flags with one line and exit 2', async () => {
     const r = await runCli(['serve-mock', '--profile', SHIPPED_PROFILE, '--error-rate', '2']);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toBe('Error: --error-rate must be a fraction between 0 and 1, got "2"');
+    expect(r.stderr.trim()).toBe('Error: --error-rate must be <= 1, got 2 (see --help)');
     const s = await runCli(['serve-mock', '--profile', SHIPPED_PROFILE, '--stall-rate', '0.5']);
     expect(s.exitCode).toBe(2);
     expect(s.stderr).toMatch(/--stall-rate needs --stall-ms/);

@@ -175,3 +175,4 @@ describe('replay with the planner', async () => {
     expect(r.planner!.decisions.some((d) => d.diagnostics.loadDecisionReason !== 'disabled')).toBe(true);
   });
 });
+

@@ -2,11 +2,12 @@ import {describe, expect, it} from 'vitest';
 import {decodeCsv, liveReportHtml, prefillCsv} from '../../src/report/live.js';
 import type {LiveArrays} from '../../src/sweep/live-profile.js';
 import type {Profile} from '../../src/profile/types.js';
-import {withoutCredentials} from '../../src/sweep/live-run.js';
+import {withoutCredentials} from '../../src/engines/http/client.js';
 
 const arrays: LiveArrays = {
   spread: {},
   dropped: ['prefill/isl=<b>'],
+  unmeasured: [{point: 'prefill/isl=<b>', reason: '0 of 3 requests succeeded'}],
   prefillPoints: [{point: 'prefill/isl=100', requestedIsl: 100, isl: 101, ttftMs: 20, ttftP10Ms: 19, ttftP90Ms: 22, thptPerGpu: 5050, ok: 3, errors: 0}],
   decodePoints: [{point: 'decode/isl=100/n=4', requestedIsl: 100, isl: 100, osl: 500, concurrency: 4, contextLength: 350, kvUsage: 0.1, itlMs: 9.5, itlP10Ms: 9, itlP90Ms: 10, thptPerGpu: 420, steady: true, windowMs: 4000, ok: 3, errors: 1}],
 };

@@ -89,6 +89,7 @@ describe('prefill points and arrays', () => {
     expect(out.prefill!.prefill_isl).toEqual([100, 2000]);
     expect(out.prefill!.prefill_ttft).toEqual([20, 80]);
     expect(out.dropped).toEqual(['prefill/isl=900']);
+    expect(out.unmeasured).toEqual([{point: 'prefill/isl=900', reason: '0 of 1 requests succeeded (x)'}]);
   });
 });
 
@@ -104,7 +105,7 @@ describe('plan and resume bookkeeping', () => {
     expect(() => livePoints({maxContext: 1100, prefillGranularity: 2, decodeGranularity: 2, decodeOsl: 100, prefillOsl: 5, prefillRepeats: 1})).toThrow(/--max-kv-tokens/);
   });
 
-  it('resume keeps complete points, drops a partial one and a torn last line', () => {
+  it('resume keeps complete points, moves a partial one to samples.superseded.jsonl, drops a torn last line', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'resume-'));
     const file = path.join(dir, 'samples.jsonl');
     const points = [{id: 'prefill/isl=100', phase: 'prefill' as const, isl: 100, osl: 5, concurrency: 1, expected: 2}, {id: 'prefill/isl=600', phase: 'prefill' as const, isl: 600, osl: 5, concurrency: 1, expected: 2}];
@@ -113,7 +114,8 @@ describe('plan and resume bookkeeping', () => {
     expect(() => prepareSamples(file, points, false)).toThrow(/already holds samples/);
     const st = prepareSamples(file, points, true);
     expect([...st.done]).toEqual(['prefill/isl=100']);
-    expect(st.droppedSamples).toBe(1);
+    expect(st.supersededSamples).toBe(1);
     expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(readFileSync(path.join(dir, 'samples.superseded.jsonl'), 'utf8')).toBe(`${line('prefill/isl=600')}\n`);
   });
 });

@@ -63,9 +63,9 @@ describe('sweep plans (Dynamo v2025-08, notes A.5)', () => {
     expect(plan.isls[3].concurrencies).toEqual([1]);
   });
 
-  it('rejects granularities that leave no step, naming the flag', () => {
-    expect(() => prefillIsls(16384, 0)).toThrow(/--prefill-granularity/);
+  it('rejects granularities that leave no step', () => {
+    expect(() => prefillIsls(16384, 0)).toThrow(/^prefill granularity must be a positive integer/);
     expect(() => prefillIsls(110, 16)).toThrow(/no prefill ISLs/);
-    expect(() => decodePlan({maxContext: 16384, granularity: 0, maxKvTokens: 1000})).toThrow(/--decode-granularity/);
+    expect(() => decodePlan({maxContext: 16384, granularity: 0, maxKvTokens: 1000})).toThrow(/^decode granularity must be a positive integer/);
   });
 });

@@ -117,9 +117,9 @@ describe('sinTrace', () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
     expect(times[2]).toBeLessThan(1); // ms: three arrivals at 1e6 req/s
   });
-  it('rejects bad options naming the flag', () => {
-    expect(() => take(sinTrace({timeDurationS: 0}))).toThrow(/--time-duration/);
-    expect(() => take(sinTrace({requestRateMin: 10, requestRateMax: 5}))).toThrow(/--request-rate-max/);
-    expect(() => take(sinTrace({islOslRatioMax: 1.5}))).toThrow(/--isl-osl-ratio-max/);
+  it('rejects bad options naming the option (commands map them to flags)', () => {
+    expect(() => take(sinTrace({timeDurationS: 0}))).toThrow(/^timeDurationS must be > 0, got 0$/);
+    expect(() => take(sinTrace({requestRateMin: 10, requestRateMax: 5}))).toThrow(/requestRateMax \(5\) is below requestRateMin/);
+    expect(() => take(sinTrace({islOslRatioMax: 1.5}))).toThrow(/islOslRatioMax must be <= 1/);
   });
 });

@@ -15,7 +15,7 @@ describe("oclif's flag errors, said once", () => {
   it('the CLI prints them on one line with exit code 2', async () => {
     const r = await runCli(['simulate', '-p', 'profiles/h200-llama3.1-8b-fp8-tp1', '--isl', '100', '--osl', '10', '--concurrency', '2', '--request-rate', '3']);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toBe('Error: --concurrency and --request-rate cannot be used together See more help with --help');
+    expect(r.stderr.trim()).toBe('Error: --concurrency and --request-rate cannot be used together (see --help)');
   });
 });
 
@@ -34,7 +34,7 @@ describe('help texts', () => {
 
   it('--debug is documented and -p is --profile on dryrun and simulate', async () => {
     const r = await runCli(['dryrun', '--help']);
-    expect(r.stdout).toMatch(/--debug +Show the stack trace of an error/);
+    expect(r.stdout).toMatch(/--debug\s+Show the stack trace of an error/);
     expect(r.stdout).toMatch(/-p, --profile=<value>/);
     expect((await runCli(['simulate', '--help'])).stdout).toMatch(/-p, --profile=<value>/);
   });

@@ -30,6 +30,56 @@ export interface HttpClientOptions {
   backoffMs?: number;
   /** Sockets kept alive per host: the largest concurrency. */
   maxSockets?: number;
+  /** Longest wait before a retry, ms (a server's Retry-After is capped to it; default 30 s). */
+  maxRetryWaitMs?: number;
+  /** Told about every wait longer than a second before a retry (so a user knows why nothing moves). */
+  onRetryWait?: (text: string) => void;
+}
+
+/** Default cap of a wait before a retry, ms. */
+export const DEFAULT_MAX_RETRY_WAIT_MS = 30_000;
+
+/** A URL without user:password, for files, reports and messages. */
+export function withoutCredentials(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return url;
+  }
+}
+
+/**
+ * The secrets a client holds (API key, header values, URL credentials) and the one function that
+ * removes them from any string before it leaves the client (errors, results, messages).
+ */
+export class Redactor {
+  private readonly secrets: string[];
+
+  constructor(secrets: Array<string | undefined>) {
+    const all = new Set<string>();
+    for (const s of secrets) {
+      if (!s || s.length < 3) continue;
+      all.add(s);
+      try {
+        all.add(decodeURIComponent(s));
+      } catch {
+        // not URI-encoded
+      }
+      all.add(encodeURIComponent(s));
+    }
+    // Longest first, so a secret containing another is removed whole.
+    this.secrets = [...all].sort((a, b) => b.length - a.length);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('***');
+    return out;
+  }
 }
 
 export interface StreamRequest {
@@ -175,14 +225,31 @@ export class HttpClient {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
 
+  private readonly redactor: Redactor;
+
   constructor(options: HttpClientOptions) {
     this.options = options;
-    this.baseUrl = normalizeBaseUrl(options.baseUrl);
+    const normalized = normalizeBaseUrl(options.baseUrl);
+    let user = '';
+    let password = '';
+    try {
+      const u = new URL(normalized);
+      user = u.username;
+      password = u.password;
+    } catch {
+      // not a URL: axios reports it
+    }
+    // Credentials in the URL become a Basic Authorization header; the client never holds them in its URL.
+    this.baseUrl = withoutCredentials(normalized);
+
     const maxSockets = Math.max(1, options.maxSockets ?? 64);
     this.httpAgent = new http.Agent({keepAlive: true, maxSockets, maxFreeSockets: maxSockets});
     this.httpsAgent = new https.Agent({keepAlive: true, maxSockets, maxFreeSockets: maxSockets});
     const headers: Record<string, string> = {...(options.headers ?? {})};
     if (options.apiKey) headers.Authorization = `Bearer ${options.apiKey}`;
+    const basic = user || password ? Buffer.from(`${decodeURIComponent(user)}:${decodeURIComponent(password)}`).toString('base64') : undefined;
+    if (!options.apiKey && basic) headers.Authorization = `Basic ${basic}`;
+    this.redactor = new Redactor([options.apiKey, password, basic, ...Object.values(options.headers ?? {})]);
     this.axios = axios.create({
       baseURL: this.baseUrl,
       headers,
@@ -224,16 +291,26 @@ export class HttpClient {
     return b;
   }
 
-  /** GET a path as text (models, metrics, health); throws on network errors. */
+  /** Remove every secret the client holds from a string. */
+  redact(text: string): string {
+    return this.redactor.redact(text);
+  }
+
+  /** GET a path as text (models, metrics, health); throws on network errors (messages redacted). */
   async getText(path: string, timeoutMs = 5000): Promise<{status: number; text: string}> {
-    const res = await this.axios.get<string>(path, {responseType: 'text', timeout: timeoutMs, transformResponse: (x: unknown) => x, decompress: true});
-    return {status: res.status, text: String(res.data ?? '')};
+    try {
+      const res = await this.axios.get<string>(path, {responseType: 'text', timeout: timeoutMs, transformResponse: (x: unknown) => x, decompress: true});
+      return {status: res.status, text: String(res.data ?? '')};
+    } catch (err) {
+      if (err instanceof Error) err.message = this.redact(err.message);
+      throw err;
+    }
   }
 
   /** The first served model id from /v1/models, and its max_model_len when given. */
   async servedModel(): Promise<{id: string; maxModelLen?: number}> {
     const {status, text} = await this.getText('/v1/models');
-    if (status !== 200) throw new Error(`GET /v1/models answered ${status}: ${errorBodyMessage(text)}`);
+    if (status !== 200) throw new Error(this.redact(`GET /v1/models answered ${status}: ${errorBodyMessage(text)}`));
     const v = JSON.parse(text) as {data?: {id?: unknown; max_model_len?: unknown}[]};
     const first = Array.isArray(v.data) ? v.data.find((m) => typeof m?.id === 'string') : undefined;
     if (!first) throw new Error('GET /v1/models lists no model');
@@ -250,6 +327,7 @@ export class HttpClient {
       attempt++;
       const r = await this.once(req);
       r.attempts = attempt;
+      if (r.error !== undefined) r.error = this.redact(r.error);
       if (r.status === 'ok' || req.signal?.aborted) return r;
       // A 400 naming an optional field: drop it and resend (not counted as a retry).
       if (r.httpStatus === 400 && r.error && compatRetries < OPTIONAL_FIELDS.length) {
@@ -268,7 +346,15 @@ export class HttpClient {
         delete r.retryAfter;
         return r;
       }
-      await sleep(r.retryAfter ?? backoffDelayMs(attempt, base), req.signal);
+      const wantedMs = r.retryAfter ?? backoffDelayMs(attempt, base);
+      const capMs = this.options.maxRetryWaitMs ?? DEFAULT_MAX_RETRY_WAIT_MS;
+      const waitMs = Math.min(wantedMs, capMs);
+      if (waitMs >= 1000) {
+        const why = r.httpStatus !== undefined ? `HTTP ${r.httpStatus}` : (r.error ?? 'connection error');
+        const capped = wantedMs > capMs ? ` (the server asked for ${(wantedMs / 1000).toFixed(0)} s; capped by the retry-wait limit)` : '';
+        this.options.onRetryWait?.(`${why}: waiting ${(waitMs / 1000).toFixed(1)} s before retry ${attempt} of ${retries}${capped}`);
+      }
+      await sleep(waitMs, req.signal);
     }
   }
 
@@ -377,8 +463,13 @@ export class HttpClient {
         if (tokens === 0) tokens = 1;
       }
       countedTokens += tokens;
-      if (result.ttftMs === null) result.ttftMs = at - sendOf();
-      result.chunks.push([at - sendOf(), tokens]);
+      const offset = at - sendOf();
+      if (result.ttftMs === null) result.ttftMs = offset;
+      // Events that arrived in one read (a buffering proxy, a busy client) are one chunk with their
+      // tokens summed: giving them the same time as separate chunks would claim a zero gap.
+      const prev = result.chunks[result.chunks.length - 1];
+      if (prev && prev[0] === offset) prev[1] += tokens;
+      else result.chunks.push([offset, tokens]);
       if (countedTokens > req.maxTokens) throw new ProtocolError(`the server ignored max_tokens: it sent more than ${req.maxTokens} tokens`);
     };
     for await (const piece of stream) {
@@ -404,9 +495,9 @@ export class HttpClient {
     if (n >= 2 && result.outputTokens !== null) {
       const first = result.chunks[0]!;
       const last = result.chunks[n - 1]!;
-      // Tokens that arrived after the first chunk; without per-chunk usage, every chunk counts one
+      // Tokens that arrived after the first chunk; without per-chunk usage, every event counts one
       // and the usage total tells how many tokens the chunks after the first carried.
-      const firstTokens = usageSeen ? first[1] : 1;
+      const firstTokens = first[1];
       const after = result.outputTokens - firstTokens;
       if (after > 0) result.itlMs = (last[0] - first[0]) / after;
     }

@@ -10,6 +10,7 @@ import {SimEngine, type SimEngineConfig, type SimRequest} from './engine.js';
 import {DrivenEngine, SimDriver} from './driver.js';
 import {Rng} from '../../random.js';
 import {summarizeRequests, type BenchmarkSummary, type RequestRecord} from './benchmark-report.js';
+import {badInput} from '../../errors.js';
 
 export interface BenchmarkOptions {
   isl: number;
@@ -46,12 +47,12 @@ export interface BenchmarkResult extends BenchmarkSummary {
 export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineConfig, 'perfModel'>, options: BenchmarkOptions): BenchmarkResult {
   const {isl, osl, requests} = options;
   const closed = options.concurrency !== undefined;
-  if (closed === (options.requestRate !== undefined)) throw new RangeError('give exactly one of concurrency and requestRate');
+  if (closed === (options.requestRate !== undefined)) throw badInput('give exactly one of concurrency and requestRate');
   const warmup = options.warmupRequests ?? (closed ? options.concurrency! : 0);
   const total = warmup + requests;
   const rng = new Rng(options.seed ?? 1);
   const spread = options.oslSpread ?? 0;
-  if (!(spread >= 0 && spread < 1)) throw new RangeError(`oslSpread must be in [0, 1), got ${spread}`);
+  if (!(spread >= 0 && spread < 1)) throw badInput(`oslSpread must be in [0, 1), got ${spread}`);
   const lengths = new Rng((options.seed ?? 1) + 1);
   const drawOsl = (): number => (spread === 0 ? osl : Math.max(1, Math.round(osl * (1 + spread * (2 * lengths.uniform() - 1)))));
   const driver = new SimDriver();

@@ -4,14 +4,16 @@
  * transfers and engine starts and stops; time jumps from one event to the next.
  *
  * Order at equal times: every rank-0 event (arrivals, iteration ends, transfers, lifecycle) in
- * the order they were scheduled, then the engines that have work begin their next iteration
- * (rank 1), so requests arriving at an iteration's end join the next iteration. An iteration's
+ * the order they were scheduled, then observers (a planner tick, rank 0.5), then the engines that
+ * have work begin their next iteration (rank 1), so requests arriving at an iteration's end join the next iteration. An iteration's
  * effects (tokens, finished requests, metrics) are delivered at its end, never earlier.
  */
 import {EventQueue} from './event-queue.js';
 import type {Iteration, SimEngine, SimRequest, SimRequestInput, StepResult} from './engine.js';
 
 const EVENT_RANK = 0;
+/** Observers (a planner tick) see every other event at their time. */
+export const OBSERVER_RANK = 0.5;
 const ITERATION_START_RANK = 1;
 
 /**
@@ -28,10 +30,10 @@ export class SimDriver {
   /** Events fired so far. */
   events = 0;
 
-  /** Run `fire` at `timeMs` (not before now). */
-  at(timeMs: number, fire: () => void): void {
+  /** Run `fire` at `timeMs` (not before now); `rank` orders events at equal times (lower first). */
+  at(timeMs: number, fire: () => void, rank = EVENT_RANK): void {
     if (!(timeMs >= this.nowMs)) throw new RangeError(`event at ${timeMs} ms is before now (${this.nowMs} ms)`);
-    this.queue.push(timeMs, EVENT_RANK, fire);
+    this.queue.push(timeMs, rank, fire);
   }
 
   /** Time of the next event, Infinity when none is due. */
@@ -88,9 +90,10 @@ export class DrivenEngine {
     return this.current !== null;
   }
 
-  /** Queue a request arriving now (see SimEngine.add). */
-  submit(input: Omit<SimRequestInput, 'arrivalMs'>): SimRequest {
-    const req = this.engine.add({...input, arrivalMs: this.driver.nowMs});
+  /** Queue a request arriving now (see SimEngine.add); `input.arrivalMs` is set to now. */
+  submit(input: Omit<SimRequestInput, 'arrivalMs'> & {arrivalMs?: number}): SimRequest {
+    input.arrivalMs = this.driver.nowMs;
+    const req = this.engine.add(input as SimRequestInput);
     this.admitNow();
     return req;
   }

@@ -21,6 +21,7 @@ import type {IterationShape, PerfModel} from '../perf-model.js';
 import {KvCache, type BlockHash, type KvHolder} from './kv-cache.js';
 import {DecodeGroup} from './decode-group.js';
 import {pendingTokens, vllmScheduler, WaitingQueue, type SchedulerContext, type SchedulerPolicy} from './scheduler.js';
+import {badInput} from '../../errors.js';
 
 export interface SimEngineConfig {
   perfModel: PerfModel;
@@ -149,6 +150,9 @@ export interface Iteration {
   groupCount: number;
 }
 
+/** Shared by every request when blocks are only counted (no prefix caching): never written. */
+const NO_BLOCK_IDS: number[] = [];
+
 function variance(n: number, sum: number, sumSq: number): number {
   if (n < 2) return 0;
   const mean = sum / n;
@@ -184,14 +188,20 @@ export class SimEngine {
     this.recordTokenTimes = config.recordTokenTimes ?? false;
     this.scheduler = config.scheduler ?? vllmScheduler;
     for (const [name, value] of [['blockSize', this.blockSize], ['maxNumBatchedTokens', this.maxNumBatchedTokens], ['maxNumSeqs', this.maxNumSeqs]] as const) {
-      if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+      if (!Number.isInteger(value) || value < 1) throw badInput(`${name} must be a positive integer, got ${value}`);
     }
     const numBlocks = Math.floor(this.maxKvTokens / this.blockSize);
-    if (!(numBlocks >= 1)) throw new RangeError(`KV capacity ${this.maxKvTokens} tokens holds no block of ${this.blockSize}`);
+    if (!(numBlocks >= 1)) throw badInput(`KV capacity ${this.maxKvTokens} tokens holds no block of ${this.blockSize}`);
     this.kv = new KvCache(numBlocks, this.blockSize, config.prefixCaching ?? false);
     this.group = config.aggregateDecodes && !config.prefixCaching && !this.recordTokenTimes && this.scheduler === vllmScheduler ? new DecodeGroup(this.blockSize) : null;
     // The running list is replaced when requests finish: the scheduler reads the current one.
     const currentRunning = (): SimRequest[] => this.running;
+    const preempt = (req: SimRequest): void => this.preempt(req);
+    const admitted = (req: SimRequest): void => {
+      req.admitSeq = this.admitSeq++;
+      if (req.preemptions === 0) this.totals.promptTokens += req.promptTokens;
+      this.totals.prefixHitTokens += req.cachedTokens;
+    };
     this.context = {
       get running() {
         return currentRunning();
@@ -200,17 +210,12 @@ export class SimEngine {
       kv: this.kv,
       maxNumBatchedTokens: this.maxNumBatchedTokens,
       maxNumSeqs: this.maxNumSeqs,
-      preempt: (req) => this.preempt(req),
-      admitted: (req) => {
-        req.admitSeq = this.admitSeq++;
-        if (req.preemptions === 0) this.totals.promptTokens += req.promptTokens;
-        this.totals.prefixHitTokens += req.cachedTokens;
-      },
+      preempt,
+      admitted,
     };
-    const base = this.context;
     this.groupContext = {
-      running: this.running, waiting: base.waiting, kv: base.kv, maxNumBatchedTokens: base.maxNumBatchedTokens, maxNumSeqs: base.maxNumSeqs,
-      otherRunning: 0, preempt: base.preempt, admitted: base.admitted,
+      running: this.running, waiting: this.waiting, kv: this.kv, maxNumBatchedTokens: this.maxNumBatchedTokens, maxNumSeqs: this.maxNumSeqs,
+      otherRunning: 0, preempt, admitted,
     };
   }
 
@@ -240,12 +245,12 @@ export class SimEngine {
     return this.kv.usage;
   }
 
-  /** Queue an arrived request. Throws RangeError when it can never fit in KV. */
+  /** Queue an arrived request. Throws a bad-input PlannerError when it can never fit in KV. */
   add(input: SimRequestInput): SimRequest {
-    if (!Number.isInteger(input.promptTokens) || input.promptTokens < 1) throw new RangeError(`request ${input.id}: promptTokens must be a positive integer`);
-    if (!Number.isInteger(input.outputTokens) || input.outputTokens < (input.prefilled ? 2 : 1)) throw new RangeError(`request ${input.id}: outputTokens must be an integer >= ${input.prefilled ? 2 : 1}`);
+    if (!Number.isInteger(input.promptTokens) || input.promptTokens < 1) throw badInput(`request ${input.id}: promptTokens must be a positive integer`);
+    if (!Number.isInteger(input.outputTokens) || input.outputTokens < (input.prefilled ? 2 : 1)) throw badInput(`request ${input.id}: outputTokens must be an integer >= ${input.prefilled ? 2 : 1}`);
     if (input.promptTokens + input.outputTokens > this.maxRequestTokens) {
-      throw new RangeError(`request ${input.id}: ${input.promptTokens + input.outputTokens} tokens exceed the KV capacity of ${this.maxRequestTokens}`);
+      throw badInput(`request ${input.id}: ${input.promptTokens + input.outputTokens} tokens exceed the KV capacity of ${this.maxRequestTokens}`);
     }
     const req: SimRequest = {
       id: input.id,
@@ -261,7 +266,7 @@ export class SimEngine {
       lastTokenMs: input.prefilled ? input.arrivalMs : undefined,
       preemptions: 0,
       scheduled: 0,
-      blockIds: [],
+      blockIds: this.kv.prefixCaching ? [] : NO_BLOCK_IDS,
       blockCount: 0,
       registeredBlocks: 0,
       tokenTimesMs: this.recordTokenTimes ? [] : undefined,

@@ -46,7 +46,7 @@ export class RealtimeEngine {
     return performance.now();
   }
 
-  /** Queue a request arriving now. Throws RangeError when it can never fit. */
+  /** Queue a request arriving now. Throws a bad-input PlannerError when it can never fit. */
   submit(input: Omit<SimRequestInput, 'arrivalMs'>, listener: TokenListener): SimRequest {
     const req = this.engine.add({...input, arrivalMs: this.now()});
     this.listeners.set(req, listener);

@@ -8,7 +8,7 @@
  * Faults (each counted in /metrics): error rate (500), rate limit (429 + Retry-After), stalls
  * (delivery paused mid-stream), drops (socket closed mid-stream), start-up delay (503 until ready).
  */
-import {createWriteStream, type WriteStream} from 'node:fs';
+import {createWriteStream, openSync, type WriteStream} from 'node:fs';
 import http from 'node:http';
 import type {AddressInfo, Socket} from 'node:net';
 import {monitorEventLoopDelay} from 'node:perf_hooks';
@@ -16,6 +16,7 @@ import type {PerfModel} from '../perf-model.js';
 import {SimEngine, type SimEngineConfig, type SimRequest} from './engine.js';
 import {RealtimeEngine} from './realtime.js';
 import {Rng} from '../../random.js';
+import {PlannerError, failure} from '../../errors.js';
 import {outputText, promptBlockHashes, textTokens} from './tokenizer.js';
 
 export interface ServeMockFaults {
@@ -30,6 +31,8 @@ export interface ServeMockFaults {
   dropRate?: number;
   /** Time after start during which every request but /metrics gets 503, ms. */
   startupDelayMs?: number;
+  /** Fraction of streams whose middle half of tokens is held and written at once (as a buffering proxy delivers them). */
+  burstRate?: number;
 }
 
 export interface ServeMockOptions {
@@ -52,6 +55,8 @@ export interface ServeMockOptions {
   resyncMs?: number;
   /** Append one JSON line per finished request with the server's own timing. */
   truthFile?: string;
+  /** Told about problems that do not stop the server (a truth log that can no longer be written). */
+  onWarning?: (text: string) => void;
   faults?: ServeMockFaults;
   seed?: number;
 }
@@ -71,7 +76,7 @@ export interface MockCounters {
   success: number;
   badRequests: number;
   clientClosed: number;
-  faults: {error: number; rate_limit: number; stall: number; drop: number; startup: number};
+  faults: {error: number; rate_limit: number; stall: number; drop: number; startup: number; burst: number};
   promptTokens: number;
   generationTokens: number;
 }
@@ -130,9 +135,10 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
   const random = () => rng.uniform();
   const startedMs = performance.now();
   const readyAtMs = startedMs + (faults.startupDelayMs ?? 0);
-  const truth: WriteStream | null = options.truthFile ? createWriteStream(options.truthFile, {flags: 'a'}) : null;
+  // Opened before the server listens, so a bad path is an error before anyone is told it is ready.
+  const truth: WriteStream | null = options.truthFile ? openTruth(options.truthFile, options.onWarning ?? (() => {})) : null;
   const modelName = options.model;
-  const counters: MockCounters = {requests: 0, success: 0, badRequests: 0, clientClosed: 0, faults: {error: 0, rate_limit: 0, stall: 0, drop: 0, startup: 0}, promptTokens: 0, generationTokens: 0};
+  const counters: MockCounters = {requests: 0, success: 0, badRequests: 0, clientClosed: 0, faults: {error: 0, rate_limit: 0, stall: 0, drop: 0, startup: 0, burst: 0}, promptTokens: 0, generationTokens: 0};
   const ttftHist = new Histogram([0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80]);
   const itlHist = new Histogram([0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5]);
   const e2eHist = new Histogram([0.3, 0.5, 0.8, 1, 1.5, 2, 2.5, 5, 10, 15, 20, 30, 40, 50, 60, 120, 240, 480]);
@@ -290,7 +296,10 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
     const created = Math.floor(Date.now() / 1000);
     const stalls = p.stream && faults.stallRate && faults.stallMs ? random() < faults.stallRate : false;
     const drops = p.stream && faults.dropRate ? random() < faults.dropRate : false;
+    const bursts = p.stream && faults.burstRate ? random() < faults.burstRate : false;
     const faultAt = Math.floor(p.maxTokens / 2);
+    const burstFrom = Math.floor(p.maxTokens / 4);
+    const burstTo = Math.ceil((3 * p.maxTokens) / 4);
     const roleDelta = p.stream && p.kind === 'chat' && options.chatRoleDelta === true;
     const emittedAtMs: number[] = [];
     let sentTokens = 0;
@@ -320,6 +329,17 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
     const flush = (upTo: number, finished: boolean): void => {
       if (upTo <= sentTokens || res.destroyed) return;
       res.write(chunk(sentTokens, upTo, finished && upTo === p.maxTokens));
+      const t = performance.now();
+      for (let i = sentTokens; i < upTo; i++) emittedAtMs[i] = t;
+      sentTokens = upTo;
+    };
+
+    // One write holding one SSE event per token: what a client behind a buffering proxy reads.
+    const flushEach = (upTo: number): void => {
+      if (upTo <= sentTokens || res.destroyed) return;
+      let text = '';
+      for (let i = sentTokens; i < upTo; i++) text += chunk(i, i + 1, false);
+      res.write(text);
       const t = performance.now();
       for (let i = sentTokens; i < upTo; i++) emittedAtMs[i] = t;
       sentTokens = upTo;
@@ -415,6 +435,13 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
             return;
           }
           const produced = index + 1;
+          if (bursts && !finished && index >= burstFrom && index > 0 && index < burstTo) {
+            if (index === burstTo - 1) {
+              counters.faults.burst++;
+              flushEach(produced);
+            }
+            return;
+          }
           if (index === 0 || finished || produced - sentTokens >= tokensPerChunk) flush(produced, finished);
           if (finished) {
             finishStream();
@@ -423,7 +450,7 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
         },
       });
     } catch (err) {
-      if (err instanceof RangeError) throw new HttpError(400, err.message);
+      if (err instanceof PlannerError) throw new HttpError(400, err.message);
       throw err;
     }
     if (roleDelta) {
@@ -473,7 +500,11 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      truth?.destroy();
+      realtime.close();
+      reject(err);
+    });
     server.listen(options.port ?? 0, host, () => {
       server.off('error', reject);
       resolve();
@@ -496,6 +527,21 @@ export async function startServeMock(options: ServeMockOptions): Promise<ServeMo
       if (truth) await new Promise<void>((resolve) => truth.end(() => resolve()));
     },
   };
+}
+
+function openTruth(file: string, warn: (text: string) => void): WriteStream {
+  let fd: number;
+  try {
+    fd = openSync(file, 'a');
+  } catch (err) {
+    throw failure(`${file}: cannot open the truth file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const stream = createWriteStream('', {fd});
+  // A later write error (disk full) must not crash the server: it stops the truth log, said once.
+  stream.on('error', (err) => {
+    warn(`${file}: truth log stopped (${(err as NodeJS.ErrnoException).code ?? err.message})`);
+  });
+  return stream;
 }
 
 function sendJson(res: http.ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {

@@ -11,6 +11,7 @@
 import {predictRun, type MeasuredRun} from './measured-runs.js';
 import {SyntheticPerfModel} from '../synthetic/model.js';
 import type {Profile} from '../../profile/types.js';
+import {EXIT_BAD_INPUT, PlannerError} from '../../errors.js';
 
 export const PROBE_ITERATION_MS = 2;
 /** Prefill TTFT MAPE the vLLM fit keeps on the H200 profile (target 10 %, with a margin). */
@@ -43,6 +44,7 @@ export function sensitivityOf(run: MeasuredRun, oslSpread: number): RunSensitivi
   try {
     const base = predictRun(run, {oslSpread, synthetic: {overheads: {perRequestMs: 0, perIterationMs: 0}}});
     const probe = predictRun(run, {oslSpread, synthetic: {overheads: {perRequestMs: 0, perIterationMs: PROBE_ITERATION_MS}}});
+    if (![base.ttftMs, base.tpotMs, probe.ttftMs, probe.tpotMs].every(Number.isFinite)) throw new Error(`line ${run.line}: the simulation gave no latency`);
     return {
       run,
       oslSpread,
@@ -52,7 +54,8 @@ export function sensitivityOf(run: MeasuredRun, oslSpread: number): RunSensitivi
       dTpotPerIterationMs: (probe.tpotMs - base.tpotMs) / PROBE_ITERATION_MS,
     };
   } catch (err) {
-    if (err instanceof RangeError) return undefined;
+    // A run the engine cannot hold (a request larger than its KV cache) has no prediction.
+    if (err instanceof PlannerError && err.exitCode === EXIT_BAD_INPUT) return undefined;
     throw err;
   }
 }

@@ -3,7 +3,7 @@
  * dense models, each op timed as roofline SOL / fitted efficiency (ops.ts), plus the backend's
  * serving overheads (backends.ts).
  */
-import {badInput} from '../../errors.js';
+import {EXIT_BAD_INPUT, PlannerError, badInput} from '../../errors.js';
 import type {EngineInfo} from '../../profile/types.js';
 import type {IterationShape, PerfModel} from '../perf-model.js';
 import {BACKENDS, type BackendSpec, resolveBackend, type ServingOverheads} from './backends.js';
@@ -150,11 +150,11 @@ export class SyntheticPerfModel implements PerfModel {
     this.kvQuantDefaulted = opts.kvQuant === undefined;
     this.gpuMemUtil = opts.gpuMemUtil ?? this.backend.memory.defaultFraction(this.gpu, opts.tp);
     const tp = opts.tp;
-    if (!Number.isInteger(tp) || tp < 1) throw badInput(`--tp must be a positive integer, got ${tp}`);
+    if (!Number.isInteger(tp) || tp < 1) throw badInput(`TP must be a positive integer, got ${tp}`);
     if (this.model.heads % tp !== 0) {
-      throw badInput(`--tp ${tp} does not divide the ${this.model.heads} attention heads of ${this.model.name}`);
+      throw new PlannerError(`TP ${tp} does not divide the ${this.model.heads} attention heads of ${this.model.name}`, {exitCode: EXIT_BAD_INPUT, kind: 'tp-unfit'});
     }
-    if (!(this.gpuMemUtil > 0 && this.gpuMemUtil <= 1)) throw badInput(`--gpu-mem-util must be in (0, 1], got ${this.gpuMemUtil}`);
+    if (!(this.gpuMemUtil > 0 && this.gpuMemUtil <= 1)) throw badInput(`the GPU memory fraction must be in (0, 1], got ${this.gpuMemUtil}`);
     this.tp = tp;
     this.gpusPerEngine = tp;
     this.headsPerGpu = this.model.heads / tp;
@@ -201,9 +201,9 @@ export class SyntheticPerfModel implements PerfModel {
     const maxKvTokens = Math.floor(free / kvBytesPerToken);
     if (maxKvTokens < 1) {
       const gib = (b: number) => (b / 1024 ** 3).toFixed(1);
-      throw badInput(
+      throw new PlannerError(
         `${this.model.name} does not fit on ${this.gpu.name} at tp ${tp}: weights ${gib(weightsB)} GiB + reserve ${gib(activationsB + otherB)} GiB per GPU > ${gib(this.gpu.memCapacityB * this.gpuMemUtil)} GiB usable`,
-        'raise --tp or use --quant fp8',
+        {hint: 'a larger TP or fp8 weights', exitCode: EXIT_BAD_INPUT, kind: 'tp-unfit'},
       );
     }
     return {weightsB, activationsB, otherB, kvBytesPerToken, maxKvTokens};

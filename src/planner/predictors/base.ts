@@ -7,6 +7,7 @@
  * - a forecast is never NaN, infinite or negative: a model that throws or returns a
  *   non-finite value falls back to the last observed value; negatives are clipped to 0.
  */
+import {badInput} from '../../errors.js';
 
 export interface LoadPredictor {
   readonly name: string;
@@ -35,7 +36,7 @@ export abstract class BasePredictor implements LoadPredictor {
 
   constructor(options: PredictorOptions = {}) {
     const w = options.windowSize ?? 50;
-    if (!(Number.isInteger(w) && w >= 1)) throw new RangeError(`prediction window must be an integer >= 1, got ${w}`);
+    if (!(Number.isInteger(w) && w >= 1)) throw badInput(`prediction window must be an integer >= 1, got ${w}`);
     this.windowSize = w;
   }
 

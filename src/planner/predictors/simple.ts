@@ -1,4 +1,5 @@
 import {BasePredictor, type PredictorOptions} from './base.js';
+import {badInput} from '../../errors.js';
 
 /** Forecast = last value (Dynamo `constant`). */
 export class ConstantPredictor extends BasePredictor {
@@ -22,7 +23,7 @@ export class MovingAveragePredictor extends BasePredictor {
   constructor(options: MovingAverageOptions = {}) {
     super(options);
     const k = options.averageOver ?? 5;
-    if (!(Number.isInteger(k) && k >= 1)) throw new RangeError(`moving-average length must be an integer >= 1, got ${k}`);
+    if (!(Number.isInteger(k) && k >= 1)) throw badInput(`moving-average length must be an integer >= 1, got ${k}`);
     this.averageOver = k;
   }
 
