@@ -12,7 +12,10 @@ import {DEFAULT_DECODE_OSL} from '../src/sweep/plan.js';
 import {TOOL_NAME} from '../src/version.js';
 import {freePort, launchArgv, launchEngine, type LaunchedEngine} from '../src/engines/http/launch.js';
 import {loadTokenizerVocabulary, type IdVocabulary} from '../src/engines/http/prompt.js';
-import {profileEndpoint, type EndpointProfileResult} from '../src/sweep/live-run.js';
+import {profileEndpoint, type EndpointProfileResult, type LiveOutputExtras} from '../src/sweep/live-run.js';
+import type {LiveArrays} from '../src/sweep/live-profile.js';
+import type {Profile as ProfileDoc} from '../src/profile/types.js';
+import {liveOutputs} from '../src/report/live.js';
 import type {LiveProgress} from '../src/sweep/live.js';
 import {PlainProgress, resumeCommand} from '../src/ui/live-progress.js';
 import {progressFlag, useInk} from '../src/ui/progress.js';
@@ -186,7 +189,8 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
       gpu: flags.gpu ?? 'unknown', backend: flags.backend, maxContext: flags['max-context'], prefillGranularity: flags['prefill-granularity'],
       decodeGranularity: flags['decode-granularity'], decodeOsl: flags['decode-osl'], prefillOsl: flags['prefill-osl'], prefillRepeats: flags['prefill-repeats'],
       maxKvTokens: flags['max-kv-tokens'], maxConcurrency: flags['max-concurrency'], only: flags.only,
-      warmup: flags.warmup, decodePrefixWarmup: flags['decode-warmup'], resume: flags.resume, csv: flags.csv, report: flags.report,
+      warmup: flags.warmup, decodePrefixWarmup: flags['decode-warmup'], resume: flags.resume,
+      renderOutputs: (dir: string, profile: ProfileDoc, arrays: LiveArrays, extras: LiveOutputExtras) => liveOutputs(dir, profile, arrays, extras, {report: flags.report, csv: flags.csv}),
       tool: TOOL_NAME, createdAt: stamp, signal: controller.signal, note: (t: string) => this.note(t),
     };
     try {

@@ -2,8 +2,8 @@
  * `samples.jsonl` (DESIGN.md 3.4): one line per measured request, appended as requests finish.
  * Written by the sweep runners, read back by `--resume`, by `planner fit` and by reports.
  */
-import {createReadStream, existsSync} from 'node:fs';
-import readline from 'node:readline';
+import {existsSync} from 'node:fs';
+import {readFile} from 'node:fs/promises';
 import {badInput} from '../errors.js';
 
 export interface SampleRecord {
@@ -38,30 +38,36 @@ export interface SampleRecord {
   attempts?: number;
 }
 
-/** Read every sample; a bad line is an error naming file and line. */
-export async function readSamples(file: string): Promise<SampleRecord[]> {
-  if (!existsSync(file)) return [];
+/**
+ * The samples of a samples.jsonl text. Text after the last newline is a write cut short by a kill
+ * (every record ends with one) and belongs to no finished request: it is left out. Any other bad
+ * line is an error naming the file and line.
+ */
+export function parseSamples(text: string, file: string): SampleRecord[] {
+  const end = text.lastIndexOf('\n');
   const out: SampleRecord[] = [];
-  const lines = readline.createInterface({input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY});
-  let n = 0;
-  for await (const text of lines) {
-    n++;
-    if (text.trim() === '') continue;
+  (end < 0 ? '' : text.slice(0, end)).split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
     let rec: SampleRecord;
     try {
-      rec = JSON.parse(text) as SampleRecord;
+      rec = JSON.parse(line) as SampleRecord;
     } catch {
-      // A sweep killed mid-write leaves a partial last line; anything else is corruption.
-      throw badInput(`${file}:${n}: not a JSON sample record`, 'a partial last line from an interrupted sweep can be deleted');
+      throw badInput(`${file}:${i + 1}: not a JSON sample record`);
     }
     if (typeof rec !== 'object' || rec === null || typeof rec.point !== 'string' || (rec.phase !== 'prefill' && rec.phase !== 'decode')) {
-      throw badInput(`${file}:${n}: not a sample record (needs "point" and "phase")`);
+      throw badInput(`${file}:${i + 1}: not a sample record (needs "point" and "phase")`);
     }
     const problem = sampleProblem(rec as unknown as Record<string, unknown>);
-    if (problem) throw badInput(`${file}:${n}: ${problem}`);
+    if (problem) throw badInput(`${file}:${i + 1}: ${problem}`);
     out.push(rec);
-  }
+  });
   return out;
+}
+
+/** Read every sample of a file (none when it does not exist); see parseSamples. */
+export async function readSamples(file: string): Promise<SampleRecord[]> {
+  if (!existsSync(file)) return [];
+  return parseSamples(await readFile(file, 'utf8'), file);
 }
 
 const STATUSES = new Set(['ok', 'error', 'timeout']);

@@ -2,6 +2,8 @@
  * The report of a live profile: TTFT vs ISL with its p10-p90 band, ITL vs KV usage per context
  * length, tokens/s/GPU of both phases, and errors per point; plus per-point CSV tables.
  */
+import type {OutputFile} from '../outputs.js';
+import path from 'node:path';
 import {renderReport, type Section} from './html.js';
 import {toCsv} from './csv.js';
 import type {DecodePointResult, LiveArrays, PrefillPointResult} from '../sweep/live-profile.js';
@@ -101,4 +103,15 @@ export function prefillCsv(points: PrefillPointResult[]): string {
 export function decodeCsv(points: DecodePointResult[]): string {
   return toCsv(['point', 'requested_isl', 'isl', 'osl', 'concurrency', 'context_length', 'kv_usage', 'itl_ms', 'itl_p10_ms', 'itl_p90_ms', 'thpt_per_gpu', 'steady', 'window_ms', 'ok', 'errors'],
     points.map((p) => [p.point, p.requestedIsl, p.isl, p.osl, p.concurrency, p.contextLength, p.kvUsage, p.itlMs, p.itlP10Ms, p.itlP90Ms, p.thptPerGpu, p.steady, p.windowMs, p.ok, p.errors]));
+}
+
+/** report.html and/or prefill.csv + decode.csv of a live profile, to be written next to it. */
+export function liveOutputs(dir: string, profile: Profile, arrays: LiveArrays, extras: LiveReportExtras, o: {report: boolean; csv: boolean}): OutputFile[] {
+  const out: OutputFile[] = [];
+  if (o.report) out.push({file: path.join(dir, 'report.html'), data: liveReportHtml(profile, arrays, extras)});
+  if (o.csv) {
+    if (arrays.prefillPoints.length > 0) out.push({file: path.join(dir, 'prefill.csv'), data: prefillCsv(arrays.prefillPoints)});
+    if (arrays.decodePoints.length > 0) out.push({file: path.join(dir, 'decode.csv'), data: decodeCsv(arrays.decodePoints)});
+  }
+  return out;
 }

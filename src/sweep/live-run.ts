@@ -13,9 +13,8 @@ import {profileOutput} from '../profile/io.js';
 import {makeDirectory, writeOutputs, type OutputFile} from '../outputs.js';
 import {readSamples} from '../profile/samples.js';
 import {PROFILE_FILE, SAMPLES_FILE, type Profile} from '../profile/types.js';
-import {decodeCsv, liveReportHtml, prefillCsv} from '../report/live.js';
-import {liveArrays, samplesForFit, type UnmeasuredPoint} from './live-profile.js';
-import {livePoints, prepareSamples, runLiveSweep, SampleLog, type LivePlanOptions, type LiveProgress, type LiveRunSummary} from './live.js';
+import {liveArrays, samplesForFit, type LiveArrays, type UnmeasuredPoint} from './live-profile.js';
+import {errorKind, livePoints, prepareSamples, runLiveSweep, SampleLog, type LivePlanOptions, type LiveProgress, type LiveRunSummary} from './live.js';
 
 export interface EndpointProfileOptions extends LivePlanOptions {
   endpoint: string;
@@ -36,13 +35,21 @@ export interface EndpointProfileOptions extends LivePlanOptions {
   warmup: number;
   decodePrefixWarmup: boolean;
   resume: boolean;
-  csv: boolean;
-  report: boolean;
+  /** What the command renders next to profile.json (report.html, CSV), written with it; the library renders nothing itself. */
+  renderOutputs?: (dir: string, profile: Profile, arrays: LiveArrays, extras: LiveOutputExtras) => OutputFile[];
   tool: string;
   createdAt: string;
   signal: AbortSignal;
   progress: LiveProgress;
   note: (text: string) => void;
+}
+
+/** Totals over a sweep's samples, for its report. */
+export interface LiveOutputExtras {
+  errorKinds: Record<string, number>;
+  requests: number;
+  errors: number;
+  shortOutputs: number;
 }
 
 export interface EndpointProfileResult {
@@ -164,16 +171,11 @@ export async function profileEndpoint(o: EndpointProfileOptions): Promise<Endpoi
     if (fits.prefill || fits.decode) profile.fits = {...(fits.prefill ? {prefill: fits.prefill.fit} : {}), ...(fits.decode ? {decode: fits.decode.fit} : {})};
     const outputs: OutputFile[] = [profileOutput(path.join(o.dir, PROFILE_FILE), profile)];
     result.profileFile = outputs[0]!.file;
-    const extras = {errorKinds: Object.fromEntries(countKinds(samples)), requests: samples.length, errors: failed, shortOutputs: samples.filter((s) => s.status === 'ok' && s.outputTokens !== null && s.outputTokens < s.osl).length};
-    if (o.report) {
-      result.reportFile = path.join(o.dir, 'report.html');
-      outputs.push({file: result.reportFile, data: liveReportHtml(profile, arrays, extras)});
-    }
-    if (o.csv) {
-      if (arrays.prefillPoints.length > 0) outputs.push({file: path.join(o.dir, 'prefill.csv'), data: prefillCsv(arrays.prefillPoints)});
-      if (arrays.decodePoints.length > 0) outputs.push({file: path.join(o.dir, 'decode.csv'), data: decodeCsv(arrays.decodePoints)});
-      result.csvFiles = outputs.slice(o.report ? 2 : 1).map((f) => f.file);
-    }
+    const extras: LiveOutputExtras = {errorKinds: Object.fromEntries(countKinds(samples)), requests: samples.length, errors: failed, shortOutputs: samples.filter((s) => s.status === 'ok' && s.outputTokens !== null && s.outputTokens < s.osl).length};
+    const rendered = o.renderOutputs?.(o.dir, profile, arrays, extras) ?? [];
+    outputs.push(...rendered);
+    result.reportFile = rendered.find((f) => f.file.endsWith('report.html'))?.file;
+    result.csvFiles = rendered.filter((f) => f.file.endsWith('.csv')).map((f) => f.file);
     await writeOutputs(outputs);
     return result;
   } finally {
@@ -185,7 +187,7 @@ function countKinds(samples: {status: string; error?: string}[]): Map<string, nu
   const m = new Map<string, number>();
   for (const s of samples) {
     if (s.status === 'ok') continue;
-    const k = (s.error ?? s.status).replace(/\d+(\.\d+)?/g, 'N').slice(0, 120);
+    const k = errorKind(s.error ?? s.status);
     m.set(k, (m.get(k) ?? 0) + 1);
   }
   return m;

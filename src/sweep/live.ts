@@ -12,7 +12,7 @@ import {performance} from 'node:perf_hooks';
 import {badInput, failure} from '../errors.js';
 import type {HttpClient, StreamResult} from '../engines/http/client.js';
 import {calibrate, type Calibration, type PromptSource} from '../engines/http/prompt.js';
-import type {SampleRecord} from '../profile/samples.js';
+import {parseSamples, type SampleRecord} from '../profile/samples.js';
 import {SUPERSEDED_SAMPLES_FILE} from '../profile/types.js';
 import {medianOrNull} from '../stats.js';
 import {cappedConcurrencies, decodePlan, prefillIsls} from './plan.js';
@@ -85,25 +85,6 @@ export class SampleLog {
   }
 }
 
-function parseLines(file: string): SampleRecord[] {
-  const text = readFileSync(file, 'utf8');
-  // A kill in the middle of a write leaves a partial last line: it belongs to no finished request.
-  const end = text.lastIndexOf('\n');
-  const whole = end < 0 ? '' : text.slice(0, end);
-  const out: SampleRecord[] = [];
-  whole.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    let rec: SampleRecord;
-    try {
-      rec = JSON.parse(line) as SampleRecord;
-    } catch {
-      throw badInput(`${file}:${i + 1}: not a JSON sample record`);
-    }
-    if (typeof rec?.point !== 'string') throw badInput(`${file}:${i + 1}: not a sample record (no "point")`);
-    out.push(rec);
-  });
-  return out;
-}
 
 export interface ResumeState {
   /** Samples of complete points, in file order. */
@@ -128,7 +109,7 @@ export function prepareSamples(file: string, points: LivePoint[], resume: boolea
     return {kept: [], done: new Set(), supersededSamples: 0, supersededFile};
   }
   if (!resume) throw badInput(`${file} already holds samples of a sweep`, 'add --resume to continue it, or choose another --out');
-  const all = parseLines(file);
+  const all = parseSamples(readFileSync(file, 'utf8'), file);
   const expected = new Map(points.map((p) => [p.id, p.expected]));
   const counts = new Map<string, number>();
   const succeeded = new Set<string>();

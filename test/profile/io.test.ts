@@ -35,3 +35,13 @@ describe('profile directories as profile writes them', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('samples.jsonl, read by one set of rules', () => {
+  it('a torn last line is left out; any other bad line names file and line', async () => {
+    const {parseSamples} = await import('../../src/profile/samples.js');
+    const rec = JSON.stringify({point: 'prefill/isl=100', phase: 'prefill', isl: 100, osl: 5, concurrency: 1, intendedSendMs: 0, sendMs: 0, ttftMs: 20, itlMs: null, chunks: [[20, 1]], inputTokens: 100, outputTokens: 1, status: 'ok'});
+    expect(parseSamples(`${rec}\n${rec}\n{"point":"pre`, 'samples.jsonl')).toHaveLength(2);
+    expect(() => parseSamples(`${rec}\nnot json\n${rec}\n`, 'samples.jsonl')).toThrow('samples.jsonl:2: not a JSON sample record');
+    expect(() => parseSamples(`{"point":"x"}\n`, 'samples.jsonl')).toThrow('samples.jsonl:1: not a sample record (needs "point" and "phase")');
+  });
+});
