@@ -21,7 +21,7 @@ import type {IterationShape, PerfModel} from '../perf-model.js';
 import {KvCache, type BlockHash, type KvHolder} from './kv-cache.js';
 import {DecodeGroup} from './decode-group.js';
 import {pendingTokens, vllmScheduler, WaitingQueue, type SchedulerContext, type SchedulerPolicy} from './scheduler.js';
-import {badInput} from '../../errors.js';
+import {badInput, failure} from '../../errors.js';
 
 export interface SimEngineConfig {
   perfModel: PerfModel;
@@ -471,7 +471,10 @@ export class SimEngine {
 
   private stepMs(shape: IterationShape): number {
     const ms = this.perfModel.stepMs(shape);
-    if (!(ms >= 0) || !Number.isFinite(ms)) throw new Error(`perf model ${this.perfModel.name} returned ${ms} ms for ${JSON.stringify(shape)}`);
+    if (!(ms >= 0) || !Number.isFinite(ms)) {
+      const batch = `${shape.prefillTokens} prefill tokens in ${shape.prefillRequests} requests, ${shape.decodeRequests} decode requests over ${shape.decodeKvTokens} KV tokens`;
+      throw failure(`${this.perfModel.name} gives a step time of ${ms} ms for an iteration of ${batch}: a step time must be finite and not negative`, 'check the profile or model behind it');
+    }
     return ms;
   }
 
