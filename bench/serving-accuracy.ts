@@ -14,7 +14,8 @@ import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseMeasuredRuns, predictRun, type MeasuredRun, type RunPrediction} from '../src/engines/sim/measured-runs.js';
-import {fitBackend, selectRuns, sensitivities, type OverheadFit} from '../src/engines/sim/serving-fit.js';
+import {fitBackend, fitLimitsFor, selectRuns, sensitivities, type OverheadFit} from '../src/engines/sim/serving-fit.js';
+import type {Profile} from '../src/profile/types.js';
 import {median} from '../src/stats.js';
 import {textTable} from '../src/ui/table.js';
 
@@ -47,6 +48,7 @@ function simulate(run: MeasuredRun, fit?: OverheadFit): RunPrediction | undefine
 }
 
 const runs = parseMeasuredRuns(readFileSync(path.join(root, file), 'utf8'), file);
+const h200Profile = JSON.parse(readFileSync(path.join(root, 'profiles/h200-llama3.1-8b-fp8-tp1/profile.json'), 'utf8')) as Profile;
 const t0 = performance.now();
 const progress = (label: string) => (done: number, total: number) => {
   if (done % 200 === 0 || done === total) process.stderr.write(`${label}: ${done}/${total}\n`);
@@ -70,7 +72,7 @@ function crossValidate(groupOf: (r: MeasuredRun) => string, label: string): {sco
     for (const backend of [...new Set(runs.filter((r) => groupOf(r) === g).map((r) => r.backend))]) {
       const training = selectRuns(all, (r) => r.backend === backend && groupOf(r) !== g);
       const n = [...training.values()][0]!.length;
-      const fit = n > 0 ? fitBackend(training) : undefined;
+      const fit = n > 0 ? fitBackend(training, fitLimitsFor(backend, h200Profile)) : undefined;
       fits.push(`without ${g}: ${backend} ${fit ? `${fit.perRequestMs} ms/request, ${fit.perIterationMs.toFixed(2)} ms/iteration, spread ${fit.oslSpread} (${n} runs)` : 'no training runs: uncalibrated defaults'}`);
       for (const run of runs.filter((r) => groupOf(r) === g && r.backend === backend)) {
         out.set(run, score(run, simulate(run, fit ?? {perRequestMs: 20, perIterationMs: 1, oslSpread: 0.1, objective: 0, runs: 0})));

@@ -122,6 +122,9 @@ export default class Dryrun extends PlannerCommand {
       await this.runReplayMode(flags, given);
       return;
     }
+    const notClassic = ['ticks', 'planner-config', 'set', 'load-interval', 'sensitivity', 'min-gpu-budget', 'optimization-target', 'synthetic', 'model', 'gpu']
+      .filter((n) => (flags as Record<string, unknown>)[n] !== undefined && (flags as Record<string, unknown>)[n] !== false);
+    if (notClassic.length > 0) throw badInput(`${notClassic.map((n) => `--${n}`).join(', ')} ${notClassic.length > 1 ? 'are' : 'is'} not used by --mode classic`, 'give --mode ticks or --mode replay');
     const setSin = SIN_FLAG_NAMES.filter((n) => process.argv.includes(`--${n}`) || process.argv.some((a) => a.startsWith(`--${n}=`)));
     if (flags.trace !== undefined && setSin.length > 0) throw badInput(`--trace cannot be combined with generator flags (${setSin.map((n) => `--${n}`).join(', ')})`);
 
@@ -147,7 +150,7 @@ export default class Dryrun extends PlannerCommand {
     } else {
       const sin = sinOptionsFromFlags(flags);
       checkSinOptions(sin);
-      metrics = await bucketTrace(sinTrace(sin), intervalS);
+      metrics = await bucketTrace(sinTrace(sin, onProgress), intervalS);
       loadText = `sinusoid ${sin.requestRateMin}-${sin.requestRateMax} req/s, period ${sin.requestRatePeriodS} s, ${sin.timeDurationS} s, ` +
         `presets ${sin.isl1}/${sin.osl1} and ${sin.isl2}/${sin.osl2} tokens, seed ${sin.seed}`;
     }

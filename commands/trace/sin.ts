@@ -4,6 +4,7 @@ import {PlannerCommand} from '../../src/ui/command.js';
 import {sinFlags, sinOptionsFromFlags} from '../../src/ui/sin-flags.js';
 import {checkSinOptions, sinDefaultFileName, sinTrace} from '../../src/trace/sin.js';
 import {writeTrace} from '../../src/trace/mooncake.js';
+import {progressFlag} from '../../src/ui/progress.js';
 
 export default class TraceSin extends PlannerCommand {
   static override description = `Generate a sinusoidal mooncake JSONL trace, as Dynamo's sin_synth does.
@@ -21,6 +22,7 @@ The defaults are sin_synth's: 100 s of load with 10 s cycles, shorter than one 1
   static override flags = {
     ...sinFlags(),
     out: Flags.string({description: 'Output JSONL file (default: the sin_synth file name in the current directory).'}),
+    progress: progressFlag(),
   };
 
   async run(): Promise<void> {
@@ -29,7 +31,9 @@ The defaults are sin_synth's: 100 s of load with 10 s cycles, shorter than one 1
     checkSinOptions(options);
     const out = flags.out ?? sinDefaultFileName(options);
     const t0 = performance.now();
-    const count = writeTrace(out, sinTrace(options));
+    const progress = await this.startProgress(flags.progress, flags.json);
+    const count = writeTrace(out, sinTrace(options, progress.report));
+    progress.stop();
     const elapsedS = (performance.now() - t0) / 1000;
     const result = {file: path.resolve(out), requests: count, durationS: options.timeDurationS, seed: options.seed, elapsedS: Number(elapsedS.toFixed(3))};
     if (flags.json) this.printJson(result);

@@ -4,6 +4,7 @@ import {numberFlag} from '../../src/ui/number-flags.js';
 import {newReadStats, readTraceBatches} from '../../src/trace/mooncake.js';
 import {WindowAccumulator, summarize, windowRates} from '../../src/trace/windows.js';
 import {badInput} from '../../src/errors.js';
+import {progressFlag} from '../../src/ui/progress.js';
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
 
@@ -25,13 +26,16 @@ Per window: request count, request rate, mean ISL and mean OSL (empty windows in
   static override flags = {
     window: numberFlag('window', {description: 'Window length, s.', default: 60, min: 0, exclusiveMin: true}),
     'skip-bad-lines': Flags.boolean({description: 'Skip bad records (counted and listed) instead of stopping at the first.', default: false}),
+    progress: progressFlag(),
   };
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(TraceStats);
     const acc = new WindowAccumulator(flags.window);
     const stats = newReadStats();
-    for await (const batch of readTraceBatches(args.file, {skipBadLines: flags['skip-bad-lines']}, stats)) for (const r of batch) acc.add(r);
+    const progress = await this.startProgress(flags.progress, flags.json);
+    for await (const batch of readTraceBatches(args.file, {skipBadLines: flags['skip-bad-lines'], onProgress: progress.report}, stats)) for (const r of batch) acc.add(r);
+    progress.stop();
     if (acc.totalRequests === 0) throw badInput(`${args.file} holds no requests${stats.badLines > 0 ? ` (${stats.badLines} bad lines skipped)` : ''}`);
     const rated = windowRates(acc, acc.metrics(true));
     const windows = rated.map((w) => ({

@@ -137,6 +137,21 @@ export function ticksReport(outcomes: readonly TickOutcome[], ctx: TicksReportCo
     sections.push({title: 'Decode engine load (scheduled + queued decode KV tokens)', xGroup: 'time', figure: {data, layout: {xaxis, yaxis: {title: {text: 'tokens'}, rangemode: 'tozero'}}}});
   }
   if (cfg.enableThroughputScaling) {
+    const withTraffic = outcomes.filter((o) => o.tick.runThroughputScaling && o.input.traffic !== undefined);
+    const tx = withTraffic.map((o) => o.record.nowS / 60);
+    const rps = (n: number | null, durationS: number) => (n === null || durationS <= 0 ? null : n / durationS);
+    sections.push(
+      {title: 'Request rate: observed vs predicted', xGroup: 'time', figure: {data: [
+        line('observed', tx, withTraffic.map((o) => rps(o.input.traffic!.numReq, o.input.traffic!.durationS)), {mode: 'lines+markers'}),
+        line('predicted', tx, withTraffic.map((o) => rps(o.record.diagnostics.predictedNumReq, o.input.traffic!.durationS)), {mode: 'lines+markers', line: {dash: 'dash'}}),
+      ], layout: {xaxis, yaxis: {title: {text: 'req/s'}, rangemode: 'tozero'}}}},
+      {title: 'Sequence lengths: observed vs predicted', xGroup: 'time', figure: {data: [
+        line('observed ISL', tx, withTraffic.map((o) => o.input.traffic!.isl), {mode: 'lines+markers'}),
+        line('predicted ISL', tx, withTraffic.map((o) => o.record.diagnostics.predictedIsl), {mode: 'lines+markers', line: {dash: 'dash'}}),
+        line('observed OSL', tx, withTraffic.map((o) => o.input.traffic!.osl), {mode: 'lines+markers', yaxis: 'y2'}),
+        line('predicted OSL', tx, withTraffic.map((o) => o.record.diagnostics.predictedOsl), {mode: 'lines+markers', yaxis: 'y2', line: {dash: 'dash'}}),
+      ], layout: {xaxis, yaxis: {title: {text: 'ISL (tokens)'}, rangemode: 'tozero'}, yaxis2: {title: {text: 'OSL (tokens)'}, overlaying: 'y', side: 'right', rangemode: 'tozero'}}}},
+    );
     sections.push({title: 'Engine capacity (req/s)', xGroup: 'time', figure: {data: [
       line('prefill engine', x, diag.map((d) => d.engineRpsPrefill), {mode: 'markers'}),
       line('decode engine', x, diag.map((d) => d.engineRpsDecode), {mode: 'markers'}),

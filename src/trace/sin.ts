@@ -7,6 +7,7 @@
  * timestamps are integer ms; one hash id per `blockSize` tokens of prompt.
  * Extensions: exponential inter-arrival gaps, prefix-chained hash ids, ISL/OSL jitter, a seed.
  */
+import type {OnProgress} from '../progress.js';
 import {Rng} from '../random.js';
 import type {TraceRecord} from './mooncake.js';
 import {badInput} from '../errors.js';
@@ -125,8 +126,9 @@ function jitter(rng: Rng, base: number, stddev: number): number {
 /**
  * Generate the trace lazily, in time order. Memory is constant in the trace length
  * (except the prefix table of `hashIds: 'chained'`, which grows with distinct prefixes).
+ * `onProgress` hears of each process interval generated, in seconds of load.
  */
-export function* sinTrace(options: Partial<SinOptions> = {}): Generator<TraceRecord> {
+export function* sinTrace(options: Partial<SinOptions> = {}, onProgress?: OnProgress): Generator<TraceRecord> {
   const o: SinOptions = {...SIN_DEFAULTS, ...options};
   checkSinOptions(o);
   const rng = new Rng(o.seed);
@@ -160,6 +162,7 @@ export function* sinTrace(options: Partial<SinOptions> = {}): Generator<TraceRec
         tReq += rng.exponential(rate);
       }
     }
+    onProgress?.({task: 'generating', done: tEnd, total: o.timeDurationS, unit: 's of load'});
   }
 }
 

@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {mkdtempSync, readFileSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import {REPO_ROOT, runCli} from '../helpers/cli.js';
+import {REPO_ROOT, SHIPPED_PROFILE, runCli, runCommand} from '../helpers/cli.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'dryrun-ticks-'));
 const fixture = (name: string) => path.join(REPO_ROOT, 'fixtures/ticks', name);
@@ -32,7 +32,7 @@ describe('planner dryrun --mode ticks', () => {
   });
 
   it('--json prints only the decision records', async () => {
-    const r = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp(), '--json']);
+    const r = await runCommand(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp(), '--json']);
     expect(r.exitCode).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.summary).toMatchObject({ticks: 7, decisions: 2, plannerMode: 'decode', optimizationTarget: 'sla'});
@@ -43,7 +43,7 @@ describe('planner dryrun --mode ticks', () => {
 
   it('flags override the recording\'s config: a lower sensitivity refuses the last scale-down too', async () => {
     // at 35 s the survivor would see 9.27 ms; 0.4 x 20 = 8 ms
-    const r = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp(), '--sensitivity', '40']);
+    const r = await runCommand(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp(), '--sensitivity', '40']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('t=35s [load] no decision (load scale_down_refused_consolidation); est ITL 7.27 ms');
   });
@@ -52,14 +52,14 @@ describe('planner dryrun --mode ticks', () => {
     const dir = tmp();
     const cfg = path.join(dir, 'planner.yaml');
     writeFileSync(cfg, 'itl_ms: 25\nload_scaling_down_sensitivity: 80\n');
-    const r = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', dir, '--planner-config', cfg, '--set', 'itl_ms=22', '--json']);
+    const r = await runCommand(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', dir, '--planner-config', cfg, '--set', 'itl_ms=22', '--json']);
     expect(r.exitCode).toBe(0);
     // 21.21 ms < 22 ms: no scale-up at 20 s
     expect(JSON.parse(r.stdout).decisions[3]).toMatchObject({scaleTo: null, diagnostics: {loadDecisionReason: 'no_change'}});
   });
 
   it('a bad planner config value is one error naming the key', async () => {
-    const r = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp(), '--set', 'mode=both']);
+    const r = await runCommand(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp(), '--set', 'mode=both']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toBe('Error: flags: planner config key mode must be one of disagg, prefill, decode, agg, got "both"');
   });
@@ -68,17 +68,37 @@ describe('planner dryrun --mode ticks', () => {
     const bad = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla-corrupt.jsonl'), '--out', tmp()]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/^Error: .*decode-sla-corrupt\.jsonl line 4: not valid JSON/);
-    const field = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla-bad-field.jsonl'), '--out', tmp()]);
+    const field = await runCommand(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla-bad-field.jsonl'), '--out', tmp()]);
     expect(field.stderr).toContain('decode-sla-bad-field.jsonl line 3: fpm.decode[0].wallTimeS must be a number, got "fast"');
-    const skipped = await runCli(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla-corrupt.jsonl'), '--out', tmp(), '--skip-bad-lines']);
+    const skipped = await runCommand(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla-corrupt.jsonl'), '--out', tmp(), '--skip-bad-lines']);
     expect(skipped.exitCode).toBe(0);
     expect(skipped.stderr).toContain('skipped 1 bad lines');
     expect(skipped.stdout).toContain('ticks: 6, decisions: 2');
   });
 
+  it('bootstraps the regressions from a profile or the synthetic model; cold, the first ticks wait for data', async () => {
+    const first = async (extra: string[]) => {
+      const r = await runCommand(['dryrun', '--mode', 'ticks', '--ticks', fixture('disagg-sla.jsonl'), '--out', tmp(), '--json', ...extra]);
+      expect(r.exitCode).toBe(0);
+      return JSON.parse(r.stdout) as {summary: {bootstrap: string}; decisions: Array<{diagnostics: {loadDecisionReasonPrefill: string; estimatedTtftMs: number | null}}>};
+    };
+    const cold = await first([]);
+    expect(cold.summary.bootstrap).toMatch(/^cold start/);
+    expect(cold.decisions[0]!.diagnostics).toMatchObject({loadDecisionReasonPrefill: 'insufficient_data', estimatedTtftMs: null});
+    const profile = await first(['--profile', SHIPPED_PROFILE]);
+    expect(profile.summary.bootstrap).toBe(`profile ${SHIPPED_PROFILE}`);
+    expect(profile.decisions[0]!.diagnostics.estimatedTtftMs).toBeGreaterThan(0);
+    const synthetic = await first(['--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm']);
+    expect(synthetic.summary.bootstrap).toContain('llama-3.1-8b');
+    expect(synthetic.decisions[0]!.diagnostics.estimatedTtftMs).toBeGreaterThan(0);
+  });
+
   it('--mode ticks without --ticks is bad input', async () => {
-    const r = await runCli(['dryrun', '--mode', 'ticks', '--out', tmp()]);
+    const r = await runCommand(['dryrun', '--mode', 'ticks', '--out', tmp()]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('--mode ticks needs --ticks FILE');
+    const classic = await runCommand(['dryrun', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp()]);
+    expect(classic.exitCode).toBe(2);
+    expect(classic.stderr.trim()).toBe('Error: --ticks is not used by --mode classic (give --mode ticks or --mode replay)');
   });
 });

@@ -15,7 +15,7 @@ describe('planner dryrun', () => {
     const j = JSON.parse(r.stdout);
     expect(j.summary.overBudgetIntervals).toBeGreaterThan(0);
     expect(j.summary.overBudgetIntervals).toBe(j.ticks.filter((t: {gpus: number}) => t.gpus > 6).length);
-    expect(r.stderr).toMatch(new RegExp(`^warning: in ${j.summary.overBudgetIntervals} intervals the replicas use up to ${j.summary.peakGpus} GPUs, over the budget of 6: Dynamo's v2025-08 budget rule`));
+    expect(r.stderr).toMatch(new RegExp(`^warning: in ${j.summary.overBudgetIntervals} intervals the replicas use up to ${j.summary.peakGpus} GPUs, over the budget of 6: Dynamo's v2025-08 budget rule`, 'm'));
   });
 
   it('warns when the load fits in one adjustment interval (trace sin defaults: 100 s < 180 s)', async () => {

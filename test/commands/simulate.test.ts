@@ -32,7 +32,8 @@ describe('planner simulate', () => {
 
 
   it('--json prints only the benchmark result', async () => {
-    const r = await runCommand(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '3000', '--osl', '300', '--concurrency', '16', '--requests', '200', '--json']);
+    // Exact output lengths (no closed-loop spread), so that requests/s = output tokens/s / OSL.
+    const r = await runCommand(['simulate', '--profile', SHIPPED_PROFILE, '--isl', '3000', '--osl', '300', '--concurrency', '16', '--requests', '200', '--osl-spread', '0', '--json']);
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout);
     for (const key of ['ttftMs', 'itlMs', 'e2eMs', 'tpotMs']) expect(Object.keys(out[key]).sort()).toEqual(['mean', 'p50', 'p90', 'p99']);
@@ -46,6 +47,21 @@ describe('planner simulate', () => {
     // A lone 3000-token prompt takes the profile's TTFT at 3000 (spline between 2134 and 3151: ~60 ms);
     // with 16 streams TTFT includes waiting behind other prefills and decodes.
     expect(out.ttftMs.p50).toBeGreaterThan(55);
+    expect(out.settings.servingModel).toMatchObject({schedulerPolicy: 'vllm', oslSpread: 0});
+  });
+
+  it('says which scheduler policy, overheads and KV dtype it used, per backend', async () => {
+    const model = ['--synthetic', '--model', 'llama-3.1-70b', '--gpu', 'h100_sxm', '--tp', '4', '--quant', 'fp8', '--isl', '1000', '--osl', '50', '--concurrency', '8', '--requests', '16'];
+    const trt = await runCommand(['simulate', ...model, '--backend', 'trtllm']);
+    expect(trt.exitCode).toBe(0);
+    expect(trt.stdout).toMatch(/Scheduler policy\s+TRT-LLM guaranteed-no-evict/);
+    expect(trt.stdout).toMatch(/Serving overheads\s+[\d.]+ ms per request, [\d.]+ ms per iteration \(fitted on \d+ measured closed-loop runs/);
+    expect(trt.stdout).toMatch(/KV cache fp8 \(trtllm default: /);
+    const forced = JSON.parse((await runCommand(['simulate', ...model, '--backend', 'trtllm', '--scheduler-policy', 'sglang', '--json'])).stdout);
+    expect(forced.settings.servingModel.schedulerPolicy).toBe('sglang');
+    const bad = await runCommand(['simulate', ...model, '--osl-spread', '2']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--osl-spread must be a fraction in \[0, 1\)/);
   });
 
   it('agrees with estimate and profile --synthetic on a lone request, per-request overhead included', async () => {

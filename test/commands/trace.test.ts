@@ -21,6 +21,15 @@ describe('planner trace sin', () => {
     const rec = JSON.parse(lines[0]!);
     expect(Object.keys(rec)).toEqual(['timestamp', 'input_length', 'output_length', 'hash_ids']);
   });
+  it('--progress plain reports the seconds of load generated, then a trace stats run reports the MB read (stderr only)', async () => {
+    const file = path.join(tmp(), 't.jsonl');
+    const gen = await runCommand(['trace', 'sin', '--time-duration', '200', '--out', file, '--json', '--progress', 'plain']);
+    expect(JSON.parse(gen.stdout).requests).toBeGreaterThan(0);
+    expect(gen.stderr).toMatch(/^generating: 200\/200 s of load, \d+s elapsed$/m);
+    const stats = await runCommand(['trace', 'stats', file, '--json', '--progress', 'plain']);
+    expect(JSON.parse(stats.stdout).summary.requests).toBe(JSON.parse(gen.stdout).requests);
+    expect(stats.stderr).toMatch(new RegExp(`^reading .*t\\.jsonl: (\\d+\\.\\d)/\\1 MB, \\d+s elapsed$`, 'm'));
+  });
   it('is reproducible with --seed and reports as JSON', async () => {
     const dir = tmp();
     const a = await runCommand(['trace', 'sin', '--seed', '5', '--out', path.join(dir, 'a.jsonl'), '--json']);
@@ -60,16 +69,16 @@ describe('planner trace stats', () => {
     const dir = tmp();
     const line = (t: number) => JSON.stringify({timestamp: t, input_length: 10, output_length: 5, hash_ids: [0]});
     writeFileSync(path.join(dir, 'partial.jsonl'), `${[0, 10_000, 20_000, 30_000, 39_700].map(line).join('\n')}\n`);
-    const r = await runCli(['trace', 'stats', path.join(dir, 'partial.jsonl')]);
+    const r = await runCommand(['trace', 'stats', path.join(dir, 'partial.jsonl')]);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('1 windows of 60 s (0 empty; the last covers 39.7 s, up to the last arrival), mean 0.13 req/s, peak 0.13 req/s');
     writeFileSync(path.join(dir, 'one.jsonl'), `${line(0)}\n`);
-    const one = await runCli(['trace', 'stats', path.join(dir, 'one.jsonl')]);
+    const one = await runCommand(['trace', 'stats', path.join(dir, 'one.jsonl')]);
     expect(one.exitCode).toBe(0);
     expect(one.stdout).toContain('mean - req/s, peak - req/s');
     expect(one.stderr.trim()).toBe('warning: every request arrives at the same instant: no arrival rate');
     writeFileSync(path.join(dir, 'empty.jsonl'), '');
-    const empty = await runCli(['trace', 'stats', path.join(dir, 'empty.jsonl')]);
+    const empty = await runCommand(['trace', 'stats', path.join(dir, 'empty.jsonl')]);
     expect(empty.exitCode).toBe(2);
     expect(empty.stderr.trim()).toBe(`Error: ${path.join(dir, 'empty.jsonl')} holds no requests`);
   });

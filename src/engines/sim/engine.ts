@@ -419,7 +419,8 @@ export class SimEngine {
       // Requests whose next step is a decode join the group.
       let moved = false;
       for (const req of scheduled) {
-        if (req.state === 'running' && req.computedTokens === req.promptTokens + req.generatedTokens - 1) {
+        // generatedTokens > 0: a prompt chunked to one token short of its end still prefills.
+        if (req.state === 'running' && req.generatedTokens > 0 && req.computedTokens === req.promptTokens + req.generatedTokens - 1) {
           this.group.add(req, req.admitSeq!);
           moved = true;
         }

@@ -124,9 +124,9 @@ export interface SchedulerContext {
   /** Requests running outside `running` this iteration (a decode group), already counted out of the budget and seats. */
   readonly otherRunning?: number;
   /** Free a request's KV and send it back to waiting state (the policy re-queues it). */
-  preempt(req: SimRequest): void;
+  preempt: (req: SimRequest) => void;
   /** A waiting request starts running (counts its prompt and prefix hits). */
-  admitted(req: SimRequest): void;
+  admitted: (req: SimRequest) => void;
 }
 
 export interface Schedule {

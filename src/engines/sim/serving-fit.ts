@@ -43,6 +43,7 @@ export function sensitivityOf(run: MeasuredRun, oslSpread: number): RunSensitivi
   try {
     const base = predictRun(run, {oslSpread, synthetic: {overheads: {perRequestMs: 0, perIterationMs: 0}}});
     const probe = predictRun(run, {oslSpread, synthetic: {overheads: {perRequestMs: 0, perIterationMs: PROBE_ITERATION_MS}}});
+    if (![base.ttftMs, base.tpotMs, probe.ttftMs, probe.tpotMs].every(Number.isFinite)) throw new Error(`line ${run.line}: the simulation gave no latency`);
     return {
       run,
       oslSpread,

@@ -130,7 +130,7 @@ export async function prepareTicksDryrun(opts: {
     const model = createSyntheticPerfModel(choice.options);
     const {profile} = syntheticProfile(model, {maxContext: Math.min(16384, model.model.maxPositions), prefillGranularity: 16, decodeGranularity: 6}, {tool: 'planner', createdAt: ''});
     bootstrap = bootstrapFpms(profile, config.mode);
-    bootstrapText = `synthetic ${model.name}`;
+    bootstrapText = model.name;
   } else if (config.enableThroughputScaling) {
     warnings.push('no bootstrap data: throughput scaling waits for live samples (Dynamo would not start without profile data)');
   }

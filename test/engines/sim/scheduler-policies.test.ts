@@ -88,3 +88,22 @@ describe('scheduler policies', () => {
     expect(() => resolveSchedulerPolicy('tgi')).toThrow(/unknown scheduler policy "tgi"/);
   });
 });
+
+describe('decode aggregation', () => {
+  it('a prompt chunked to one token short of its end still gets its first token (ISL = budget with a decode running)', () => {
+    const run = (aggregateDecodes: boolean) => {
+      const engine = new SimEngine({perfModel: linearPerfModel(), maxNumBatchedTokens: 100, aggregateDecodes});
+      engine.add({id: 'a', promptTokens: 50, outputTokens: 20, arrivalMs: 0});
+      const first = engine.step(0)!;
+      const b = engine.add({id: 'b', promptTokens: 100, outputTokens: 5, arrivalMs: first.metrics.endMs});
+      let t = first.metrics.endMs;
+      for (let res = engine.step(t); res; res = engine.step(t)) t = res.metrics.endMs;
+      return b;
+    };
+    const grouped = run(true);
+    const single = run(false);
+    expect(grouped.firstTokenMs).toBeDefined();
+    expect(grouped.firstTokenMs).toBeCloseTo(single.firstTokenMs!, 9);
+    expect(grouped.finishMs).toBeCloseTo(single.finishMs!, 9);
+  });
+});

@@ -116,7 +116,6 @@ describe('serve-mock over HTTP', () => {
     const [t] = readTruth(truth);
     const start = t.tokenOffsetsMs[0] - 12;
     expect(start).toBeGreaterThanOrEqual(0);
-    expect(start).toBeLessThan(20);
     expect(t.tokenOffsetsMs.map((x: number) => Number((x - start).toFixed(6)))).toEqual([12, 23.201, 34.403, 45.606, 56.81]);
     expect(t.ttftMs - start).toBeCloseTo(12, 6);
     expect(t.itlMs).toBeCloseTo((56.81 - 12) / 4, 6);

@@ -1,0 +1,49 @@
+import {describe, expect, it} from 'vitest';
+import {fitBackend, fitOverheads, linearPrediction, type RunSensitivity} from '../../../src/engines/sim/serving-fit.js';
+import {parseMeasuredRuns, type MeasuredRun} from '../../../src/engines/sim/measured-runs.js';
+import {runBenchmark} from '../../../src/engines/sim/benchmark.js';
+import {linearPerfModel} from '../../helpers/linear-perf-model.js';
+
+const run = (ttftMs: number, tpotMs: number): MeasuredRun => ({line: 2, gpu: 'h200_sxm', backend: 'vllm', backendVersion: '', modelId: 'm', quant: 'bf16', tp: 1, isl: 100, osl: 10, concurrency: 1, ttftMs, tpotMs});
+
+// Runs whose truth is a = 30 ms per request, b = 1.5 ms per iteration, with known sensitivities.
+const sample = (ttft0: number, dT: number, tpot0: number, dP: number, spread = 0.1): RunSensitivity => ({
+  run: run(ttft0 + 30 + 1.5 * dT, tpot0 + 1.5 * dP), oslSpread: spread, ttftMs: ttft0, tpotMs: tpot0, dTtftPerIterationMs: dT, dTpotPerIterationMs: dP,
+});
+
+describe('serving overhead fit', () => {
+  it('recovers the overheads of runs that follow the linear model exactly', () => {
+    const samples = [sample(100, 2, 10, 1), sample(400, 6, 20, 1.1), sample(50, 1, 5, 1)];
+    const fit = fitOverheads(samples);
+    expect(fit.perRequestMs).toBe(30);
+    expect(fit.perIterationMs).toBeCloseTo(1.5, 9);
+    expect(fit.objective).toBeCloseTo(0, 9);
+    expect(linearPrediction(samples[1]!, 30, 1.5)).toEqual({ttftMs: samples[1]!.run.ttftMs, tpotMs: samples[1]!.run.tpotMs});
+  });
+
+  it('keeps the limit it is given and picks the spread that fits best', () => {
+    const samples = [sample(100, 2, 10, 1), sample(400, 6, 20, 1.1)];
+    expect(fitOverheads(samples, {maxPerRequestMs: () => 10}).perRequestMs).toBeLessThanOrEqual(10);
+    const worse = samples.map((s) => ({...s, oslSpread: 0, ttftMs: s.ttftMs * 3}));
+    expect(fitBackend(new Map([[0, worse], [0.1, samples]])).oslSpread).toBe(0.1);
+  });
+
+  it('reads the calibration CSV and names the line of a bad row', () => {
+    const head = 'system,backend,backend_version,model_path,precision,gemm_quant_mode,mode,isl,osl,batch_size,tp_size,pp_size,silicon_ttft_ms,silicon_tpot_ms,measured_date';
+    const runs = parseMeasuredRuns(`${head}\nh100_sxm,vllm,0.12.0,Qwen/Qwen3-32B,,,agg,1024,128,8,2,1,154.2,18.0,2026-01-01\n`, 'x.csv');
+    expect(runs[0]).toMatchObject({line: 2, gpu: 'h100_sxm', quant: 'bf16', tp: 2, concurrency: 8, ttftMs: 154.2, tpotMs: 18});
+    expect(() => parseMeasuredRuns(`${head}\nh100_sxm,vllm,,m,int3,,agg,1,1,1,1,1,1,1,x\n`, 'x.csv')).toThrow(/x.csv:2: unknown precision "int3"/);
+  });
+});
+
+describe('closed-loop output-length spread', () => {
+  it('draws lengths within ±spread of the OSL; none without spread', () => {
+    const opts = {isl: 100, osl: 100, concurrency: 4, requests: 200};
+    const spread = runBenchmark(linearPerfModel(), {}, {...opts, oslSpread: 0.1}).perRequest.map((r) => r.outputTokens);
+    expect(Math.min(...spread)).toBeGreaterThanOrEqual(90);
+    expect(Math.max(...spread)).toBeLessThanOrEqual(110);
+    expect(new Set(spread).size).toBeGreaterThan(10);
+    expect(new Set(runBenchmark(linearPerfModel(), {}, opts).perRequest.map((r) => r.outputTokens))).toEqual(new Set([100]));
+    expect(() => runBenchmark(linearPerfModel(), {}, {...opts, oslSpread: 1})).toThrow(/oslSpread must be in \[0, 1\)/);
+  });
+});
