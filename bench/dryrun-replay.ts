@@ -1,9 +1,9 @@
 /**
  * Benchmark: `dryrun --mode replay` speed. (1) Dynamo's 30-minute sinusoid (5 to 45 req/s, ISL
  * 3000, OSL 300, period 600 s) on the shipped H200 profile: the planner plus three fixed fleets
- * (3P1D, 2P2D, 1P1D on a TP2 synthetic model); (2) a 24-hour trace at 40 req/s mean (20..60
- * req/s, 1 h period) with the planner alone (--day; about 3.5 M requests).
- * Run: npx tsx bench/dryrun-replay.ts [--day]
+ * (3P1D, 2P2D, 1P1D on a TP2 synthetic model); (2) with --hours H (24 = a day, about 3.5 M
+ * requests) an H-hour trace at 40 req/s mean (20..60 req/s, 1 h period), planner alone.
+ * Run: npx tsx bench/dryrun-replay.ts [--hours 24]
  * Prints per run: wall and CPU seconds, simulated requests per wall second, engine iterations per
  * second, and the process's peak RSS.
  */
@@ -60,7 +60,9 @@ bench('30-minute sinusoid, 5-45 req/s, ISL 3000, OSL 300', sin, [
   {name: 'static:2p2d', fleet: fleet(tp1, 2, 2)},
   {name: 'static:1p1d tp2', fleet: fleet(tp2, 1, 1)},
 ]);
-if (process.argv.includes('--day')) {
-  const day = [...sinTrace({...SIN_DEFAULTS, requestRateMin: 20, requestRateMax: 60, requestRatePeriodS: 3600, isl1: 3000, osl1: 300, isl2: 3000, osl2: 300, timeDurationS: 86400})];
-  bench('24-hour trace, 40 req/s mean', day, [{name: 'planner', fleet: fleet(tp1, 2, 2), planner}]);
+const hoursArg = process.argv.indexOf('--hours');
+if (hoursArg > 0) {
+  const hours = Number(process.argv[hoursArg + 1]);
+  const long = [...sinTrace({...SIN_DEFAULTS, requestRateMin: 20, requestRateMax: 60, requestRatePeriodS: 3600, isl1: 3000, osl1: 300, isl2: 3000, osl2: 300, timeDurationS: hours * 3600})];
+  bench(`${hours}-hour trace, 40 req/s mean`, long, [{name: 'planner', fleet: fleet(tp1, 2, 2), planner}]);
 }
