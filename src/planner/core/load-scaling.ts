@@ -115,18 +115,30 @@ export function decodeLoadDecision(s: PlannerState, fpms: readonly ForwardPassMe
     s.diag.loadDecisionReason = 'insufficient_data';
     return null;
   }
+  const {decision, refused} = itlScaling(s, model, fpms, numWorkers, (f) => f.scheduled.sumDecodeKvTokens + f.queued.sumDecodeKvTokens);
+  if (decision === null && refused) s.diag.loadDecisionReason = 'scale_down_refused_consolidation';
+  return decision;
+}
+
+/**
+ * The ITL rule shared by decode and agg decode (E.6): each engine's estimated ITL against the SLA;
+ * scale-down only if, for every engine, the survivor's KV (`survivorKv` x N/(N-1)) fits the cache
+ * and its estimated ITL stays under SLA x sensitivity.
+ */
+function itlScaling(
+  s: PlannerState, model: {estimateNextItl(scheduledKv: number, queuedKv: number): number | null},
+  fpms: readonly ForwardPassMetrics[], numWorkers: number, survivorKv: (fpm: ForwardPassMetrics) => number,
+): {decision: number | null; refused: boolean} {
   const cons = consolidationFactor(numWorkers);
   const maxKv = s.capabilities.decode?.maxKvTokens;
   let canScaleDown = numWorkers > 1;
   let refused = false;
   const estimates: number[] = [];
   for (const fpm of fpms) {
-    const schedKv = fpm.scheduled.sumDecodeKvTokens;
-    const queuedKv = fpm.queued.sumDecodeKvTokens;
-    const est = model.estimateNextItl(schedKv, queuedKv);
+    const est = model.estimateNextItl(fpm.scheduled.sumDecodeKvTokens, fpm.queued.sumDecodeKvTokens);
     if (est !== null) estimates.push(est * 1000);
     if (!canScaleDown) continue;
-    const postKv = Math.trunc((schedKv + queuedKv) * cons);
+    const postKv = Math.trunc(survivorKv(fpm) * cons);
     // past the cache the engine preempts, which the regression cannot model
     if (maxKv !== undefined && maxKv > 0 && postKv >= maxKv) {
       canScaleDown = false;
@@ -142,9 +154,7 @@ export function decodeLoadDecision(s: PlannerState, fpms: readonly ForwardPassMe
     }
   }
   if (estimates.length > 0) s.diag.estimatedItlMs = Math.max(...estimates);
-  const decision = scaleDecision(s, estimates, s.config.itlMs, numWorkers, canScaleDown);
-  if (decision === null && refused) s.diag.loadDecisionReason = 'scale_down_refused_consolidation';
-  return decision;
+  return {decision: scaleDecision(s, estimates, s.config.itlMs, numWorkers, canScaleDown), refused};
 }
 
 /** SLA agg prefill (E.6, E.13 item 6); a refusal returns N so the combiner keeps it apart from "no signal". */
@@ -186,34 +196,7 @@ export function aggPrefillScaling(s: PlannerState, fpms: readonly ForwardPassMet
 
 /** SLA agg decode (E.6): queued prefill becomes KV on the survivor; a refusal returns N. */
 export function aggDecodeScaling(s: PlannerState, fpms: readonly ForwardPassMetrics[], numWorkers: number): number | null {
-  const model = s.agg!;
-  const cons = consolidationFactor(numWorkers);
-  const maxKv = s.capabilities.decode?.maxKvTokens;
-  let canScaleDown = numWorkers > 1;
-  let refused = false;
-  const estimates: number[] = [];
-  for (const fpm of fpms) {
-    const schedKv = fpm.scheduled.sumDecodeKvTokens;
-    const queuedKv = fpm.queued.sumDecodeKvTokens;
-    const est = model.estimateNextItl(schedKv, queuedKv);
-    if (est !== null) estimates.push(est * 1000);
-    if (!canScaleDown) continue;
-    const postKv = Math.trunc((schedKv + queuedKv + fpm.queued.sumPrefillTokens) * cons);
-    if (maxKv !== undefined && maxKv > 0 && postKv >= maxKv) {
-      canScaleDown = false;
-      refused = true;
-      continue;
-    }
-    const post = model.estimateNextItl(postKv, 0);
-    if (post === null) {
-      canScaleDown = false;
-    } else if (post * 1000 >= s.config.itlMs * sensitivity(s)) {
-      canScaleDown = false;
-      refused = true;
-    }
-  }
-  if (estimates.length > 0) s.diag.estimatedItlMs = Math.max(...estimates);
-  const decision = scaleDecision(s, estimates, s.config.itlMs, numWorkers, canScaleDown);
+  const {decision, refused} = itlScaling(s, s.agg!, fpms, numWorkers, (f) => f.scheduled.sumDecodeKvTokens + f.queued.sumDecodeKvTokens + f.queued.sumPrefillTokens);
   if (decision === null && refused) {
     s.diag.loadDecisionReason = 'scale_down_refused_consolidation';
     return numWorkers;
