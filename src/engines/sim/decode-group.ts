@@ -7,6 +7,7 @@
  * `takeAll`) whenever budget or KV would not cover everyone, i.e. before any preemption.
  */
 import type {SimRequest} from './engine.js';
+import {MinHeap} from './min-heap.js';
 
 interface Member {
   req: SimRequest;
@@ -30,7 +31,7 @@ export class DecodeGroup {
   private iteration = 0;
   private readonly blockSize: number;
   private readonly byPhase: Int32Array;
-  private readonly heap: Member[] = [];
+  private readonly heap = new MinHeap<Member>(before);
   private readonly members = new Map<SimRequest, Member>();
   /** Sum and sum of squares of the members' KV lengths in the next iteration (context + 1). */
   kvSum = 0;
@@ -68,7 +69,7 @@ export class DecodeGroup {
     const kv = req.computedTokens + 1;
     this.kvSum += kv;
     this.kvSumSq += kv * kv;
-    this.push(m);
+    this.heap.push(m);
   }
 
   /** One iteration ended: every member computed a token. Returns the members that finished (their counts written back). */
@@ -78,8 +79,8 @@ export class DecodeGroup {
     this.kvSum += n;
     const done = this.iteration++;
     const out: SimRequest[] = [];
-    while (this.heap.length > 0 && this.heap[0]!.finishAt === done) {
-      const m = this.pop();
+    while (this.heap.peek()?.finishAt === done) {
+      const m = this.heap.pop()!;
       this.remove(m);
       out.push(m.req);
     }
@@ -91,7 +92,7 @@ export class DecodeGroup {
     const out = [...this.members.values()].sort((a, b) => a.seq - b.seq);
     for (const m of out) this.writeBack(m);
     this.members.clear();
-    this.heap.length = 0;
+    this.heap.clear();
     this.byPhase.fill(0);
     this.kvSum = 0;
     this.kvSumSq = 0;
@@ -112,39 +113,5 @@ export class DecodeGroup {
     m.req.computedTokens = m.computed0 + steps;
     m.req.generatedTokens = m.generated0 + steps;
     m.req.blockCount = Math.ceil(m.req.computedTokens / this.blockSize);
-  }
-
-  private push(m: Member): void {
-    const heap = this.heap;
-    let i = heap.length;
-    heap.push(m);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!before(m, heap[p]!)) break;
-      heap[i] = heap[p]!;
-      i = p;
-    }
-    heap[i] = m;
-  }
-
-  private pop(): Member {
-    const heap = this.heap;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    const n = heap.length;
-    if (n > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && before(heap[r]!, heap[l]!) ? r : l;
-        if (!before(heap[c]!, last)) break;
-        heap[i] = heap[c]!;
-        i = c;
-      }
-      heap[i] = last;
-    }
-    return top;
   }
 }
