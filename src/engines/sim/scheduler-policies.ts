@@ -17,7 +17,7 @@
  *   when KV still runs out, the newest request is retracted and recomputed.
  */
 import {badInput} from '../../errors.js';
-import {pendingTokens, vllmScheduler, type Schedule, type SchedulerContext, type SchedulerPolicy} from './scheduler.js';
+import {acquirePrefix, pendingTokens, startRunning, vllmScheduler, type Schedule, type SchedulerContext, type SchedulerPolicy} from './scheduler.js';
 import type {SimRequest} from './engine.js';
 
 export const SCHEDULER_POLICY_NAMES = ['vllm', 'trtllm', 'sglang'] as const;
@@ -88,12 +88,7 @@ function admitWaiting(ctx: SchedulerContext, budget: number, admission: Admissio
     const req = waiting.peek()!;
     if (running.length > 0 && !admission.allows(req)) break;
     const total = req.promptTokens + req.generatedTokens;
-    if (req.computedTokens === 0 && req.blockCount === 0) {
-      waiting.update(req, () => {
-        req.cachedTokens = kv.acquirePrefix(req, total - 1);
-        req.computedTokens = req.cachedTokens;
-      });
-    }
+    acquirePrefix(ctx, req);
     const left = total - req.computedTokens;
     if (left > budget && !admission.chunkAnyPrompt && prefillScheduled) break;
     const want = Math.min(left, budget);
@@ -101,13 +96,8 @@ function admitWaiting(ctx: SchedulerContext, budget: number, admission: Admissio
       if (running.length === 0 && out.scheduled.length === 0) throw new Error(`request ${req.id} cannot be scheduled on an empty engine`);
       break;
     }
-    waiting.shift();
-    ctx.admitted(req);
-    req.state = 'running';
-    req.scheduled = want;
+    startRunning(ctx, req, want, out.scheduled);
     budget -= want;
-    running.push(req);
-    out.scheduled.push(req);
     admission.took(req);
     prefillScheduled = true;
   }

@@ -179,13 +179,7 @@ export const vllmScheduler: SchedulerPolicy = (ctx) => {
   while (budget > 0 && running.length < ctx.maxNumSeqs && waiting.length > 0) {
     const req = waiting.peek()!;
     const total = req.promptTokens + req.generatedTokens;
-    if (req.computedTokens === 0 && req.blockCount === 0) {
-      // At least one token must be computed to produce the next token.
-      waiting.update(req, () => {
-        req.cachedTokens = kv.acquirePrefix(req, total - 1);
-        req.computedTokens = req.cachedTokens;
-      });
-    }
+    acquirePrefix(ctx, req);
     const want = Math.min(total - req.computedTokens, budget);
     if (!kv.allocate(req, req.computedTokens + want)) {
       if (running.length === 0 && scheduled.length === 0 && !ctx.otherRunning) {
@@ -194,13 +188,28 @@ export const vllmScheduler: SchedulerPolicy = (ctx) => {
       }
       break;
     }
-    waiting.shift();
-    ctx.admitted(req);
-    req.state = 'running';
-    req.scheduled = want;
+    startRunning(ctx, req, want, scheduled);
     budget -= want;
-    running.push(req);
-    scheduled.push(req);
   }
   return {scheduled, preempted};
 };
+
+/** A waiting request's first look at the cache: the cached prefix counts as computed (at least one token is left to compute the next token). */
+export function acquirePrefix(ctx: SchedulerContext, req: SimRequest): void {
+  if (req.computedTokens !== 0 || req.blockCount !== 0) return;
+  const total = req.promptTokens + req.generatedTokens;
+  ctx.waiting.update(req, () => {
+    req.cachedTokens = ctx.kv.acquirePrefix(req, total - 1);
+    req.computedTokens = req.cachedTokens;
+  });
+}
+
+/** The waiting queue's head starts running with `want` tokens this iteration. */
+export function startRunning(ctx: SchedulerContext, req: SimRequest, want: number, scheduled: SimRequest[]): void {
+  ctx.waiting.shift();
+  ctx.admitted(req);
+  req.state = 'running';
+  req.scheduled = want;
+  ctx.running.push(req);
+  scheduled.push(req);
+}
