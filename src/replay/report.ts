@@ -17,11 +17,7 @@ const THROUGHPUT_COLORS: Record<string, string> = {
 const X = 'time';
 const line = (name: string, x: number[], y: Array<number | null>, extra: Record<string, unknown> = {}) => ({type: 'scatter', mode: 'lines', name, x, y, ...extra});
 const sla = (x: number[], value: number) => line('SLA', [x[0] ?? 0, x[x.length - 1] ?? 0], [value, value], {line: {color: 'red', dash: 'dash'}});
-const layout = (title: string, yTitle: string) => ({title: {text: title}, height: 300, xaxis: {title: {text: 'time (s)'}}, yaxis: {title: {text: yTitle}}, margin: {t: 40, b: 40}});
-
-function fig(title: string, yTitle: string, data: unknown[]): Section {
-  return {figure: {data, layout: layout(title, yTitle)}, xGroup: X};
-}
+const layout = (title: string, yTitle: string, xRange: [number, number]) => ({title: {text: title}, height: 300, xaxis: {title: {text: 'time (s)'}, range: xRange}, yaxis: {title: {text: yTitle}}, margin: {t: 40, b: 40}});
 
 function decisionMarkers(x: number[], reasons: Array<string | null>, colors: Record<string, string>, symbol: string) {
   const byReason = new Map<string, number[]>();
@@ -49,6 +45,9 @@ export function replayReport(runs: readonly ReplayRunResult[], ctx: ReplayReport
   if (planned?.planner) {
     const p = planned.planner;
     const x = p.snapshots.map((s) => s.nowS);
+    // every time chart starts at the same range, so the panels line up before any zoom
+    const xRange: [number, number] = [0, x[x.length - 1] ?? 0];
+    const fig = (title: string, yTitle: string, data: unknown[]): Section => ({figure: {data, layout: layout(title, yTitle, xRange)}, xGroup: X});
     const d = p.decisions.map((r) => r.diagnostics);
     const lb = d.map((v) => Math.max(v.throughputLowerBoundPrefill, v.throughputLowerBoundDecode));
     sections.push(fig('Replica counts', 'replicas', [
@@ -66,8 +65,12 @@ export function replayReport(runs: readonly ReplayRunResult[], ctx: ReplayReport
     ]));
     sections.push(fig('Observed TTFT vs SLA (mean of requests finished since the previous tick)', 'ms', [line('TTFT', x, p.snapshots.map((s) => s.observedTtftMs)), sla(x, ctx.ttftMs)]));
     sections.push(fig('Observed ITL vs SLA', 'ms', [line('ITL', x, p.snapshots.map((s) => s.observedItlMs)), sla(x, ctx.itlMs)]));
-    sections.push(fig('Estimated TTFT vs SLA (load pass)', 'ms', [line('estimated TTFT', x, d.map((v) => v.estimatedTtftMs), {mode: 'lines+markers'}), sla(x, ctx.ttftMs)]));
-    sections.push(fig('Estimated ITL vs SLA (load pass)', 'ms', [line('estimated ITL', x, d.map((v) => v.estimatedItlMs), {mode: 'lines+markers'}), sla(x, ctx.itlMs)]));
+    if (d.some((v) => v.estimatedTtftMs !== null || v.estimatedItlMs !== null)) {
+      sections.push(fig('Estimated TTFT vs SLA (load pass)', 'ms', [line('estimated TTFT', x, d.map((v) => v.estimatedTtftMs), {mode: 'lines+markers'}), sla(x, ctx.ttftMs)]));
+      sections.push(fig('Estimated ITL vs SLA (load pass)', 'ms', [line('estimated ITL', x, d.map((v) => v.estimatedItlMs), {mode: 'lines+markers'}), sla(x, ctx.itlMs)]));
+    } else {
+      sections.push({title: 'Estimated TTFT and ITL (load pass)', text: 'No load pass estimated TTFT or ITL in this run (load scaling off, or no forward-pass metrics reached a fitted regression): the throughput path made every decision.'});
+    }
     const engines = (key: 'prefillQueuedTokens' | 'decodeKvTokens') => [...new Set(p.snapshots.flatMap((s) => Object.keys(s[key])))];
     sections.push(fig('Prefill engine load (queued prefill tokens)', 'tokens', engines('prefillQueuedTokens').map((id) => line(id, x, p.snapshots.map((s) => s.prefillQueuedTokens[id] ?? null)))));
     sections.push(fig('Decode engine load (scheduled + queued decode KV tokens)', 'tokens', [
