@@ -17,7 +17,7 @@
  *   when KV still runs out, the newest request is retracted and recomputed.
  */
 import {badInput} from '../../errors.js';
-import {acquirePrefix, pendingTokens, startRunning, vllmScheduler, type Schedule, type SchedulerContext, type SchedulerPolicy} from './scheduler.js';
+import {acquirePrefix, allocateOrPreempt, pendingTokens, startRunning, vllmScheduler, type Schedule, type SchedulerContext, type SchedulerPolicy} from './scheduler.js';
 import type {SimRequest} from './engine.js';
 
 export const SCHEDULER_POLICY_NAMES = ['vllm', 'trtllm', 'sglang'] as const;
@@ -44,22 +44,13 @@ const isDecode = (req: SimRequest): boolean => req.generatedTokens > 0 && pendin
  * preempts the newest running request (maybe itself), which goes back to the head of the queue.
  */
 function scheduleRunning(ctx: SchedulerContext, budget: number, which: 'prefills' | 'decodes' | 'all', out: Schedule): number {
-  const {running, kv} = ctx;
+  const {running} = ctx;
   for (let i = 0; i < running.length && budget > 0; i++) {
     const req = running[i]!;
     const decode = isDecode(req);
     if ((which === 'prefills' && decode) || (which === 'decodes' && !decode)) continue;
     const want = Math.min(pendingTokens(req), budget);
-    let ok = false;
-    while (!ok) {
-      ok = kv.allocate(req, req.computedTokens + want);
-      if (ok) break;
-      const victim = running.pop()!;
-      ctx.preempt(victim);
-      out.preempted.push(victim);
-      if (victim === req) break;
-    }
-    if (!ok) break;
+    if (!allocateOrPreempt(ctx, req, want, out.preempted)) break;
     req.scheduled = want;
     budget -= want;
     out.scheduled.push(req);

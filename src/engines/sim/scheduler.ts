@@ -156,16 +156,7 @@ export const vllmScheduler: SchedulerPolicy = (ctx) => {
   for (let i = 0; i < running.length && budget > 0; i++) {
     const req = running[i]!;
     const want = Math.min(pendingTokens(req), budget);
-    let ok = false;
-    while (!ok) {
-      ok = kv.allocate(req, req.computedTokens + want);
-      if (ok) break;
-      const victim = running.pop()!;
-      ctx.preempt(victim);
-      preempted.push(victim);
-      if (victim === req) break;
-    }
-    if (!ok) break;
+    if (!allocateOrPreempt(ctx, req, want, preempted)) break;
     req.scheduled = want;
     budget -= want;
     scheduled.push(req);
@@ -212,4 +203,18 @@ export function startRunning(ctx: SchedulerContext, req: SimRequest, want: numbe
   req.scheduled = want;
   ctx.running.push(req);
   scheduled.push(req);
+}
+
+/**
+ * KV blocks for `want` more tokens of a running request, preempting the newest running requests
+ * (recompute: back to waiting) until they fit; false when the request preempted itself.
+ */
+export function allocateOrPreempt(ctx: SchedulerContext, req: SimRequest, want: number, preempted: SimRequest[]): boolean {
+  for (;;) {
+    if (ctx.kv.allocate(req, req.computedTokens + want)) return true;
+    const victim = ctx.running.pop()!;
+    ctx.preempt(victim);
+    preempted.push(victim);
+    if (victim === req) return false;
+  }
 }
