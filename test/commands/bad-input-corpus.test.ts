@@ -1,7 +1,7 @@
 /**
  * The bad-input and fault corpus of issue 16, one table per kind. Every case checks the exit
  * code, exactly one `Error:` line naming the file, line, flag or request, no stack trace, and that
- * no output is left behind (or an existing one replaced). Most cases run in-process (oclif's
+ * no output is left behind (or an existing one replaced). Most cases run in this process (runCommand: oclif's
  * `run`); every case that used to hang, and one per kind, runs the built CLI with a timeout, so a
  * regression fails instead of stalling the suite.
  */
@@ -9,8 +9,7 @@ import {existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, w
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {afterAll, beforeAll, describe, expect, it} from 'vitest';
-import {runCli, SHIPPED_PROFILE, type CliResult} from '../helpers/cli.js';
-import {runInProcess} from '../helpers/in-process.js';
+import {runCli, runCommand, SHIPPED_PROFILE, type CliResult} from '../helpers/cli.js';
 
 let base: string;
 beforeAll(() => {
@@ -54,7 +53,7 @@ interface Case {
 /** Exit code, one clear Error: line, no stack, nothing left behind. */
 async function check(c: Case): Promise<CliResult> {
   const args = c.args();
-  const r = c.spawn ? await runCli(args, {timeoutMs: 60_000}) : await runInProcess(args);
+  const r = c.spawn ? await runCli(args, {timeoutMs: 60_000}) : await runCommand(args);
   const errors = r.stderr.split('\n').filter((l) => l.startsWith('Error:'));
   expect(errors, r.stderr).toHaveLength(1);
   expect(errors[0]).toMatch(c.error);
@@ -166,7 +165,7 @@ describe('kind 6: partial or replaced output', () => {
     const other = shipped();
     other.engine.model = 'other-model';
     writeFileSync(path.join(dir, 'other.json'), JSON.stringify(other));
-    const r = await runInProcess(['fit', path.join(dir, 'other.json')]);
+    const r = await runCommand(['fit', path.join(dir, 'other.json')]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(readFileSync(path.join(dir, 'profile.json'), 'utf8')).toBe(before);
     const written = JSON.parse(readFileSync(path.join(dir, 'other.json'), 'utf8'));

@@ -13,8 +13,7 @@ import path from 'node:path';
 import {afterAll, afterEach, beforeAll, describe, expect, it} from 'vitest';
 import {Redactor} from '../../src/engines/http/client.js';
 import {validateProfile} from '../../src/profile/validate.js';
-import {runCli, type CliResult} from '../helpers/cli.js';
-import {runInProcess} from '../helpers/in-process.js';
+import {runCli, runCommand, type CliResult} from '../helpers/cli.js';
 import {linearPerfModel} from '../helpers/linear-perf-model.js';
 import {startTestServeMock, type ServeMock} from '../helpers/serve-mock.js';
 
@@ -52,7 +51,7 @@ describe('kind 5: a measured sweep always writes its profile, with honest ITLs',
   it.each(cases)('$name', async ({faults, args}) => {
     const m = await serveMock(faults);
     const dir = outDir();
-    const r = await runInProcess(['profile', '--endpoint', m.url, '--out', dir, ...SMALL, ...(args ?? [])]);
+    const r = await runCommand(['profile', '--endpoint', m.url, '--out', dir, ...SMALL, ...(args ?? [])]);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(r.stderr).not.toMatch(/is 0: latency must be positive/);
     // The profile is written whenever a point was measured; points that were not are said, exit 1.
@@ -78,7 +77,7 @@ describe('kind 5: a measured sweep always writes its profile, with honest ITLs',
   it('failed requests are said; a point with no success exits 1 with the rest of the profile written', async () => {
     const m = await serveMock({faults: {errorRate: 0.5}, seed: 5});
     const dir = outDir();
-    const r = await runInProcess(['profile', '--endpoint', m.url, '--out', dir, ...SMALL, '--prefill-repeats', '1']);
+    const r = await runCommand(['profile', '--endpoint', m.url, '--out', dir, ...SMALL, '--prefill-repeats', '1']);
     expect(r.stderr).toMatch(/warning: \d+ of \d+ requests failed/);
     if (r.exitCode !== 0) {
       expect(r.exitCode).toBe(1);
@@ -91,7 +90,7 @@ describe('kind 5: a measured sweep always writes its profile, with honest ITLs',
   it('a sweep in which every request fails exits 1, says why, and writes no profile', async () => {
     const m = await serveMock({faults: {errorRate: 1}});
     const dir = outDir();
-    const r = await runInProcess(['profile', '--endpoint', m.url, '--out', dir, ...PREFILL_ONLY]);
+    const r = await runCommand(['profile', '--endpoint', m.url, '--out', dir, ...PREFILL_ONLY]);
     expect(r.exitCode).toBe(1);
     // The first request fails: the sweep stops there, naming the request and what to check.
     expect(errorLines(r)).toEqual([expect.stringMatching(/^Error: the first request to http:\/\/127\.0\.0\.1:\d+ failed: HTTP 500: simulated internal server error/)]);
@@ -157,7 +156,7 @@ describe('kind 7: no secret on disk or in a message', () => {
     const s = await echoServer();
     try {
       const dir = outDir();
-      const r = await runInProcess(['profile', '--endpoint', url(s.url), '--out', dir, ...PREFILL_ONLY, ...args]);
+      const r = await runCommand(['profile', '--endpoint', url(s.url), '--out', dir, ...PREFILL_ONLY, ...args]);
       expect(r.exitCode).toBe(2);
       expect(errorLines(r)).toEqual([expect.stringMatching(/^Error: the first request to http:\/\/127\.0\.0\.1:\d+ failed: HTTP 400: rejected credentials .*\*\*\*/)]);
       const all = everything(dir, r);
@@ -175,7 +174,7 @@ describe('kind 7: no secret on disk or in a message', () => {
     const m = await serveMock();
     vanishAfter(m, 2);
     const dir = outDir();
-    const r = await runInProcess(['profile', '--endpoint', url(m.url), '--out', dir, ...SMALL, ...args]);
+    const r = await runCommand(['profile', '--endpoint', url(m.url), '--out', dir, ...SMALL, ...args]);
     expect(r.exitCode).toBe(1);
     expect(errorLines(r)).toHaveLength(1);
     expect(r.stderr).not.toMatch(/^\s+at /m);
