@@ -5,6 +5,7 @@
  * block (so equal hashes mean equal prefixes) and adds b's position inside it.
  */
 import type {BlockHash} from '../engines/sim/kv-cache.js';
+import {badInput} from '../errors.js';
 
 /** Chain hash of (previous chain, id): 32-bit mixing of both halves, a number below 2^46. */
 function chain(prev: number, id: number): number {
@@ -16,10 +17,15 @@ function chain(prev: number, id: number): number {
   return (h >>> 0) * 16384 + ((l >>> 0) & 16383);
 }
 
+/** The block sizes engineBlockHashes can translate between (checked once, before a replay starts). */
+export function checkBlockSizes(traceBlockSize: number, engineBlockSize: number): void {
+  if (traceBlockSize % engineBlockSize !== 0 || traceBlockSize / engineBlockSize > 128) {
+    throw badInput(`the trace block size (${traceBlockSize} tokens per hash_ids entry) must be a multiple of the engine's KV block size (${engineBlockSize} tokens), at most 128 times it`, `mooncake traces use 512`);
+  }
+}
+
 export function engineBlockHashes(hashIds: readonly number[], promptTokens: number, traceBlockSize: number, engineBlockSize: number): BlockHash[] {
-  if (traceBlockSize % engineBlockSize !== 0) throw new RangeError(`trace block size ${traceBlockSize} is not a multiple of the engine block size ${engineBlockSize}`);
   const perTraceBlock = traceBlockSize / engineBlockSize;
-  if (perTraceBlock > 128) throw new RangeError(`trace blocks of ${traceBlockSize} tokens hold more than 128 engine blocks of ${engineBlockSize}`);
   const fullBlocks = Math.min(Math.floor(promptTokens / engineBlockSize), hashIds.length * perTraceBlock);
   const out: BlockHash[] = new Array<BlockHash>(fullBlocks);
   let c = 0;

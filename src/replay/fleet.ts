@@ -19,7 +19,7 @@ import {DrivenEngine, type SimDriver} from '../engines/sim/driver.js';
 import {SimEngine, type IterationMetrics, type SimEngineConfig, type SimRequest, type StepResult} from '../engines/sim/engine.js';
 import type {BlockHash} from '../engines/sim/kv-cache.js';
 import type {TraceRecord} from '../trace/mooncake.js';
-import {engineBlockHashes} from './blocks.js';
+import {checkBlockSizes, engineBlockHashes} from './blocks.js';
 
 export type Pool = 'prefill' | 'decode';
 export type RouterPolicy = 'round-robin' | 'least-loaded' | 'kv-aware';
@@ -118,6 +118,7 @@ export class Fleet {
     this.options = options;
     this.events = events;
     if (options.mode === 'disagg' && !options.prefill) throw new RangeError('a disaggregated fleet needs a prefill pool');
+    checkBlockSizes(options.traceBlockSize, this.entrySpec().engine.blockSize ?? 16);
     this.transferMsPerToken = options.kvTransferGBps > 0 ? (options.kvBytesPerToken / (options.kvTransferGBps * 1e9)) * 1000 : 0;
     if (options.mode === 'disagg') for (let i = 0; i < options.startPrefill; i++) this.startWorker('prefill', true);
     for (let i = 0; i < options.startDecode; i++) this.startWorker('decode', true);
