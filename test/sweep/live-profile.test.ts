@@ -88,7 +88,7 @@ describe('prefill points and arrays', () => {
     const out = liveArrays(s, {gpus: 1});
     expect(out.prefill!.prefill_isl).toEqual([100, 2000]);
     expect(out.prefill!.prefill_ttft).toEqual([20, 80]);
-    expect(out.dropped).toEqual(['prefill/isl=900']);
+    expect(out.dropped.map((d) => d.point)).toEqual(['prefill/isl=900']);
     expect(out.unmeasured).toEqual([{point: 'prefill/isl=900', reason: '0 of 1 requests succeeded (x)'}]);
   });
 });
