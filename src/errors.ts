@@ -104,7 +104,8 @@ function oneLine(message: string): string {
 /** The one-line text shown for an error; `name` shows its options (a command passes its flag names). */
 export function errorLine(err: unknown, name: OptionNamer = optionKey): string {
   const planner = err instanceof PlannerError ? err : undefined;
-  const raw = planner ? renderOptions(planner.text.message, name) : err instanceof Error ? err.message : String(err);
+  // (oclif rewrites the message of an error thrown while parsing a flag: keep its words around ours)
+  const raw = planner ? planner.message.replace(renderOptions(planner.text.message), () => renderOptions(planner.text.message, name)) : err instanceof Error ? err.message : String(err);
   // oclif prefixes flag-parse errors with "Parsing --flag"; our messages already name the flag.
   const message = oneLine(raw).replace(/^Parsing (--[\w-]+) (?=\1 )/, '').replace(/ See more help with --help$/, ' (see --help)');
   const subject = planner?.subject === undefined ? '' : `${name(planner.subject)}: `;

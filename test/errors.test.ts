@@ -29,6 +29,10 @@ describe('errors', () => {
     expect(errorLine(err, flag)).toBe('Error: --endpoint: give --max-kv-tokens (or --only prefill)');
     expect(err.exitCode).toBe(2);
     expect(renderOptions('a {port} template stays', flag)).toBe('a {port} template stays');
+    // oclif rewrites the message of an error thrown inside a flag parser; the rewrite is kept
+    const parsed = badInput(`${option('maxKvTokens')} must be > 0 ($1)`);
+    parsed.message = `Parsing --x \n\t${parsed.message}\nSee more help with --help`;
+    expect(errorLine(parsed, flag)).toBe('Error: Parsing --x --max-kv-tokens must be > 0 ($1) (see --help)');
   });
 
   it('withSubject labels a PlannerError from a sync or async call once, and passes other errors through', async () => {
