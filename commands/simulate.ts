@@ -57,7 +57,8 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
     const setup = await simSetup(simSetupOptionsFromFlags(flags));
     const limit = Math.floor((setup.engine.maxKvTokens ?? setup.perfModel.maxKvTokens) / setup.engine.blockSize!) * setup.engine.blockSize!;
     if (flags.isl + flags.osl > limit) throw badInput(`--isl + --osl = ${flags.isl + flags.osl} tokens exceed the engine's KV capacity of ${limit} tokens`);
-    const oslSpread = flags['osl-spread'] === undefined ? setup.backend.overheads.oslSpread : Number(flags['osl-spread']);
+    // A fraction below 1, the bound excluded (a number flag's range includes its maximum); blank is no number.
+    const oslSpread = flags['osl-spread'] === undefined ? setup.backend.overheads.oslSpread : flags['osl-spread'].trim() === '' ? Number.NaN : Number(flags['osl-spread']);
     if (!(oslSpread >= 0 && oslSpread < 1)) throw badInput(`--osl-spread must be a fraction in [0, 1), got "${flags['osl-spread']}"`);
     const synthetic = setup.perfModel instanceof SyntheticPerfModel ? setup.perfModel : undefined;
     const servingModel = {
