@@ -217,7 +217,7 @@ export function recommend(candidates: readonly RecommendCandidate[], opts: Recom
   const aggPerTp: AggTp[] = [];
   const pareto: ParetoPoint[] = [];
   let aggSkipped: string | undefined;
-  if (opts.noAgg) aggSkipped = 'skipped (turned off)';
+  if (opts.noAgg) aggSkipped = 'skipped on request';
   else if (prefillOnly) aggSkipped = 'needs decode data';
   else {
     const searched = sorted.filter((c, i) => c.agg && !(opts.maxGpuBudget !== undefined && c.gpusPerEngine > opts.maxGpuBudget) && perTp[i].prefill?.ttftMs !== undefined);
