@@ -1,5 +1,5 @@
 import {describe, expect, it} from 'vitest';
-import {fitBackend, fitOverheads, linearPrediction, type RunSensitivity} from '../../../src/engines/sim/serving-fit.js';
+import {fitBackend, fitLimitsFor, fitOverheads, linearPrediction, SGLANG_MAX_ITERATION_MS, type RunSensitivity} from '../../../src/engines/sim/serving-fit.js';
 import {parseMeasuredRuns, type MeasuredRun} from '../../../src/engines/sim/measured-runs.js';
 import {runBenchmark} from '../../../src/engines/sim/benchmark.js';
 import {linearPerfModel} from '../../helpers/linear-perf-model.js';
@@ -24,8 +24,18 @@ describe('serving overhead fit', () => {
   it('keeps the limit it is given and picks the spread that fits best', () => {
     const samples = [sample(100, 2, 10, 1), sample(400, 6, 20, 1.1)];
     expect(fitOverheads(samples, {maxPerRequestMs: () => 10}).perRequestMs).toBeLessThanOrEqual(10);
+    // Bounded at 0.5 ms/iteration, the per-request overhead takes up what it can of the TTFT.
+    const bounded = fitOverheads(samples, {maxPerIterationMs: 0.5});
+    expect(bounded.perIterationMs).toBeCloseTo(0.5, 9);
+    expect(bounded.perRequestMs).toBeGreaterThan(30);
     const worse = samples.map((s) => ({...s, oslSpread: 0, ttftMs: s.ttftMs * 3}));
     expect(fitBackend(new Map([[0, worse], [0.1, samples]])).oslSpread).toBe(0.1);
+  });
+
+  it('bounds SGLang per-iteration overhead only', () => {
+    const profile = {} as Parameters<typeof fitLimitsFor>[1];
+    expect(fitLimitsFor('sglang', profile)).toEqual({maxPerIterationMs: SGLANG_MAX_ITERATION_MS});
+    expect(fitLimitsFor('trtllm', profile)).toEqual({});
   });
 
   it('reads the calibration CSV and names the line of a bad row', () => {
