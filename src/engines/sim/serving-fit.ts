@@ -83,6 +83,8 @@ export interface FitLimits {
   maxPerRequestMs?: (perIterationMs: number) => number;
   /** Largest per-iteration overhead allowed, ms. */
   maxPerIterationMs?: number;
+  /** Output-length spreads the fit may choose (default: all it is given). */
+  oslSpreads?: readonly number[];
 }
 
 /** Overheads minimising mean capped |TTFT error| + mean capped |TPOT error| over the runs (all at one spread). */
@@ -109,8 +111,8 @@ export function fitOverheads(samples: readonly RunSensitivity[], limits: FitLimi
 /** Fit at each candidate spread and keep the best; `bySpread` holds the sensitivities per spread. */
 export function fitBackend(bySpread: ReadonlyMap<number, readonly RunSensitivity[]>, limits: FitLimits = {}): OverheadFit {
   let best: OverheadFit | undefined;
-  for (const samples of bySpread.values()) {
-    if (samples.length === 0) continue;
+  for (const [spread, samples] of bySpread) {
+    if (samples.length === 0 || (limits.oslSpreads && !limits.oslSpreads.includes(spread))) continue;
     const fit = fitOverheads(samples, limits);
     if (!best || fit.objective < best.objective) best = fit;
   }
@@ -172,11 +174,21 @@ export function singleRequestLimit(prefill: {isl: number[]; ttftMs: number[]}, m
 export const SGLANG_MAX_ITERATION_MS = 0.5;
 
 /**
+ * SGLang's closed loop is simulated with exact output lengths (lock-step waves), not fitted: its
+ * prefill-first policy starts every request of one prefill run decoding in the same iteration, so
+ * with exact lengths they finish together and their successors arrive together; arrival jitter
+ * does not break that (bench/serving-accuracy.md, SGLang). Its two sources disagree (0.5.1: lock-step;
+ * 0.5.6: de-synchronised, as from unrecorded output-length variance), so a fitted spread flips with
+ * the fold. Users whose lengths vary say so with --osl-spread.
+ */
+export const SGLANG_OSL_SPREAD = 0;
+
+/**
  * The limits each backend's fit keeps: vLLM's from the shipped single-request H200 profile
  * (DESIGN.md 8), SGLang's from its overlap scheduler.
  */
 export function fitLimitsFor(backend: string, h200Profile: Profile): FitLimits {
-  if (backend === 'sglang') return {maxPerIterationMs: SGLANG_MAX_ITERATION_MS};
+  if (backend === 'sglang') return {maxPerIterationMs: SGLANG_MAX_ITERATION_MS, oslSpreads: [SGLANG_OSL_SPREAD]};
   if (backend !== 'vllm') return {};
   return {
     maxPerRequestMs: singleRequestLimit(

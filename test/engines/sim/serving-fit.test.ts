@@ -30,11 +30,12 @@ describe('serving overhead fit', () => {
     expect(bounded.perRequestMs).toBeGreaterThan(30);
     const worse = samples.map((s) => ({...s, oslSpread: 0, ttftMs: s.ttftMs * 3}));
     expect(fitBackend(new Map([[0, worse], [0.1, samples]])).oslSpread).toBe(0.1);
+    expect(fitBackend(new Map([[0, worse], [0.1, samples]]), {oslSpreads: [0]}).oslSpread).toBe(0);
   });
 
-  it('bounds SGLang per-iteration overhead only', () => {
+  it('bounds SGLang per-iteration overhead and fixes its spread; TRT-LLM has no limits', () => {
     const profile = {} as Parameters<typeof fitLimitsFor>[1];
-    expect(fitLimitsFor('sglang', profile)).toEqual({maxPerIterationMs: SGLANG_MAX_ITERATION_MS});
+    expect(fitLimitsFor('sglang', profile)).toEqual({maxPerIterationMs: SGLANG_MAX_ITERATION_MS, oslSpreads: [0]});
     expect(fitLimitsFor('trtllm', profile)).toEqual({});
   });
 
