@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
 import {fitBackend, fitLimitsFor, fitOverheads, linearPrediction, SGLANG_MAX_ITERATION_MS, type RunSensitivity} from '../../../src/engines/sim/serving-fit.js';
-import {parseMeasuredRuns, type MeasuredRun} from '../../../src/engines/sim/measured-runs.js';
+import {parseMeasuredRuns, predictRun, type MeasuredRun} from '../../../src/engines/sim/measured-runs.js';
 import {runBenchmark} from '../../../src/engines/sim/benchmark.js';
 import {linearPerfModel} from '../../helpers/linear-perf-model.js';
 
@@ -56,5 +56,22 @@ describe('closed-loop output-length spread', () => {
     expect(new Set(spread).size).toBeGreaterThan(10);
     expect(new Set(runBenchmark(linearPerfModel(), {}, opts).perRequest.map((r) => r.outputTokens))).toEqual(new Set([100]));
     expect(() => runBenchmark(linearPerfModel(), {}, {...opts, oslSpread: 1})).toThrow(/oslSpread must be in \[0, 1\)/);
+  });
+});
+
+describe('predicting a measured run', () => {
+  it('shows every iteration to an observer without changing the prediction', () => {
+    const r: MeasuredRun = {...run(0, 0), gpu: 'h100_sxm', backend: 'sglang', modelId: 'Qwen/Qwen3-32B', tp: 2, isl: 1024, osl: 8, concurrency: 4};
+    let prefillTokens = 0;
+    let decodes = 0;
+    const observed = predictRun(r, {onIteration: (shape, ms) => {
+      expect(ms).toBeGreaterThan(0);
+      prefillTokens += shape.prefillTokens;
+      decodes += shape.decodeRequests;
+    }});
+    // 20 requests (5 waves of 4): each prompt once, 7 decode steps after the first token.
+    expect(prefillTokens).toBe(20 * 1024);
+    expect(decodes).toBe(20 * 7);
+    expect(observed).toEqual(predictRun(r));
   });
 });
