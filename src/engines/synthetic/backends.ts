@@ -55,7 +55,7 @@ const GiB = 1024 ** 3;
 const vllmLarge = (g: GpuSpec) => g.memCapacityB >= 70 * GiB && !g.name.startsWith('a100');
 /** SGLang's chunked-prefill size by GPU memory (server_args defaults). */
 const sglangChunk = (g: GpuSpec) => (g.memCapacityB < 60 * GiB ? 4096 : g.memCapacityB < 160 * GiB ? 8192 : 16384);
-/** SGLang's cuda_graph_max_bs by GPU memory and TP (server_args defaults since v0.5.4). */
+/** SGLang's cuda_graph_max_bs by GPU memory and TP (server_args heuristic of sgl-project/sglang#10975, 0.5.4 on; 0.5.1 used 160 on H100). */
 const sglangCudaGraphMaxBatch = (g: GpuSpec, tp: number) => (g.memCapacityB < 60 * GiB ? (tp < 4 ? 32 : 160) : g.memCapacityB < 160 * GiB ? (tp < 4 ? 256 : 512) : 512);
 
 export const BACKENDS: readonly BackendSpec[] = [
