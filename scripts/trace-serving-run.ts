@@ -5,7 +5,7 @@
  * (consecutive decode-only iterations folded into one line), with how busy time splits between
  * prefill and decode.
  *
- *   npx tsx scripts/trace-serving-run.ts --line 573 [--spread 0.1] [--policy vllm] [--lines 40]
+ *   npx tsx scripts/trace-serving-run.ts --line 573 [--spread 0.1] [--policy vllm] [--gpu-mem-util 0.8] [--lines 40]
  */
 import {readFileSync} from 'node:fs';
 import path from 'node:path';
@@ -56,7 +56,13 @@ const onIteration = (s: IterationShape, ms: number): void => {
   }
   busyMs += ms;
 };
-const pred = predictRun(run, {onIteration, ...(spreadFlag === undefined ? {} : {oslSpread: Number(spreadFlag)}), ...(flag('policy') ? {policy: flag('policy')} : {})});
+const memUtil = flag('gpu-mem-util');
+const pred = predictRun(run, {
+  onIteration,
+  ...(spreadFlag === undefined ? {} : {oslSpread: Number(spreadFlag)}),
+  ...(flag('policy') ? {policy: flag('policy')} : {}),
+  ...(memUtil === undefined ? {} : {synthetic: {gpuMemUtil: Number(memUtil)}}),
+});
 flushDecodes();
 
 const cycle = (ttftMs: number, tpotMs: number) => (ttftMs + (run.osl - 1) * tpotMs).toFixed(0);
