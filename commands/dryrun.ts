@@ -56,7 +56,9 @@ export default class Dryrun extends PlannerCommand {
 
 --mode classic does what Dynamo's planner dry run does: bucket the trace per adjustment interval (empty buckets dropped), predict the next interval's request count, ISL and OSL, size prefill and decode replicas from the profile at the TTFT/ITL targets, cap them with the GPU budget (Python rounding), and compare each interval's load with the "safe" throughput of the replicas deployed. Without --trace the load is generated in memory from the sin flags; their defaults are a two-hour load with 30-minute cycles, not \`trace sin\`'s (Dynamo's sin_synth defaults: 100 s, which is shorter than one 180 s interval). With no flags at all it runs the shipped H200 profile under that load and writes dryrun-report/.
 
---mode ticks runs Dynamo's 2026 planner core (the state machine with FPM regressions, load and throughput scaling) over a tick recording (--ticks, ticks.jsonl) and prints each tick's decision and reasons. The recording's planner config can be overridden by --planner-config (a Dynamo planner config file, JSON or YAML, or inline JSON), then by --set KEY=VALUE and the named flags, to see what another sensitivity or interval would have decided on the same metrics. The regressions start from --profile, the recording's bootstrapProfile, --synthetic, or cold.`;
+--mode ticks runs Dynamo's 2026 planner core (the state machine with FPM regressions, load and throughput scaling) over a tick recording (--ticks, ticks.jsonl) and prints each tick's decision and reasons. The recording's planner config can be overridden by --planner-config (a Dynamo planner config file, JSON or YAML, or inline JSON), then by --set KEY=VALUE and the named flags, to see what another sensitivity or interval would have decided on the same metrics. The regressions start from --profile, the recording's bootstrapProfile, --synthetic, or cold.
+
+--mode replay lets the same planner core drive a simulated fleet over the trace (or the generated load): engines timed by the profile or --synthetic, started with --startup-time, fed by --router, with the KV transfer to decode; the --compare fixed fleets are replayed on the same requests, and each run's SLA attainment, goodput and GPU-hours are compared.`;
 
   static override examples = [
     '<%= config.bin %> dryrun',
@@ -81,15 +83,15 @@ export default class Dryrun extends PlannerCommand {
     'kv-transfer-bandwidth': numberFlag({description: 'Prefill-to-decode KV transfer, GB/s; 0 = instant (--mode replay).', default: 64, min: 0, helpGroup: 'REPLAY'}),
     'kv-bytes-per-token': numberFlag({description: 'KV bytes per token moved to decode (default: from the catalog model, bf16 KV unless --kv-quant fp8) (--mode replay).', min: 1, integer: true, helpGroup: 'REPLAY'}),
     'prefix-caching': Flags.boolean({description: 'Prefix caching on the engines requests enter first (always on with --router kv-aware) (--mode replay).', default: false, helpGroup: 'REPLAY'}),
-    'trace-block-size': numberFlag({description: 'Tokens per trace hash_ids entry (--mode replay).', default: 512, min: 1, integer: true, helpGroup: 'REPLAY'}),
-    ticks: Flags.string({description: 'Tick recording (ticks.jsonl) to run the planner core over (--mode ticks).', helpGroup: 'TICKS'}),
-    'planner-config': Flags.string({description: 'Dynamo planner config (JSON or YAML file, or inline JSON) over the recording\'s (--mode ticks).', helpGroup: 'TICKS'}),
-    set: Flags.string({description: 'Dynamo planner config KEY=VALUE over everything else (--mode ticks; repeatable).', multiple: true, helpGroup: 'TICKS'}),
-    'load-interval': numberFlag({description: 'load_adjustment_interval_seconds (--mode ticks).', min: 1, integer: true, helpGroup: 'TICKS'}),
-    sensitivity: numberFlag({description: 'load_scaling_down_sensitivity, percent (--mode ticks).', min: 0, integer: true, helpGroup: 'TICKS'}),
-    'min-gpu-budget': numberFlag({description: 'min_gpu_budget, GPUs; -1 = off (--mode ticks).', min: -1, integer: true, helpGroup: 'TICKS'}),
-    'optimization-target': Flags.string({description: 'optimization_target (--mode ticks).', options: ['sla', 'throughput', 'latency', 'load'], helpGroup: 'TICKS'}),
-    synthetic: Flags.boolean({description: 'Bootstrap the regressions from the synthetic model (--model, --gpu, --tp) (--mode ticks).', default: false, helpGroup: 'TICKS'}),
+    'trace-block-size': numberFlag({description: 'Tokens per hash_ids entry of --trace (--mode replay; a generated load uses --block-size).', default: 512, min: 1, integer: true, helpGroup: 'REPLAY'}),
+    ticks: Flags.string({description: 'Tick recording (ticks.jsonl) to run the planner core over (--mode ticks).', helpGroup: 'PLANNER CORE (TICKS, REPLAY)'}),
+    'planner-config': Flags.string({description: 'Dynamo planner config (JSON or YAML file, or inline JSON) over the recording\'s (--mode ticks) or the defaults (--mode replay).', helpGroup: 'PLANNER CORE (TICKS, REPLAY)'}),
+    set: Flags.string({description: 'Dynamo planner config KEY=VALUE over everything else (--mode ticks or replay; repeatable).', multiple: true, helpGroup: 'PLANNER CORE (TICKS, REPLAY)'}),
+    'load-interval': numberFlag({description: 'load_adjustment_interval_seconds (--mode ticks or replay).', min: 1, integer: true, helpGroup: 'PLANNER CORE (TICKS, REPLAY)'}),
+    sensitivity: numberFlag({description: 'load_scaling_down_sensitivity, percent (--mode ticks or replay).', min: 0, integer: true, helpGroup: 'PLANNER CORE (TICKS, REPLAY)'}),
+    'min-gpu-budget': numberFlag({description: 'min_gpu_budget, GPUs; -1 = off (--mode ticks or replay).', min: -1, integer: true, helpGroup: 'PLANNER CORE (TICKS, REPLAY)'}),
+    'optimization-target': Flags.string({description: 'optimization_target (--mode ticks or replay).', options: ['sla', 'throughput', 'latency', 'load'], helpGroup: 'PLANNER CORE (TICKS, REPLAY)'}),
+    synthetic: Flags.boolean({description: 'Use the synthetic model (--model, --gpu, --tp): --mode ticks bootstraps the regressions from it, --mode replay times the engines with it.', default: false, helpGroup: 'PLANNER CORE (TICKS, REPLAY)'}),
     ...syntheticFlags,
     trace: Flags.string({description: 'Mooncake JSONL trace (default: generate one in memory from the sin flags).'}),
     'skip-bad-lines': Flags.boolean({description: 'Skip bad trace records (counted) instead of stopping at the first.', default: false}),
@@ -116,21 +118,18 @@ export default class Dryrun extends PlannerCommand {
 
   async run(): Promise<void> {
     const {flags, metadata} = await this.parse(Dryrun);
+    const given = (name: string): boolean => (flags as Record<string, unknown>)[name] !== undefined && metadata.flags[name]?.setFromDefault !== true;
+    refuseUnusedFlags(flags.mode, given);
     // The destination is checked (and created) before any work, in every mode.
     await makeDirectory(flags.out);
     if (flags.mode === 'ticks') {
-      const given = (name: string): boolean => (flags as Record<string, unknown>)[name] !== undefined && metadata.flags[name]?.setFromDefault !== true;
       await this.runTicks(flags, given);
       return;
     }
     if (flags.mode === 'replay') {
-      const given = (name: string): boolean => (flags as Record<string, unknown>)[name] !== undefined && metadata.flags[name]?.setFromDefault !== true;
       await this.runReplayMode(flags, given);
       return;
     }
-    const notClassic = ['ticks', 'planner-config', 'set', 'load-interval', 'sensitivity', 'min-gpu-budget', 'optimization-target', 'synthetic', 'model', 'gpu']
-      .filter((n) => (flags as Record<string, unknown>)[n] !== undefined && (flags as Record<string, unknown>)[n] !== false);
-    if (notClassic.length > 0) throw badInput(`${notClassic.map((n) => `--${n}`).join(', ')} ${notClassic.length > 1 ? 'are' : 'is'} not used by --mode classic`, 'give --mode ticks or --mode replay');
     const setSin = SIN_FLAG_NAMES.filter((n) => process.argv.includes(`--${n}`) || process.argv.some((a) => a.startsWith(`--${n}=`)));
     if (flags.trace !== undefined && setSin.length > 0) throw badInput(`--trace cannot be combined with generator flags (${setSin.map((n) => `--${n}`).join(', ')})`);
 
@@ -234,10 +233,10 @@ export default class Dryrun extends PlannerCommand {
   }
 
   private async runReplayMode(flags: DryrunFlags, given: (name: string) => boolean): Promise<void> {
-    if (flags.ticks !== undefined) throw badInput('--ticks is for --mode ticks; --mode replay reads --trace or generates a sinusoid');
     const setSin = SIN_FLAG_NAMES.filter((n) => given(n));
     if (flags.trace !== undefined && setSin.length > 0) throw badInput(`--trace cannot be combined with generator flags (${setSin.map((n) => `--${n}`).join(', ')})`);
     if (flags.synthetic && flags.profile !== undefined) throw badInput('give either --profile or --synthetic for the engine timing, not both');
+    if (flags.trace === undefined && given('trace-block-size')) throw badInput('--trace-block-size applies to --trace', 'the generated load has --block-size tokens per hash id');
 
     let records: TraceRecord[];
     let loadText: string;
@@ -295,7 +294,7 @@ export default class Dryrun extends PlannerCommand {
       records, prefill, decode, fleetTimings, configLayers: layers, compare,
       startPrefill: flags['start-prefill'], startDecode: flags['start-decode'], router: flags.router as RouterPolicy,
       startupS: flags['startup-time'], kvBytesPerToken: kvBytes ?? 0, kvTransferGBps: flags['kv-transfer-bandwidth'],
-      traceBlockSize: flags['trace-block-size'], prefixCaching: flags['prefix-caching'], planner: !flags['no-planner'],
+      traceBlockSize: flags.trace === undefined ? flags['block-size'] : flags['trace-block-size'], prefixCaching: flags['prefix-caching'], planner: !flags['no-planner'],
     }, progress.report);
     progress.stop();
     for (const w of result.warnings) this.warnLine(w);
@@ -334,7 +333,6 @@ export default class Dryrun extends PlannerCommand {
 
   private async runTicks(flags: DryrunFlags, given: (name: string) => boolean): Promise<void> {
     if (flags.ticks === undefined) throw badInput('--mode ticks needs --ticks FILE (a tick recording, ticks.jsonl)');
-    if (flags.trace !== undefined) throw badInput('--trace is for --mode classic; --mode ticks reads --ticks');
     if (flags.synthetic && flags.profile !== undefined) throw badInput('give either --profile or --synthetic to bootstrap the regressions, not both');
     const bootstrap: BootstrapChoice = flags.synthetic
       ? {kind: 'synthetic', options: syntheticOptionsFromFlags(flags)}
@@ -400,6 +398,26 @@ function formatOutcome(o: TickOutcome): string {
 }
 
 type DryrunFlags = Interfaces.InferredFlags<typeof Dryrun.flags & typeof PlannerCommand.baseFlags>;
+
+/** Replay-only flags: the fleet simulation's. */
+const REPLAY_FLAGS = ['compare', 'no-planner', 'router', 'startup-time', 'kv-transfer-bandwidth', 'kv-bytes-per-token', 'prefix-caching', 'trace-block-size'];
+/** The planner-core flags ticks and replay share (classic runs the v2025-08 formulas instead). */
+const CORE_FLAGS = ['planner-config', 'set', 'load-interval', 'sensitivity', 'min-gpu-budget', 'optimization-target', 'synthetic', ...Object.keys(syntheticFlags)];
+/** Flags each mode never reads: a given one is an error, not silently ignored. */
+const UNUSED_FLAGS: Record<'classic' | 'ticks' | 'replay', readonly string[]> = {
+  classic: ['ticks', ...CORE_FLAGS, ...REPLAY_FLAGS],
+  ticks: ['trace', ...REPLAY_FLAGS, ...SIN_FLAG_NAMES, 'prefill-profile', 'decode-profile', 'prediction-window', 'season-period', 'start-prefill', 'start-decode', 'prefill-gpus', 'decode-gpus'],
+  replay: ['ticks', 'warmup-trace', 'prediction-window', 'season-period', 'prefill-gpus', 'decode-gpus'],
+};
+
+function refuseUnusedFlags(mode: keyof typeof UNUSED_FLAGS, given: (name: string) => boolean): void {
+  const unused = UNUSED_FLAGS[mode].filter((n) => given(n));
+  if (unused.length === 0) return;
+  const modesOf = (n: string) => (['classic', 'ticks', 'replay'] as const).filter((m) => !UNUSED_FLAGS[m].includes(n)).map((m) => `--mode ${m}`).join(' or ');
+  const hints = [...new Set(unused.map(modesOf))];
+  const hint = hints.length === 1 ? `give ${hints[0]}` : unused.map((n) => `--${n}: ${modesOf(n)}`).join('; ');
+  throw badInput(`${unused.map((n) => `--${n}`).join(', ')} ${unused.length > 1 ? 'are' : 'is'} not used by --mode ${mode}`, hint);
+}
 
 /** Dynamo keys the named flags set, only for flags the user gave (defaults belong to the classic mode). */
 function ticksOverrides(flags: Record<string, unknown>, given: (name: string) => boolean): Record<string, unknown> {

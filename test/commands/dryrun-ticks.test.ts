@@ -122,6 +122,6 @@ describe('planner dryrun --mode ticks', () => {
     expect(r.stderr).toContain('--mode ticks needs --ticks FILE');
     const classic = await runCommand(['dryrun', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp()]);
     expect(classic.exitCode).toBe(2);
-    expect(classic.stderr.trim()).toBe('Error: --ticks is not used by --mode classic (give --mode ticks or --mode replay)');
+    expect(classic.stderr.trim()).toBe('Error: --ticks is not used by --mode classic (give --mode ticks)');
   });
 });

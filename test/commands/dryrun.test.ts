@@ -150,4 +150,22 @@ describe('planner dryrun', () => {
       expect(byLoad.at(-1)!.gpus).toBeGreaterThan(byLoad[0]!.gpus);
     }
   });
+
+  it('refuses a flag the chosen --mode does not read, naming the mode that does', async () => {
+    const ticksFile = path.join(REPO_ROOT, 'fixtures/ticks/decode-sla.jsonl');
+    const cases: Array<[string[], string]> = [
+      [['--router', 'kv-aware'], 'Error: --router is not used by --mode classic (give --mode replay)'],
+      [['--compare', 'static:1p1d', '--sensitivity', '50'], 'Error: --sensitivity, --compare are not used by --mode classic (--sensitivity: --mode ticks or --mode replay; --compare: --mode replay)'],
+      [['--mode', 'ticks', '--ticks', ticksFile, '--request-rate-max', '80'], 'Error: --request-rate-max is not used by --mode ticks (give --mode classic or --mode replay)'],
+      [['--mode', 'ticks', '--ticks', ticksFile, '--router', 'round-robin'], 'Error: --router is not used by --mode ticks (give --mode replay)'],
+      [['--mode', 'replay', '--prediction-window', '10'], 'Error: --prediction-window is not used by --mode replay (give --mode classic)'],
+      [['--mode', 'replay', '--trace-block-size', '64'], 'Error: --trace-block-size applies to --trace (the generated load has --block-size tokens per hash id)'],
+    ];
+    for (const [args, error] of cases) {
+      const r = await runCommand(['dryrun', ...args, '--out', tmp()]);
+      expect(r.exitCode, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim()).toBe(error);
+    }
+  });
 });
