@@ -321,13 +321,15 @@ export default class Dryrun extends PlannerCommand {
     }
     this.print(`replay of ${loadText}: ${records.length} requests; SLA TTFT ${result.sla.ttftMs} ms, ITL ${result.sla.itlMs} ms; router ${flags.router}; start-up ${flags['startup-time']} s`);
     const nameWidth = Math.max(12, ...summary.runs.map((r) => r.name.length)) + 2;
-    this.print(`  ${'run'.padEnd(nameWidth)}${['SLA met', 'goodput/s', 'GPU-h', 'good/GPU-h', 'peak P/D', 'TTFT p50/p99', 'ITL p50/p99', 'events'].map((h) => h.padStart(13)).join('')}`);
-    for (const s of summary.runs) {
-      this.print(`  ${s.name.padEnd(nameWidth)}${[
-        `${(100 * s.slaAttainment).toFixed(1)} %`, s.goodputRps.toFixed(2), s.gpuHours.toFixed(2), s.goodputPerGpuHour.toFixed(0), `${s.peakPrefillReplicas}/${s.peakDecodeReplicas}`,
-        `${s.ttftMs.p50.toFixed(0)}/${s.ttftMs.p99.toFixed(0)}`, `${s.itlMs.p50.toFixed(1)}/${s.itlMs.p99.toFixed(1)}`, String(s.scalingEvents),
-      ].map((v) => v.padStart(13)).join('')}`);
-    }
+    const headers = ['SLA met', 'goodput req/s', 'GPU-h', 'good req/GPU-h', 'peak P/D', 'TTFT ms p50/p99', 'ITL ms p50/p99', 'events'];
+    const rows = summary.runs.map((s) => [
+      `${(100 * s.slaAttainment).toFixed(1)} %`, s.goodputRps.toFixed(2), s.gpuHours.toFixed(2), s.goodputPerGpuHour.toFixed(0), `${s.peakPrefillReplicas}/${s.peakDecodeReplicas}`,
+      `${s.ttftMs.p50.toFixed(0)}/${s.ttftMs.p99.toFixed(0)}`, `${s.itlMs.p50.toFixed(1)}/${s.itlMs.p99.toFixed(1)}`, String(s.scalingEvents),
+    ]);
+    const widths = headers.map((h, i) => 2 + Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const cells = (values: string[]) => values.map((v, i) => v.padStart(widths[i]!)).join('');
+    this.print(`  ${'run'.padEnd(nameWidth)}${cells(headers)}`);
+    for (const [i, s] of summary.runs.entries()) this.print(`  ${s.name.padEnd(nameWidth)}${cells(rows[i]!)}`);
     this.print(`  outputs: ${Object.values(files).filter((f) => planned || (f !== files.ticks && f !== files.csv)).join(', ')}`);
   }
 

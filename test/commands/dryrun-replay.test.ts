@@ -53,4 +53,16 @@ describe('planner dryrun --mode replay', () => {
     expect(trace.stderr).toMatch(/Error: .*bad-records\.jsonl:4: bad trace record/);
     expect(trace.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('prints a table whose columns carry their units, aligned under the headers', async () => {
+    const r = await runCli(['dryrun', '--mode', 'replay', ...LOAD, '--ttft', '200', '--itl', '10', '--adjustment-interval', '30', '--compare', 'static:2p2d', '--out', tmp(), '--progress', 'none']);
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.split('\n');
+    const header = lines.find((l) => l.trimStart().startsWith('run '))!;
+    expect(header.split(/ {2,}/).map((h) => h.trim()).filter(Boolean)).toEqual(['run', 'SLA met', 'goodput req/s', 'GPU-h', 'good req/GPU-h', 'peak P/D', 'TTFT ms p50/p99', 'ITL ms p50/p99', 'events']);
+    const row = lines.find((l) => l.trimStart().startsWith('static:2p2d'))!;
+    // every value ends where its header ends
+    expect(row.length).toBe(header.length);
+    expect(row.slice(header.indexOf('TTFT ms p50/p99'), header.indexOf('TTFT ms p50/p99') + 'TTFT ms p50/p99'.length)).toMatch(/^ *\d+\/\d+$/);
+  });
 });
