@@ -23,7 +23,11 @@ function row(phase: 'prefill' | 'decode', formula: string, r: PhaseFitResult<Fit
 
 export default class Fit extends PlannerCommand {
   static override summary = 'Fit regression models to a profile and store them in its profile.json.';
-  static override description = `prefill  TTFT(isl)    = a + b*isl + c*isl^2        (ms) decode   ITL(n, ctx)  = d + e*n + f*n*ctx          (ms, n = concurrency = kv usage * max_kv_tokens / ctx) All coefficients are non-negative (active-set NNLS on scaled features) and the fit minimises relative error. Reported per phase: R^2, MAPE and max error on the fitted points, and 5-fold cross-validated MAPE. When the profile directory has samples.jsonl, the per-request samples are fitted instead and the spread of single requests around the fit is reported. A fit whose MAPE exceeds ${POOR_FIT_MAPE_PCT} % is reported as poor, with the points that break it.`;
+  static override description = `Two models, in ms, whose coefficients are all non-negative (active-set NNLS on scaled features), fitted to minimise relative error:
+- prefill: TTFT(isl) = a + b*isl + c*isl^2
+- decode: ITL(n, ctx) = d + e*n + f*n*ctx, where n = concurrency = kv usage * max_kv_tokens / ctx
+
+Reported per phase: R^2, MAPE and max error on the fitted points, and 5-fold cross-validated MAPE. When the profile directory has samples.jsonl, the per-request samples are fitted instead and the spread of single requests around the fit is reported. A fit whose MAPE exceeds ${POOR_FIT_MAPE_PCT} % is reported as poor, with the points that break it.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> profiles/h200-llama3.1-8b-fp8-tp1',
     '<%= config.bin %> <%= command.id %> results/tp2 --json',

@@ -69,13 +69,9 @@ export default class Interpolate extends PlannerCommand {
   static override summary = 'Predict TTFT and ITL at a target ISL/OSL, the headroom against SLA targets, and the request rate that saturates one GPU.';
   static override description = `Answers from a profile the way NVIDIA Dynamo's perf_interpolation does: a not-a-knot cubic spline over the prefill points (ISL clamped to the profiled range, never extrapolated) and, for decode, a 100 x 100 grid over kv usage and context length filled by Clough-Tocher interpolation. Decode context is ISL + OSL/2 (Dynamo queries at this value; its printed line rounds OSL/2 down); the decode answer is the highest kv usage whose ITL meets the target. An answer outside the profiled range is flagged (clamped or extrapolated, in JSON and CSV) and warned about on stderr, in every output mode.
 
---method regression answers from the profile's fits (see \`planner fit\`; computed on the fly when the
-profile has none) and may extrapolate, with a warning naming the profiled range. --method auto (the
-default) uses the spline inside the profiled range and the regression outside it, per phase; the
-answer says which method was used.
+--method regression answers from the profile's fits (see \`planner fit\`; computed on the fly when the profile has none) and may extrapolate, with a warning naming the profiled range. --method auto (the default) uses the spline inside the profiled range and the regression outside it, per phase; the answer says which method was used.
 
---profile takes a planner profile directory (or its profile.json) or a Dynamo results directory
-(selected_prefill_interpolation/raw_data.npz + selected_decode_interpolation/raw_data.npz).`;
+--profile takes a planner profile directory (or its profile.json) or a Dynamo results directory (selected_prefill_interpolation/raw_data.npz + selected_decode_interpolation/raw_data.npz).`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> --profile profiles/h200-llama3.1-8b-fp8-tp1 --isl 3000 --osl 300 --ttft 200 --itl 10',
     '<%= config.bin %> <%= command.id %> --profile profiles/h200-llama3.1-8b-fp8-tp1 --isl 8000 --osl 500 --json',

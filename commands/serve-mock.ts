@@ -8,7 +8,7 @@ import {FRACTION, LATENCY_MS, REQUEST_RATE} from '../src/limits.js';
 import {integerFlag, numberFlag} from '../src/ui/number-flags.js';
 
 export default class ServeMock extends PlannerCommand {
-  static override summary = 'Serve a simulated engine over an OpenAI-compatible HTTP API';
+  static override summary = 'Serve a simulated engine over an OpenAI-compatible HTTP API.';
   static override description = `Starts an HTTP server (POST /v1/completions and /v1/chat/completions, streaming or not; GET /v1/models, /health, /metrics) whose tokens come out at the times a simulated continuous-batching engine produces them, with iteration times from a profile (--profile DIR) or from the synthetic op-level model (--synthetic --model --gpu --tp). Use it to test clients and measurement code against known ground truth.
 
 Mock tokenizer: one token per whitespace-separated word of the prompt (or one per token id when the completions prompt is an array of integers); chat prompts count the words of every message's text, no template tokens. Every request generates exactly max_tokens tokens (default 16) and ends with finish_reason "length".

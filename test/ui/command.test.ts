@@ -20,15 +20,16 @@ describe("oclif's flag errors, said once", () => {
 });
 
 describe('help texts', () => {
-  it('descriptions are paragraphs without hard line breaks (oclif wraps them)', () => {
-    const files = (dir: string): string[] => readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
-    for (const file of files(path.join(REPO_ROOT, 'commands'))) {
-      const m = /static override description = `([\s\S]*?)`;/.exec(readFileSync(file, 'utf8'));
-      if (!m) continue;
-      for (const para of m[1]!.split('\n\n')) {
+  it('descriptions are paragraphs without hard line breaks (oclif wraps them); summaries and flag texts are sentences', () => {
+    // the built manifest holds each description exactly as --help prints it
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {summary?: string; description?: string; flags: Record<string, {description?: string}>}>};
+    for (const [id, command] of Object.entries(manifest.commands)) {
+      for (const para of (command.description ?? '').split('\n\n')) {
         // a line break inside a paragraph only starts a list item
-        for (const line of para.split('\n').slice(1)) expect(line, `${file}: ${line}`).toMatch(/^(- |\d+\. )/);
+        for (const line of para.split('\n').slice(1)) expect(line, `${id}: ${line}`).toMatch(/^(- |\d+\. )/);
       }
+      expect(command.summary ?? command.description!.split('\n')[0], id).toMatch(/[.)]$/);
+      for (const [name, flag] of Object.entries(command.flags)) if (flag.description) expect(flag.description, `${id} --${name}`).not.toContain('\n');
     }
   });
 
