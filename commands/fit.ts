@@ -30,7 +30,7 @@ export default class Fit extends PlannerCommand {
 Reported per phase: R^2, MAPE and max error on the fitted points, and 5-fold cross-validated MAPE. When the profile directory has samples.jsonl, the per-request samples are fitted instead and the spread of single requests around the fit is reported. A fit whose MAPE exceeds ${POOR_FIT_MAPE_PCT} % is reported as poor, with the points that break it.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> profiles/h200-llama3.1-8b-fp8-tp1',
-    '<%= config.bin %> <%= command.id %> results/tp2 --json',
+    '<%= config.bin %> <%= command.id %> out/llama8b-h200/tp2 --json',
     '<%= config.bin %> <%= command.id %> profiles/h200-llama3.1-8b-fp8-tp1 --no-write',
   ];
 

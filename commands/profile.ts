@@ -32,7 +32,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
 --endpoint URL measures a running OpenAI-compatible server (vLLM, SGLang, TensorRT-LLM, a Dynamo frontend) with the same plan: prefill points at batch 1 (--prefill-repeats each, median kept, p10/p90 in spread), decode points with n streams started together, ITL taken in the window where all n are generating. Prompt lengths are calibrated with usage.prompt_tokens (or exact token ids from --tokenizer with --api completions); every prompt starts with a random prefix so no prefix cache serves it. Every request is appended to DIR/samples.jsonl as it finishes; Ctrl-C keeps them and --resume continues. Output: DIR/profile.json, DIR/report.html (and per-point CSV with --csv). --launch "<command with {tp} and {port}>" starts one engine per --tp (no shell), waits for /health, profiles it into DIR/tp<N> and stops it.`;
 
   static override examples = [
-    '<%= config.bin %> profile --synthetic --model llama-3.1-8b --gpu h200_sxm --tp 1,2,4,8 --quant fp8 --out profiles/llama8b-h200',
+    '<%= config.bin %> profile --synthetic --model llama-3.1-8b --gpu h200_sxm --tp 1,2,4,8 --quant fp8 --out out/llama8b-h200',
     '<%= config.bin %> profile --synthetic --model llama-3.1-70b --gpu h100_sxm --tp 4,8 --out out/70b --max-context 8192',
     '<%= config.bin %> profile --endpoint http://localhost:8000 --tp 1 --gpu h200_sxm --out results/live-tp1',
     '<%= config.bin %> profile --endpoint http://localhost:8000 --only prefill --prefill-repeats 5 --out results/prefill --resume',

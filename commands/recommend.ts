@@ -29,7 +29,7 @@ export default class Recommend extends PlannerCommand {
   static override examples = [
     '<%= config.bin %> <%= command.id %> --synthetic --model llama-3.1-8b --gpu h200_sxm --tp 1,2,4,8 --isl 4000 --osl 500 --ttft 300 --itl 20',
     '<%= config.bin %> <%= command.id %> --profile out/llama8b-h200 --isl 3000 --osl 300 --ttft 200 --itl 15 --request-rate 40 --max-gpu-budget 16',
-    '<%= config.bin %> <%= command.id %> --profile out/tp1 --profile out/tp2 --isl 3000 --osl 300 --ttft 200 --itl 15 --emit-planner-config deploy/planner.json --html rec.html',
+    '<%= config.bin %> <%= command.id %> --profile out/llama8b-h200/tp1 --profile out/llama8b-h200/tp2 --isl 3000 --osl 300 --ttft 200 --itl 15 --emit-planner-config deploy/planner.json --html rec.html',
   ];
 
   static override flags = {

@@ -1,4 +1,4 @@
-import {readdirSync, readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {describe, expect, it} from 'vitest';
 import {tidyOclifMessage} from '../../src/ui/command.js';
@@ -31,6 +31,15 @@ describe('help texts', () => {
       expect(command.summary ?? command.description!.split('\n')[0], id).toMatch(/[.)]$/);
       for (const [name, flag] of Object.entries(command.flags)) if (flag.description) expect(flag.description, `${id} --${name}`).not.toContain('\n');
     }
+  });
+
+  it('every profile an example reads is shipped or written by an earlier example', () => {
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {examples?: string[]}>};
+    const examples = Object.entries(manifest.commands).flatMap(([id, c]) => (c.examples ?? []).map((e) => e.replaceAll('<%= config.bin %>', 'planner').replaceAll('<%= command.id %>', id.replaceAll(':', ' '))));
+    const written = examples.filter((e) => e.startsWith('planner profile --synthetic')).map((e) => / --out (\S+)/.exec(e)![1]!);
+    const reads = examples.flatMap((e) => [...e.matchAll(/(?:--profile|-p) (\S+)/g)].map((m) => m[1]!).concat(e.startsWith('planner fit ') ? [e.split(' ')[2]!] : []));
+    expect(reads.length).toBeGreaterThan(10);
+    for (const dir of reads) expect(existsSync(path.join(REPO_ROOT, dir)) || written.some((w) => dir === w || dir.startsWith(`${w}/`)), dir).toBe(true);
   });
 
   it('--debug is documented and -p is --profile on dryrun and simulate', async () => {
