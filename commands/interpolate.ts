@@ -103,8 +103,9 @@ export default class Interpolate extends PlannerCommand {
       else this.print(slaText(answer, defaults, flags.profile));
       return;
     }
+    const queries = readQueries(flags.input, defaults);
     if (flags.csv) process.stdout.write(csvLine(CSV_COLUMNS));
-    for await (const {line, query} of readQueries(flags.input, defaults)) {
+    for await (const {line, query} of queries) {
       const answer = answerSla(models(query), query, `${flags.input}:${line} (profile ${flags.profile})`);
       for (const w of rangeWarnings(answer)) this.warnLine(`${flags.input}:${line}: ${w}`);
       if (flags.json) process.stdout.write(`${JSON.stringify(answer)}\n`);

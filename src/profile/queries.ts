@@ -28,9 +28,13 @@ export function parseQueryLine(line: string, where: string, defaults: SlaQuery):
   };
 }
 
-/** Yield the queries of a JSONL file with their line numbers; blank lines are skipped. */
-export async function* readQueries(file: string, defaults: SlaQuery): AsyncGenerator<{line: number; query: SlaQuery}> {
+/** The queries of a JSONL file with their line numbers; blank lines are skipped. A missing file throws here, before any output. */
+export function readQueries(file: string, defaults: SlaQuery): AsyncGenerator<{line: number; query: SlaQuery}> {
   if (!existsSync(file)) throw badInput(`${file}: no such file`);
+  return queryLines(file, defaults);
+}
+
+async function* queryLines(file: string, defaults: SlaQuery): AsyncGenerator<{line: number; query: SlaQuery}> {
   const lines = readline.createInterface({input: createReadStream(file, 'utf8'), crlfDelay: Number.POSITIVE_INFINITY});
   let n = 0;
   for await (const text of lines) {

@@ -79,6 +79,13 @@ describe('planner interpolate', () => {
     expect(bad.stdout.trim().split('\n')).toHaveLength(1); // the good line was answered before the bad one
   });
 
+  it('a missing --input file is one error line, with no CSV header printed before it', async () => {
+    const r = await runCommand(['interpolate', '--profile', PROFILE, '--input', 'no-such-queries.jsonl', '--csv']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe('Error: no-such-queries.jsonl: no such file');
+  });
+
   it('accepts a Dynamo results directory as the profile', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'planner-dyn-'));
     await runCommand(['profile', 'export', PROFILE, '--out', dir]);
