@@ -36,7 +36,7 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
     requests: integerFlag({description: 'Measured requests.', default: 1000, ...SIM_REQUESTS}),
     warmup: integerFlag({description: 'Warm-up requests sent first and not measured (default: the concurrency; 0 with --request-rate).', ...SIM_REQUESTS, min: 0}),
     seed: integerFlag({description: 'Seed of the Poisson arrivals and of the output lengths.', default: 1}),
-    'osl-spread': Flags.string({description: "Output lengths vary uniformly within ±this fraction of --osl, 0..1 (default: the backend's calibrated spread; 0 = exact lengths, which keeps a closed loop in lock-step waves)."}),
+    'osl-spread': Flags.string({description: "Output lengths vary uniformly within ±this fraction of --osl, in [0, 1) (default: the backend's calibrated spread; 0 = exact lengths, which keeps a closed loop in lock-step waves)."}),
     percentiles: Flags.string({description: 'Percentiles reported for each latency, comma-separated.', default: DEFAULT_PERCENTILES.join(',')}),
     goodput: Flags.string({description: 'SLA targets in ms, e.g. "ttft:200 itl:10" (also tpot, e2e; aiperf names accepted): report the share and rate of requests meeting all of them.'}),
     'export-requests': Flags.string({description: 'Write one record per measured request to this file: CSV when it ends in .csv, else JSONL.'}),
@@ -107,7 +107,7 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
         '',
         `Scheduler policy     ${servingModel.schedulerSummary}`,
         `Serving overheads    ${servingModel.perRequestMs} ms per request, ${servingModel.perIterationMs} ms per iteration (${servingModel.overheadSource})`,
-        `Output lengths       ${oslSpread === 0 ? 'exact' : `±${(oslSpread * 100).toFixed(0)} % of --osl (closed-loop de-synchronisation)`}`,
+        `Output lengths       ${oslSpread === 0 ? 'exact' : `±${(oslSpread * 100).toFixed(0)} % of --osl (${flags['osl-spread'] === undefined ? "the backend's calibrated spread" : '--osl-spread'})`}`,
         ...servingModel.assumptions.map((a, i) => `${i === 0 ? 'Assumptions' : ''}`.padEnd(21) + a),
       ].join('\n'),
     );

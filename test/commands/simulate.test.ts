@@ -59,6 +59,11 @@ describe('planner simulate', () => {
     expect(trt.stdout).toMatch(/KV cache fp8 \(trtllm default: /);
     const forced = JSON.parse((await runCommand(['simulate', ...model, '--backend', 'trtllm', '--scheduler-policy', 'sglang', '--json'])).stdout);
     expect(forced.settings.servingModel.schedulerPolicy).toBe('sglang');
+    // the output-length spread says where it comes from (it also applies to an open loop)
+    const open = await runCommand(['simulate', ...model.filter((a, i) => a !== '--concurrency' && model[i - 1] !== '--concurrency'), '--request-rate', '2']);
+    expect(open.stdout).toMatch(/^Output lengths\s+±\d+ % of --osl \(the backend's calibrated spread\)$/m);
+    const given = await runCommand(['simulate', ...model, '--osl-spread', '0.2']);
+    expect(given.stdout).toMatch(/^Output lengths\s+±20 % of --osl \(--osl-spread\)$/m);
     const bad = await runCommand(['simulate', ...model, '--osl-spread', '2']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/--osl-spread must be a fraction in \[0, 1\)/);
