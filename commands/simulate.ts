@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
-import {writeFile} from 'node:fs/promises';
-import {badInput, failure, withSubject} from '../src/errors.js';
+import {prepareOutputs, writeOutputs} from '../src/outputs.js';
+import {badInput, withSubject} from '../src/errors.js';
 import {runBenchmark} from '../src/engines/sim/benchmark.js';
 import {DEFAULT_PERCENTILES, parseGoodput, parsePercentiles, summarizeRequests, type BenchmarkSummary, type MetricStats, type RequestRecord} from '../src/engines/sim/benchmark-report.js';
 import {simSetup} from '../src/engines/sim/setup.js';
@@ -70,6 +70,8 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
       oslSpread,
       assumptions: synthetic?.assumptions ?? [],
     };
+    // The export's destination is checked (and its directory made) before the run, as every output is.
+    if (flags['export-requests']) await prepareOutputs([flags['export-requests']]);
     const startedMs = performance.now();
     const run = runBenchmark(setup.perfModel, setup.engine, {
       isl: flags.isl,
@@ -120,11 +122,7 @@ async function exportRequests(file: string, records: readonly RequestRecord[]): 
   const text = file.toLowerCase().endsWith('.csv')
     ? objectsToCsv([...REQUEST_COLUMNS], records as unknown as Record<string, number | null>[])
     : records.map((r) => JSON.stringify(r)).join('\n') + (records.length > 0 ? '\n' : '');
-  try {
-    await writeFile(file, text);
-  } catch (err) {
-    throw failure(`--export-requests ${file}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+  await writeOutputs([{file, data: text}]);
 }
 
 interface RenderContext {

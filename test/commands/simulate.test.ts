@@ -50,6 +50,19 @@ describe('planner simulate', () => {
     expect(out.settings.servingModel).toMatchObject({schedulerPolicy: 'vllm', oslSpread: 0});
   });
 
+  it('--export-requests makes its directory, and a destination that cannot be written stops before the run', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sim-export-'));
+    const args = ['simulate', '-p', SHIPPED_PROFILE, '--isl', '100', '--osl', '10', '--concurrency', '2', '--requests', '20'];
+    const nested = path.join(dir, 'runs', 'a', 'requests.jsonl');
+    const ok = await runCommand([...args, '--export-requests', nested]);
+    expect(ok.exitCode).toBe(0);
+    expect(readFileSync(nested, 'utf8').trim().split('\n')).toHaveLength(20);
+    const bad = await runCommand([...args, '--export-requests', dir]);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toBe(`Error: ${dir} is a directory, not a file`);
+  });
+
   it('says which scheduler policy, overheads and KV dtype it used, per backend', async () => {
     const model = ['--synthetic', '--model', 'llama-3.1-70b', '--gpu', 'h100_sxm', '--tp', '4', '--quant', 'fp8', '--isl', '1000', '--osl', '50', '--concurrency', '8', '--requests', '16'];
     const trt = await runCommand(['simulate', ...model, '--backend', 'trtllm']);
