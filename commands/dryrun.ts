@@ -34,6 +34,7 @@ import {requestsJsonl, summaryJson, ticksCsv as replayTicksCsv, ticksJsonl} from
 import {replayReport} from '../src/replay/report.js';
 import type {TraceRecord} from '../src/trace/mooncake.js';
 import {numberFlag} from '../src/ui/number-flags.js';
+import {counted} from '../src/ui/table.js';
 
 const SHIPPED_PROFILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../profiles/h200-llama3.1-8b-fp8-tp1');
 
@@ -151,7 +152,7 @@ export default class Dryrun extends PlannerCommand {
     if (flags.trace !== undefined) {
       metrics = await bucketTrace(readTraceBatches(flags.trace, {skipBadLines: flags['skip-bad-lines'], onProgress}, readStats), intervalS);
       loadText = flags.trace;
-      if (readStats.badLines > 0) this.note(`skipped ${readStats.badLines} bad lines in ${flags.trace} (first at line ${readStats.firstBad[0]?.line})`);
+      if (readStats.badLines > 0) this.note(`skipped ${counted(readStats.badLines, 'bad line')} in ${flags.trace} (first at line ${readStats.firstBad[0]?.line})`);
     } else {
       const sin = sinOptionsFromFlags(flags);
       checkSinOptions(sin);
@@ -205,7 +206,7 @@ export default class Dryrun extends PlannerCommand {
     ]);
 
     if (summary.overBudgetIntervals > 0) {
-      this.warnLine(`in ${summary.overBudgetIntervals} intervals the replicas use up to ${summary.peakGpus} GPUs, over the budget of ${config.maxGpuBudget}: Dynamo's v2025-08 budget rule (scale, round half to even, then at least --min-endpoint per phase) can overshoot, and this dry run reproduces it`);
+      this.warnLine(`in ${counted(summary.overBudgetIntervals, 'interval')} the replicas use up to ${summary.peakGpus} GPUs, over the budget of ${config.maxGpuBudget}: Dynamo's v2025-08 budget rule (scale, round half to even, then at least --min-endpoint per phase) can overshoot, and this dry run reproduces it`);
     }
     if (flags.json) {
       this.printJson({
@@ -226,8 +227,8 @@ export default class Dryrun extends PlannerCommand {
     this.print(`  peak replicas: prefill ${summary.peakPrefillReplicas}, decode ${summary.peakDecodeReplicas}; peak GPUs ${summary.peakGpus}`);
     this.print(`  GPU-hours: ${summary.gpuHours.toFixed(2)}`);
     this.print(`  intervals over the safe limit: ${summary.overLimitIntervals} (prefill ${summary.prefillOverLimitIntervals}, decode ${summary.decodeOverLimitIntervals}); cut by the GPU budget: ${summary.budgetLimitedIntervals}, over it: ${summary.overBudgetIntervals}`);
-    if (summary.prefillSlaInfeasibleIntervals > 0) this.warnLine(`in ${summary.prefillSlaInfeasibleIntervals} intervals the TTFT target is missed even at batch 1 for the predicted ISL`);
-    if (summary.decodeSlaInfeasibleIntervals > 0) this.warnLine(`in ${summary.decodeSlaInfeasibleIntervals} intervals no decode point meets the ITL target at the predicted context`);
+    if (summary.prefillSlaInfeasibleIntervals > 0) this.warnLine(`in ${counted(summary.prefillSlaInfeasibleIntervals, 'interval')} the TTFT target is missed even at batch 1 for the predicted ISL`);
+    if (summary.decodeSlaInfeasibleIntervals > 0) this.warnLine(`in ${counted(summary.decodeSlaInfeasibleIntervals, 'interval')} no decode point meets the ITL target at the predicted context`);
     this.print(`  report: ${reportFile}`);
     this.print(`  ticks:  ${csvFile}`);
   }
@@ -242,7 +243,7 @@ export default class Dryrun extends PlannerCommand {
     let loadText: string;
     if (flags.trace !== undefined) {
       const {records: read, stats} = await readTraceAll(flags.trace, {skipBadLines: flags['skip-bad-lines']});
-      if (stats.badLines > 0) this.note(`skipped ${stats.badLines} bad lines in ${flags.trace} (first at line ${stats.firstBad[0]?.line})`);
+      if (stats.badLines > 0) this.note(`skipped ${counted(stats.badLines, 'bad line')} in ${flags.trace} (first at line ${stats.firstBad[0]?.line})`);
       records = [...read].sort((a, b) => a.timestamp - b.timestamp);
       loadText = flags.trace;
     } else {
@@ -345,7 +346,7 @@ export default class Dryrun extends PlannerCommand {
     });
     for (const w of setup.warnings) this.note(`warning: ${w}`);
     const {recording, config} = setup;
-    if (recording.badLines > 0) this.note(`skipped ${recording.badLines} bad lines in ${flags.ticks} (first at line ${recording.firstBadLine?.line}: ${recording.firstBadLine?.reason})`);
+    if (recording.badLines > 0) this.note(`skipped ${counted(recording.badLines, 'bad line')} in ${flags.ticks} (first at line ${recording.firstBadLine?.line}: ${recording.firstBadLine?.reason})`);
     const {outcomes, notDue} = runTicksDryrun(recording.ticks, recording.header.startS, config, setup.capabilities, setup.bootstrap, setup.warmup);
 
     const outDir = flags.out;

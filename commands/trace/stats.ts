@@ -5,6 +5,7 @@ import {WindowAccumulator, summarize, windowRates} from '../../src/trace/windows
 import {badInput} from '../../src/errors.js';
 import {numberFlag} from '../../src/ui/number-flags.js';
 import {progressFlag} from '../../src/ui/progress.js';
+import {counted} from '../../src/ui/table.js';
 
 const round = (v: number, digits: number): number => Number(v.toFixed(digits));
 
@@ -36,7 +37,7 @@ Per non-empty window: request count, request rate, mean ISL and mean OSL; runs o
     const progress = await this.startProgress(flags.progress, flags.json);
     for await (const batch of readTraceBatches(args.file, {skipBadLines: flags['skip-bad-lines'], onProgress: progress.report}, stats)) for (const r of batch) acc.add(r);
     progress.stop();
-    if (acc.totalRequests === 0) throw badInput(`${args.file} holds no requests${stats.badLines > 0 ? ` (${stats.badLines} bad lines skipped)` : ''}`);
+    if (acc.totalRequests === 0) throw badInput(`${args.file} holds no requests${stats.badLines > 0 ? ` (${counted(stats.badLines, 'bad line')} skipped)` : ''}`);
     const rated = windowRates(acc, acc.metrics());
     const windows = rated.map((w) => ({
       startS: w.startS,
@@ -56,12 +57,12 @@ Per non-empty window: request count, request rate, mean ISL and mean OSL; runs o
     this.print(`${args.file}: ${summary.requests} requests over ${f1(summary.spanS)} s, mean ISL ${f1(summary.meanIsl)}, mean OSL ${f1(summary.meanOsl)} tokens`);
     const rate = (v: number | null): string => (v === null ? '-' : v.toFixed(2));
     const partial = rated.length > 0 && rated[rated.length - 1]!.coveredS < flags.window ? `; the last covers ${f1(rated[rated.length - 1]!.coveredS)} s, up to the last arrival` : '';
-    this.print(`  ${summary.windows} windows of ${flags.window} s (${summary.emptyWindows} empty${partial}), mean ${rate(summary.meanRateRps)} req/s, peak ${rate(summary.peakRateRps)} req/s`);
+    this.print(`  ${counted(summary.windows, 'window')} of ${flags.window} s (${summary.emptyWindows} empty${partial}), mean ${rate(summary.meanRateRps)} req/s, peak ${rate(summary.peakRateRps)} req/s`);
     if (summary.meanRateRps === null) this.warnLine('every request arrives at the same instant: no arrival rate');
     this.print(`  ${summary.totalInputTokens} input tokens, ${summary.totalOutputTokens} output tokens`);
     if (summary.outOfOrder > 0) this.print(`  ${summary.outOfOrder} records arrive earlier than the record before them (trace not sorted)`);
     if (stats.badLines > 0) {
-      this.print(`  skipped ${stats.badLines} bad lines${stats.badLines > stats.firstBad.length ? ` (first ${stats.firstBad.length} listed)` : ''}:`);
+      this.print(`  skipped ${counted(stats.badLines, 'bad line')}${stats.badLines > stats.firstBad.length ? ` (first ${stats.firstBad.length} listed)` : ''}:`);
       for (const b of stats.firstBad) this.print(`    line ${b.line}: ${b.reason}`);
     }
     this.print('');

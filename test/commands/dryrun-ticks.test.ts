@@ -72,7 +72,7 @@ describe('planner dryrun --mode ticks', () => {
     expect(field.stderr).toContain('decode-sla-bad-field.jsonl line 3: fpm.decode[0].wallTimeS must be a number, got "fast"');
     const skipped = await runCommand(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla-corrupt.jsonl'), '--out', tmp(), '--skip-bad-lines']);
     expect(skipped.exitCode).toBe(0);
-    expect(skipped.stderr).toContain('skipped 1 bad lines');
+    expect(skipped.stderr).toContain('skipped 1 bad line in ');
     expect(skipped.stdout).toContain('ticks: 6, decisions: 2');
   });
 

@@ -70,7 +70,7 @@ describe('planner trace stats', () => {
     writeFileSync(path.join(dir, 'partial.jsonl'), `${[0, 10_000, 20_000, 30_000, 39_700].map(line).join('\n')}\n`);
     const r = await runCommand(['trace', 'stats', path.join(dir, 'partial.jsonl')]);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toContain('1 windows of 60 s (0 empty; the last covers 39.7 s, up to the last arrival), mean 0.13 req/s, peak 0.13 req/s');
+    expect(r.stdout).toContain('1 window of 60 s (0 empty; the last covers 39.7 s, up to the last arrival), mean 0.13 req/s, peak 0.13 req/s');
     writeFileSync(path.join(dir, 'one.jsonl'), `${line(0)}\n`);
     const one = await runCommand(['trace', 'stats', path.join(dir, 'one.jsonl')]);
     expect(one.exitCode).toBe(0);
