@@ -13,6 +13,7 @@ import {profileOutput} from '../profile/io.js';
 import {makeDirectory, writeOutputs, type OutputFile} from '../outputs.js';
 import {readSamples} from '../profile/samples.js';
 import {PROFILE_FILE, SAMPLES_FILE, type Profile} from '../profile/types.js';
+import {counted} from '../ui/table.js';
 import {liveArrays, samplesForFit, type LiveArrays, type UnmeasuredPoint} from './live-profile.js';
 import {errorKind, livePoints, prepareSamples, runLiveSweep, SampleLog, type LivePlanOptions, type LiveProgress, type LiveRunSummary} from './live.js';
 
@@ -148,7 +149,7 @@ export async function profileEndpoint(o: EndpointProfileOptions): Promise<Endpoi
     result.prefillPoints = arrays.prefillPoints.length;
     result.decodePoints = arrays.decodePoints.length;
     result.nonSteadyPoints = arrays.decodePoints.filter((p) => !p.steady).length;
-    if (result.nonSteadyPoints > 0) o.note(`${result.nonSteadyPoints} decode points had no window in which all streams were generating (prefill of the batch outlasted decode); their ITL is the whole-request ITL`);
+    if (result.nonSteadyPoints > 0) o.note(`${counted(result.nonSteadyPoints, 'decode point')} had no window in which all streams were generating (prefill of the batch outlasted decode); their ITL is the whole-request ITL`);
     result.unmeasured = arrays.unmeasured;
     for (const u of arrays.unmeasured) o.note(`warning: point ${u.point} could not be measured: ${u.reason}`);
     const failed = samples.filter((s) => s.status !== 'ok').length;
