@@ -41,6 +41,14 @@ export function tidyOclifMessage(message: string): string {
       pairs.add(key);
       continue;
     }
+    // oclif looks `dryrun foo` up as the command id `dryrun:foo`; say it with the spaces the user typed
+    const unknown = /^command (\S+) not found$/.exec(r);
+    if (unknown) {
+      const words = unknown[1]!.split(':');
+      const parent = words.slice(0, -1).join(' ');
+      out.push(parent === '' ? `unknown command "${words[0]}" (see planner --help)` : `"${parent}" has no subcommand or argument "${words.at(-1)}" (see planner ${parent} --help)`);
+      continue;
+    }
     const missing = /^Missing required flag:?\s+(?:--)?([\w-]+)$/.exec(r);
     out.push(missing ? `missing required flag --${missing[1]}` : r);
   }

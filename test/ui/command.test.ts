@@ -10,9 +10,14 @@ describe("oclif's flag errors, said once", () => {
       .toBe('--concurrency and --request-rate cannot be used together See more help with --help');
     expect(tidyOclifMessage('The following error occurred:\n  Missing required flag itl\nSee more help with --help')).toBe('missing required flag --itl See more help with --help');
     expect(tidyOclifMessage('Nonexistent flag: --nope\nSee more help with --help')).toBe('Nonexistent flag: --nope See more help with --help');
+    expect(tidyOclifMessage('command nosuch not found')).toBe('unknown command "nosuch" (see planner --help)');
+    expect(tidyOclifMessage('command trace:foo not found')).toBe('"trace" has no subcommand or argument "foo" (see planner trace --help)');
   });
 
   it('the CLI prints them on one line with exit code 2', async () => {
+    const stray = await runCli(['interpolate', 'profiles/h200-llama3.1-8b-fp8-tp1']);
+    expect(stray.exitCode).toBe(2);
+    expect(stray.stderr.trim()).toBe('Error: "interpolate" has no subcommand or argument "profiles/h200-llama3.1-8b-fp8-tp1" (see planner interpolate --help)');
     const r = await runCli(['simulate', '-p', 'profiles/h200-llama3.1-8b-fp8-tp1', '--isl', '100', '--osl', '10', '--concurrency', '2', '--request-rate', '3']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toBe('Error: --concurrency and --request-rate cannot be used together (see --help)');
