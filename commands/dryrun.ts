@@ -288,7 +288,7 @@ export default class Dryrun extends PlannerCommand {
     }
     const layers: ConfigLayer[] = [{source: 'replay defaults', raw: {mode: 'disagg', optimization_target: 'sla'}}];
     if (flags['planner-config'] !== undefined) layers.push(await readPlannerConfigArg(flags['planner-config']));
-    layers.push({source: 'flags', raw: ticksOverrides(flags as Record<string, unknown>, given)});
+    layers.push({source: 'command line', raw: ticksOverrides(flags as Record<string, unknown>, given)});
 
     const progress = await this.startProgress(flags.progress, flags.json);
     const result = runReplayDryrun({

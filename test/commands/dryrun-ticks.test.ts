@@ -61,7 +61,14 @@ describe('planner dryrun --mode ticks', () => {
   it('a bad planner config value is one error naming the key', async () => {
     const r = await runCommand(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp(), '--set', 'mode=both']);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toBe('Error: flags: planner config key mode must be one of disagg, prefill, decode, agg, got "both"');
+    expect(r.stderr.trim()).toBe('Error: command line: planner config key mode must be one of disagg, prefill, decode, agg, got "both"');
+  });
+
+  it('an unknown --set key is warned about, naming the command line as its source', async () => {
+    const r = await runCommand(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp(), '--set', 'nosuch_key=3', '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain('warning: command line: unknown planner config key "nosuch_key" ignored');
+    expect(() => JSON.parse(r.stdout)).not.toThrow();
   });
 
   it('a corrupt line fails naming the line; --skip-bad-lines counts and skips', async () => {

@@ -105,7 +105,7 @@ export async function prepareTicksDryrun(opts: {
   const recording = await readRecording(opts.ticksFile, {skipBadLines: opts.skipBadLines});
   const layers: ConfigLayer[] = [{source: `${opts.ticksFile} line 1 (plannerConfig)`, raw: recording.header.plannerConfig}];
   if (opts.plannerConfig !== undefined) layers.push(await readPlannerConfigArg(opts.plannerConfig));
-  if (Object.keys(opts.overrides).length > 0) layers.push({source: 'flags', raw: opts.overrides});
+  if (Object.keys(opts.overrides).length > 0) layers.push({source: 'command line', raw: opts.overrides});
   const {config, warnings} = resolvePlannerConfig(layers);
   const capabilities = effectiveCapabilities(recording.header.capabilities, config);
 
