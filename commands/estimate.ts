@@ -52,7 +52,7 @@ Sums per-op times (GEMMs, attention, all-reduce, element-wise, LM head) for the 
       ttftMs: flags.batch === 1 ? model.ttftMs(flags.isl) : undefined,
       perRequestOverheadMs: model.perRequestMs,
       maxKvTokens: model.maxKvTokens,
-      breakdown: flags.breakdown || flags.json ? {prefill: model.breakdown(prefillShape), decode: model.breakdown(decodeShape)} : undefined,
+      breakdownMs: flags.breakdown || flags.json ? {prefill: model.breakdown(prefillShape), decode: model.breakdown(decodeShape)} : undefined,
       assumptions: model.assumptions,
     };
     if (flags.json) {
@@ -64,9 +64,9 @@ Sums per-op times (GEMMs, attention, all-reduce, element-wise, LM head) for the 
     this.print(`prefill   batch ${flags.batch} x ISL ${flags.isl}: ${fmtMs(result.prefillMs)} ms${result.ttftMs === undefined ? '' : `  (TTFT alone on the engine, chunked by ${model.maxNumBatchedTokens}, + ${model.perRequestMs} ms per request: ${fmtMs(result.ttftMs)} ms)`}`);
     this.print(`decode    batch ${flags['decode-batch']} at context ${context}: ${fmtMs(result.decodeStepMs)} ms per step  (${((flags['decode-batch'] * 1000) / result.decodeStepMs / e.tp).toFixed(0)} tokens/s/GPU)`);
     this.print(`KV cache  ${model.maxKvTokens} tokens`);
-    if (flags.breakdown && result.breakdown) {
-      const p: Breakdown = result.breakdown.prefill;
-      const d: Breakdown = result.breakdown.decode;
+    if (flags.breakdown && result.breakdownMs) {
+      const p: Breakdown = result.breakdownMs.prefill;
+      const d: Breakdown = result.breakdownMs.decode;
       this.print('');
       this.print(`${'op family'.padEnd(22)}${'prefill ms'.padStart(12)}${'decode ms'.padStart(12)}`);
       for (const key of Object.keys(BREAKDOWN_LABELS) as (keyof Breakdown)[]) {

@@ -13,12 +13,13 @@ describe('planner estimate', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stderr).toBe('');
     const j = JSON.parse(r.stdout);
-    for (const k of ['prefillMs', 'decodeStepMs', 'maxKvTokens', 'breakdown', 'assumptions']) expect(j).toHaveProperty(k);
+    for (const k of ['prefillMs', 'decodeStepMs', 'maxKvTokens', 'breakdownMs', 'assumptions']) expect(j).toHaveProperty(k);
     expect(j.prefillMs).toBeGreaterThan(10);
     expect(j.prefillMs).toBeLessThan(200);
     expect(j.decodeStepMs).toBeGreaterThan(1);
     expect(j.decodeStepMs).toBeLessThan(20);
-    expect(j.breakdown.prefill.qkvGemm).toBeGreaterThan(0);
+    expect(j.breakdownMs.prefill.qkvGemm).toBeGreaterThan(0);
+    expect(j).not.toHaveProperty('breakdown'); // the name carries the unit
     expect(j.engine).toMatchObject({model: 'llama-3.1-8b', gpu: 'h200_sxm', tp: 1, quant: 'bf16'});
   });
 
