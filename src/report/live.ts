@@ -105,12 +105,12 @@ export function liveReportHtml(profile: Profile, arrays: LiveArrays, extras: Liv
 }
 
 export function prefillCsv(points: PrefillPointResult[]): string {
-  return toCsv(['point', 'requested_isl', 'isl', 'ttft_ms', 'ttft_p10_ms', 'ttft_p90_ms', 'thpt_per_gpu', 'ok', 'errors'],
+  return toCsv(['point', 'requestedIsl', 'isl', 'ttftMs', 'ttftP10Ms', 'ttftP90Ms', 'thptPerGpu', 'ok', 'errors'],
     points.map((p) => [p.point, p.requestedIsl, p.isl, p.ttftMs, p.ttftP10Ms, p.ttftP90Ms, p.thptPerGpu, p.ok, p.errors]));
 }
 
 export function decodeCsv(points: DecodePointResult[]): string {
-  return toCsv(['point', 'requested_isl', 'isl', 'osl', 'concurrency', 'context_length', 'kv_usage', 'itl_ms', 'itl_p10_ms', 'itl_p90_ms', 'thpt_per_gpu', 'steady', 'window_ms', 'ok', 'errors'],
+  return toCsv(['point', 'requestedIsl', 'isl', 'osl', 'concurrency', 'contextLength', 'kvUsage', 'itlMs', 'itlP10Ms', 'itlP90Ms', 'thptPerGpu', 'steady', 'windowMs', 'ok', 'errors'],
     points.map((p) => [p.point, p.requestedIsl, p.isl, p.osl, p.concurrency, p.contextLength, p.kvUsage, p.itlMs, p.itlP10Ms, p.itlP90Ms, p.thptPerGpu, p.steady, p.windowMs, p.ok, p.errors]));
 }
 

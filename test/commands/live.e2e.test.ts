@@ -94,7 +94,7 @@ describe('planner profile --endpoint', () => {
     const again = await runCli(['profile', '--endpoint', m.url, '--out', out, ...SMALL]);
     expect(again.exitCode).toBe(2);
     expect(again.stderr.trim()).toMatch(/^Error: .*samples\.jsonl already holds samples of a sweep \(add --resume to continue it, or choose another --out\)$/);
-    expect(readFileSync(path.join(out, 'decode.csv'), 'utf8').split('\n')[0]).toBe('point,requested_isl,isl,osl,concurrency,context_length,kv_usage,itl_ms,itl_p10_ms,itl_p90_ms,thpt_per_gpu,steady,window_ms,ok,errors');
+    expect(readFileSync(path.join(out, 'decode.csv'), 'utf8').split('\n')[0]).toBe('point,requestedIsl,isl,osl,concurrency,contextLength,kvUsage,itlMs,itlP10Ms,itlP90Ms,thptPerGpu,steady,windowMs,ok,errors');
     await closeMock();
     const truth = readTruth(truthFile);
     expectItlNearTruth(samples, truth);

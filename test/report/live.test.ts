@@ -44,7 +44,7 @@ describe('live report', () => {
   });
 
   it('CSV tables have one row per point', () => {
-    expect(prefillCsv(arrays.prefillPoints)).toBe('point,requested_isl,isl,ttft_ms,ttft_p10_ms,ttft_p90_ms,thpt_per_gpu,ok,errors\nprefill/isl=100,100,101,20,19,22,5050,3,0\n');
+    expect(prefillCsv(arrays.prefillPoints)).toBe('point,requestedIsl,isl,ttftMs,ttftP10Ms,ttftP90Ms,thptPerGpu,ok,errors\nprefill/isl=100,100,101,20,19,22,5050,3,0\n');
     expect(decodeCsv(arrays.decodePoints).split('\n')[1]).toBe('decode/isl=100/n=4,100,100,500,4,350,0.1,9.5,9,10,420,true,4000,3,1');
   });
 
