@@ -17,7 +17,7 @@ const THROUGHPUT_COLORS: Record<string, string> = {
 const X = 'time';
 const line = (name: string, x: number[], y: Array<number | null>, extra: Record<string, unknown> = {}) => ({type: 'scatter', mode: 'lines', name, x, y, ...extra});
 const sla = (x: number[], value: number) => line('SLA', [x[0] ?? 0, x[x.length - 1] ?? 0], [value, value], {line: {color: 'red', dash: 'dash'}});
-const layout = (title: string, yTitle: string, xRange: [number, number]) => ({title: {text: title}, height: 300, xaxis: {title: {text: 'time (s)'}, range: xRange}, yaxis: {title: {text: yTitle}}, margin: {t: 40, b: 40}});
+const layout = (title: string, yTitle: string, xRange: [number, number]) => ({title: {text: title}, height: 380, xaxis: {title: {text: 'time (s)'}, range: xRange}, yaxis: {title: {text: yTitle}}, margin: {t: 40}});
 
 function decisionMarkers(x: number[], reasons: Array<string | null>, colors: Record<string, string>, symbol: string) {
   const byReason = new Map<string, number[]>();

@@ -76,8 +76,14 @@ var specs=JSON.parse(document.getElementById('report-data').textContent);
 var groups={};var busy=false;
 specs.forEach(function(s){
   var el=document.getElementById(s.id);
-  // the legend sits under the plot, where the toolbar (top right) cannot cover it
-  var layout=Object.assign({margin:{t:30,r:70,b:110,l:70},hovermode:'x unified',legend:{orientation:'h',x:0,y:-0.2,yanchor:'top'}},s.layout||{});
+  // a figure's margin keys override the defaults one by one
+  var base={margin:{t:30,r:70,b:110,l:70},hovermode:'x unified'};
+  var layout=Object.assign({},base,s.layout||{});
+  layout.margin=Object.assign({},base.margin,(s.layout||{}).margin||{});
+  // the legend hangs 60 px under the plot (below tick labels and axis title, whatever the chart's
+  // height), where the toolbar (top right) cannot cover it
+  var plotPx=Math.max(50,(layout.height||el.clientHeight||460)-layout.margin.t-layout.margin.b);
+  if(!layout.legend)layout.legend={orientation:'h',x:0,y:-60/plotPx,yanchor:'top'};
   Plotly.newPlot(el,s.data,layout,{responsive:true,displaylogo:false});
   if(s.xGroup){(groups[s.xGroup]=groups[s.xGroup]||[]).push(el);
     el.on('plotly_relayout',function(ev){
@@ -108,7 +114,9 @@ export function renderReport(input: ReportInput): string {
     if ('figure' in s) {
       const id = `fig-${i}`;
       specs.push({id, data: s.figure.data, layout: s.figure.layout, xGroup: s.xGroup});
-      parts.push(`<div class="fig" id="${id}"></div>`);
+      // the box is as tall as the chart asks (else the 460 px default), so no blank band follows a short chart
+      const heightPx = s.figure.layout?.height;
+      parts.push(`<div class="fig" id="${id}"${typeof heightPx === 'number' && heightPx > 0 ? ` style="height:${heightPx}px"` : ''}></div>`);
       if (s.note !== undefined) parts.push(`<p class="note">${escapeHtml(s.note)}</p>`);
     } else if ('text' in s) {
       parts.push(s.text.split(/\n{2,}/).map((p) => `<p>${escapeHtml(p)}</p>`).join(''));

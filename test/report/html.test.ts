@@ -54,6 +54,12 @@ describe('renderReport', () => {
     expect(plain.length).toBeLessThan(10_000);
   });
 
+  it('a chart box is as tall as its layout asks, so no blank band follows a short chart', () => {
+    const out = renderReport({title: 't', sections: [{figure: {data: [], layout: {height: 300}}}, {figure: {data: []}}]});
+    expect(out).toContain('<div class="fig" id="fig-0" style="height:300px"></div>');
+    expect(out).toContain('<div class="fig" id="fig-1"></div>');
+  });
+
   it('links figures of one group so zooming one zooms all', () => {
     expect(html).toContain("el.on('plotly_relayout'");
     expect(html).toContain('Plotly.relayout(o,upd)');
