@@ -17,7 +17,7 @@ const THROUGHPUT_COLORS: Record<string, string> = {
 const X = 'time';
 const line = (name: string, x: number[], y: Array<number | null>, extra: Record<string, unknown> = {}) => ({type: 'scatter', mode: 'lines', name, x, y, ...extra});
 const sla = (x: number[], value: number) => line('SLA', [x[0] ?? 0, x[x.length - 1] ?? 0], [value, value], {line: {color: 'red', dash: 'dash'}});
-const layout = (title: string, yTitle: string, xRange: [number, number]) => ({title: {text: title}, height: 380, xaxis: {title: {text: 'time (s)'}, range: xRange}, yaxis: {title: {text: yTitle}}, margin: {t: 40}});
+const layout = (title: string, yTitle: string, xRange: [number, number], yaxis: Record<string, unknown> = {}) => ({title: {text: title}, height: 380, xaxis: {title: {text: 'time (s)'}, range: xRange}, yaxis: {title: {text: yTitle}, ...yaxis}, margin: {t: 40}});
 
 function decisionMarkers(x: number[], reasons: Array<string | null>, colors: Record<string, string>, symbol: string) {
   const byReason = new Map<string, number[]>();
@@ -39,6 +39,12 @@ export interface ReplayReportContext {
   decodeMaxKvTokens: number;
 }
 
+/** Whole replicas on the axis (no 1.5 ticks), at most about eight ticks. */
+function replicaTickStep(snapshots: ReadonlyArray<{activePrefill: number; activeDecode: number; readyPrefill: number; readyDecode: number}>): number {
+  const most = Math.max(1, ...snapshots.map((s) => Math.max(s.activePrefill, s.activeDecode, s.readyPrefill, s.readyDecode)));
+  return Math.max(1, Math.ceil(most / 8));
+}
+
 export function replayReport(runs: readonly ReplayRunResult[], ctx: ReplayReportContext): ReportInput {
   const sections: Section[] = [];
   const planned = runs.find((r) => r.planner);
@@ -47,7 +53,7 @@ export function replayReport(runs: readonly ReplayRunResult[], ctx: ReplayReport
     const x = p.snapshots.map((s) => s.nowS);
     // every time chart starts at the same range, so the panels line up before any zoom
     const xRange: [number, number] = [0, x[x.length - 1] ?? 0];
-    const fig = (title: string, yTitle: string, data: unknown[]): Section => ({figure: {data, layout: layout(title, yTitle, xRange)}, xGroup: X});
+    const fig = (title: string, yTitle: string, data: unknown[], yaxis: Record<string, unknown> = {}): Section => ({figure: {data, layout: layout(title, yTitle, xRange, yaxis)}, xGroup: X});
     const d = p.decisions.map((r) => r.diagnostics);
     const lb = d.map((v) => Math.max(v.throughputLowerBoundPrefill, v.throughputLowerBoundDecode));
     sections.push(fig('Replica counts', 'replicas', [
@@ -57,13 +63,14 @@ export function replayReport(runs: readonly ReplayRunResult[], ctx: ReplayReport
       line('decode target', x, p.snapshots.map((s) => s.activeDecode), {line: {shape: 'hv', dash: 'dot'}}),
       ...(lb.some((v) => v > 1) ? [line('throughput lower bound (prefill)', x, d.map((v) => v.throughputLowerBoundPrefill), {line: {color: 'red', dash: 'dash'}}),
         line('throughput lower bound (decode)', x, d.map((v) => v.throughputLowerBoundDecode), {line: {color: 'darkred', dash: 'dash'}})] : []),
-    ]));
+    ], {dtick: replicaTickStep(p.snapshots), rangemode: 'tozero'}));
     const interval = (i: number) => (i > 0 ? x[i]! - x[i - 1]! : x[0]!);
     sections.push(fig('Request rate (observed vs predicted)', 'req/s', [
       line('observed', x, p.snapshots.map((s) => s.observedRps)),
       line('predicted', x, d.map((v, i) => (v.predictedNumReq === null ? null : v.predictedNumReq / Math.max(1e-9, planned.planner!.ticks[i]!.traffic?.durationS ?? interval(i)))), {mode: 'lines+markers'}),
     ]));
-    sections.push(fig('Observed TTFT vs SLA (mean of requests finished since the previous tick)', 'ms', [line('TTFT', x, p.snapshots.map((s) => s.observedTtftMs)), sla(x, ctx.ttftMs)]));
+    // log scale: a queue's TTFT reaches 100x the target and would flatten the SLA line onto the axis
+    sections.push(fig('Observed TTFT vs SLA (mean of requests finished since the previous tick)', 'ms (log scale)', [line('TTFT', x, p.snapshots.map((s) => s.observedTtftMs)), sla(x, ctx.ttftMs)], {type: 'log'}));
     sections.push(fig('Observed ITL vs SLA', 'ms', [line('ITL', x, p.snapshots.map((s) => s.observedItlMs)), sla(x, ctx.itlMs)]));
     if (d.some((v) => v.estimatedTtftMs !== null || v.estimatedItlMs !== null)) {
       sections.push(fig('Estimated TTFT vs SLA (load pass)', 'ms', [line('estimated TTFT', x, d.map((v) => v.estimatedTtftMs), {mode: 'lines+markers'}), sla(x, ctx.ttftMs)]));

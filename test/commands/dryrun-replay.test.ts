@@ -65,4 +65,17 @@ describe('planner dryrun --mode replay', () => {
     expect(row.length).toBe(header.length);
     expect(row.slice(header.indexOf('TTFT ms p50/p99'), header.indexOf('TTFT ms p50/p99') + 'TTFT ms p50/p99'.length)).toMatch(/^ *\d+\/\d+$/);
   });
+
+  it('the report draws TTFT on a log axis, so the SLA line stays visible above a queue\'s spike, and replicas as whole numbers', async () => {
+    const dir = tmp();
+    const r = await runCli(['dryrun', '--mode', 'replay', ...LOAD, '--ttft', '200', '--itl', '10', '--adjustment-interval', '30', '--out', dir, '--json', '--progress', 'none']);
+    expect(r.exitCode).toBe(0);
+    const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
+    const data = JSON.parse(/<script type="application\/json" id="report-data">([\s\S]*?)<\/script>/.exec(html)![1]!) as Array<{layout?: {title?: {text?: string}; yaxis?: {type?: string; title?: {text?: string}}; height?: number}}>;
+    const ttft = data.find((f) => f.layout?.title?.text?.startsWith('Observed TTFT'))!;
+    expect(ttft.layout!.yaxis).toMatchObject({type: 'log', title: {text: 'ms (log scale)'}});
+    expect(html).toContain(`style="height:${ttft.layout!.height}px"`);
+    // replica counts are whole numbers
+    expect(data.find((f) => f.layout?.title?.text === 'Replica counts')!.layout!.yaxis).toMatchObject({dtick: 1});
+  });
 });
