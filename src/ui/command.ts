@@ -34,7 +34,8 @@ export function tidyOclifMessage(message: string): string {
   const out: string[] = [];
   const pairs = new Set<string>();
   for (const r of reasons) {
-    const excl = /^(--[\w-]+) cannot also be provided when using (--[\w-]+)$/.exec(r);
+    // oclif names a boolean with its value (`--synthetic=true`); the flag is what the user typed
+    const excl = /^(--[\w-]+)(?:=\S*)? cannot also be provided when using (--[\w-]+)(?:=\S*)?$/.exec(r);
     if (excl) {
       const key = [excl[1], excl[2]].sort().join(' ');
       if (!pairs.has(key)) out.push(`${excl[1]} and ${excl[2]} cannot be used together`);

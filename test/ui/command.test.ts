@@ -10,11 +10,15 @@ describe("oclif's flag errors, said once", () => {
       .toBe('--concurrency and --request-rate cannot be used together See more help with --help');
     expect(tidyOclifMessage('The following error occurred:\n  Missing required flag itl\nSee more help with --help')).toBe('missing required flag --itl See more help with --help');
     expect(tidyOclifMessage('Nonexistent flag: --nope\nSee more help with --help')).toBe('Nonexistent flag: --nope See more help with --help');
+    expect(tidyOclifMessage('--synthetic=true cannot also be provided when using --profile\nSee more help with --help')).toBe('--synthetic and --profile cannot be used together See more help with --help');
     expect(tidyOclifMessage('command nosuch not found')).toBe('unknown command "nosuch" (see planner --help)');
     expect(tidyOclifMessage('command trace:foo not found')).toBe('"trace" has no subcommand or argument "foo" (see planner trace --help)');
   });
 
   it('the CLI prints them on one line with exit code 2', async () => {
+    const both = await runCli(['recommend', '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '-p', 'profiles/h200-llama3.1-8b-fp8-tp1', '--isl', '3000', '--osl', '300', '--ttft', '200', '--itl', '15']);
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr.trim()).toBe('Error: --synthetic and --profile cannot be used together (see --help)');
     const stray = await runCli(['interpolate', 'profiles/h200-llama3.1-8b-fp8-tp1']);
     expect(stray.exitCode).toBe(2);
     expect(stray.stderr.trim()).toBe('Error: "interpolate" has no subcommand or argument "profiles/h200-llama3.1-8b-fp8-tp1" (see planner interpolate --help)');
