@@ -8,8 +8,11 @@
  * (the TTY progress view, loaded when shown), axios and execa (live engines only).
  * Run: npx tsx scripts/bundle.ts (npm run build runs it).
  */
+import {rmSync} from 'node:fs';
 import {build} from 'esbuild';
 
+// Chunk names carry content hashes: clear the last build's so none is left behind.
+rmSync('dist/bundle', {recursive: true, force: true});
 await build({
   entryPoints: {main: 'dist/bin/main.js'},
   outdir: 'dist/bundle',
