@@ -193,6 +193,7 @@ function refineCss(w: readonly number[], beta0: number[], p: number, q: number, 
   let rt = new Float64Array(n);
   const r2 = new Float64Array(n);
   const jac = new Float64Array(n * k);
+  const jtjFlat = new Float64Array(k * k);
   cssResidualsInto(w, beta, p, q, withConst, e, r);
   let cost = sumOfSquares(r);
   let mu = 1e-3;
@@ -205,15 +206,19 @@ function refineCss(w: readonly number[], beta0: number[], p: number, q: number, 
       for (let t = 0; t < n; t += 1) jac[t * k + j] = (r2[t]! - r[t]!) / h;
     }
     // Solve (J'J + mu diag(J'J)) delta = -J'r (k <= 6, so the normal equations are fine here).
-    const jtj: number[][] = Array.from({length: k}, () => new Array<number>(k).fill(0));
+    // J'J is summed over t in order for i <= j and mirrored: a product and its mirror are the
+    // same bits, so this is the full double loop's result at half the work.
+    jtjFlat.fill(0);
     const jtr = new Array<number>(k).fill(0);
     for (let t = 0; t < n; t += 1) {
       const row = t * k;
       for (let i = 0; i < k; i += 1) {
-        jtr[i] -= jac[row + i]! * r[t]!;
-        for (let j = 0; j < k; j += 1) jtj[i]![j] += jac[row + i]! * jac[row + j]!;
+        const ji = jac[row + i]!;
+        jtr[i] -= ji * r[t]!;
+        for (let j = i; j < k; j += 1) jtjFlat[i * k + j] += ji * jac[row + j]!;
       }
     }
+    const jtj: number[][] = Array.from({length: k}, (_, i) => Array.from({length: k}, (_, j) => (i <= j ? jtjFlat[i * k + j]! : jtjFlat[j * k + i]!)));
     for (let i = 0; i < k; i += 1) jtj[i]![i] += mu * Math.max(jtj[i]![i]!, 1e-12);
     let delta: number[];
     try {
