@@ -6,7 +6,7 @@
  * and closed-loop spread are refitted without one backend version (or one GPU) and the left-out
  * runs predicted with them, so a fit that only memorises runs shows up.
  *
- *   npx tsx bench/serving-accuracy.ts [--json] [--worst N]
+ *   npx tsx bench/serving-accuracy.ts [--json] [--worst N] [--backend vllm|sglang|trtllm]
  *
  * AIConfigurator's published accuracy on such runs: about 36 % TTFT and 25 % TPOT mean error.
  */
@@ -47,7 +47,10 @@ function simulate(run: MeasuredRun, fit?: OverheadFit): RunPrediction | undefine
   }
 }
 
-const runs = parseMeasuredRuns(readFileSync(path.join(root, file), 'utf8'), file);
+const backendOnly = args.includes('--backend') ? args[args.indexOf('--backend') + 1] : undefined;
+// --backend: that backend's runs only (its fits never use other backends' runs, so its figures are the same as in a full run).
+const runs = parseMeasuredRuns(readFileSync(path.join(root, file), 'utf8'), file).filter((r) => backendOnly === undefined || r.backend === backendOnly);
+if (runs.length === 0) throw new Error(`no runs of backend "${backendOnly}" in ${file}`);
 const h200Profile = JSON.parse(readFileSync(path.join(root, 'profiles/h200-llama3.1-8b-fp8-tp1/profile.json'), 'utf8')) as Profile;
 const t0 = performance.now();
 const progress = (label: string) => (done: number, total: number) => {

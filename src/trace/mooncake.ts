@@ -6,7 +6,7 @@
 import {statSync} from 'node:fs';
 import {open} from 'node:fs/promises';
 import {StreamedOutput} from '../outputs.js';
-import {badInput, failure} from '../errors.js';
+import {badInput, failure, option} from '../errors.js';
 import type {OnProgress} from '../progress.js';
 import {MAX_TIMESTAMP_MS, TOKENS} from '../limits.js';
 import {scanRecord} from './record-scanner.js';
@@ -185,7 +185,7 @@ class LineParser {
       if (stats.firstBad.length < this.keep) stats.firstBad.push({line: this.lineNo, reason});
       if (!this.options.skipBadLines) {
         stats.lines = this.lineNo;
-        throw badInput(`${this.file}:${this.lineNo}: bad trace record: ${reason}`, 'pass --skip-bad-lines to skip bad records');
+        throw badInput(`${this.file}:${this.lineNo}: bad trace record: ${reason}`, `pass ${option('skipBadLines')} to skip bad records`);
       }
     }
     stats.lines = this.lineNo;
