@@ -34,7 +34,7 @@ function timeOnce(argv: string[]): {wallS: number; cpuS: number} {
 
 /** The CLI's entry without the bundle: tsc's dist/bin/main.js, argv as bin/run.js passes it. */
 const unbundled = (args: string[]) => [process.execPath, '--input-type=module', '-e',
-  `const {main} = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/bin/main.js')).href)}); await main(process.argv.slice(1), ${JSON.stringify(pathToFileURL(cli).href)});`, ...args];
+  `const {main} = await import(${JSON.stringify(pathToFileURL(path.join(root, 'dist/bin/main.js')).href)}); await main(process.argv.slice(1), ${JSON.stringify(pathToFileURL(cli).href)});`, '--', ...args];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
