@@ -75,8 +75,8 @@ describe('memory and KV capacity', () => {
   it('KV bytes per token: 2 x 8 kv heads x 128 x 32 layers x 2 B; fp8 halves it', () => {
     expect(llama8({kvQuant: 'bf16'}).memory.kvBytesPerToken).toBe(131072);
     expect(llama8({kvQuant: 'fp8'}).memory.kvBytesPerToken).toBe(65536);
-    // vLLM's default for an FP8 checkpoint is now the FP8 KV cache it declares.
-    expect(llama8().memory.kvBytesPerToken).toBe(65536);
+    // vLLM's default (kv_cache_dtype auto before 0.13) keeps bf16 KV for an FP8 checkpoint.
+    expect(llama8().memory.kvBytesPerToken).toBe(131072);
     // TP 4 holds 2 of the 8 KV heads per GPU.
     expect(llama8({tp: 4, kvQuant: 'bf16'}).memory.kvBytesPerToken).toBe(32768);
   });
