@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {fitBackend, fitOverheads, linearPrediction, type RunSensitivity} from '../../../src/engines/sim/serving-fit.js';
-import {parseMeasuredRuns, protocolOf, type MeasuredRun} from '../../../src/engines/sim/measured-runs.js';
+import {fitBackend, fitLimitsFor, fitOverheads, linearPrediction, SGLANG_MAX_ITERATION_MS, type RunSensitivity} from '../../../src/engines/sim/serving-fit.js';
+import {parseMeasuredRuns, predictRun, protocolOf, type MeasuredRun} from '../../../src/engines/sim/measured-runs.js';
 import {runBenchmark} from '../../../src/engines/sim/benchmark.js';
 import {linearPerfModel} from '../../helpers/linear-perf-model.js';
 
@@ -24,8 +24,19 @@ describe('serving overhead fit', () => {
   it('keeps the limit it is given and picks the spread that fits best', () => {
     const samples = [sample(100, 2, 10, 1), sample(400, 6, 20, 1.1)];
     expect(fitOverheads(samples, {maxPerRequestMs: () => 10}).perRequestMs).toBeLessThanOrEqual(10);
+    // Bounded at 0.5 ms/iteration, the per-request overhead takes up what it can of the TTFT.
+    const bounded = fitOverheads(samples, {maxPerIterationMs: 0.5});
+    expect(bounded.perIterationMs).toBeCloseTo(0.5, 9);
+    expect(bounded.perRequestMs).toBeGreaterThan(30);
     const worse = samples.map((s) => ({...s, oslSpread: 0, ttftMs: s.ttftMs * 3}));
     expect(fitBackend(new Map([[0, worse], [0.1, samples]])).oslSpread).toBe(0.1);
+    expect(fitBackend(new Map([[0, worse], [0.1, samples]]), {oslSpreads: [0]}).oslSpread).toBe(0);
+  });
+
+  it('bounds SGLang per-iteration overhead and fixes its spread; TRT-LLM has no limits', () => {
+    const profile = {} as Parameters<typeof fitLimitsFor>[1];
+    expect(fitLimitsFor('sglang', profile)).toEqual({maxPerIterationMs: SGLANG_MAX_ITERATION_MS, oslSpreads: [0]});
+    expect(fitLimitsFor('trtllm', profile)).toEqual({});
   });
 
   it('a tie between spreads (no run depends on it) goes to the de-synchronised loop', () => {
@@ -76,5 +87,22 @@ describe('closed-loop output-length spread', () => {
     expect(ins.reduce((a, b) => a + b, 0) / ins.length).toBeGreaterThan(88);
     expect(ins.reduce((a, b) => a + b, 0) / ins.length).toBeLessThan(92);
     expect(() => runBenchmark(linearPerfModel(), {}, {isl: 100, osl: 50, concurrency: 4, requests: 8, lengthRangeRatio: 0})).toThrow(/lengthRangeRatio must be in \(0, 1\]/);
+  });
+});
+
+describe('predicting a measured run', () => {
+  it('shows every iteration to an observer without changing the prediction', () => {
+    const r: MeasuredRun = {...run(0, 0), gpu: 'h100_sxm', backend: 'sglang', modelId: 'Qwen/Qwen3-32B', tp: 2, isl: 1024, osl: 8, concurrency: 4};
+    let prefillTokens = 0;
+    let decodes = 0;
+    const observed = predictRun(r, {onIteration: (shape, ms) => {
+      expect(ms).toBeGreaterThan(0);
+      prefillTokens += shape.prefillTokens;
+      decodes += shape.decodeRequests;
+    }});
+    // 20 requests (5 waves of 4): each prompt once, 7 decode steps after the first token.
+    expect(prefillTokens).toBe(20 * 1024);
+    expect(decodes).toBe(20 * 7);
+    expect(observed).toEqual(predictRun(r));
   });
 });
