@@ -30,6 +30,12 @@ export interface BenchmarkOptions {
    * loops do not stay in the lock-step waves exact lengths produce; a small spread reproduces that.
    */
   oslSpread?: number;
+  /**
+   * Input and output lengths each drawn uniformly from the integers [floor(ratio x len), len], as
+   * vLLM's benchmark_serving.py random dataset does with --random-range-ratio (before v0.10's
+   * symmetric range); 1 or undefined: exact. Applied before `oslSpread`.
+   */
+  lengthRangeRatio?: number;
   seed?: number;
 }
 
@@ -53,8 +59,17 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   const rng = new Rng(options.seed ?? 1);
   const spread = options.oslSpread ?? 0;
   if (!(spread >= 0 && spread < 1)) throw badInput(`oslSpread must be in [0, 1), got ${spread}`);
+  const ratio = options.lengthRangeRatio ?? 1;
+  if (!(ratio > 0 && ratio <= 1)) throw badInput(`lengthRangeRatio must be in (0, 1], got ${ratio}`);
   const lengths = new Rng((options.seed ?? 1) + 1);
-  const drawOsl = (): number => (spread === 0 ? osl : Math.max(1, Math.round(osl * (1 + spread * (2 * lengths.uniform() - 1)))));
+  const drawLength = (len: number): number => {
+    const lo = Math.max(1, Math.floor(len * ratio));
+    return ratio === 1 ? len : lo + Math.min(len - lo, Math.floor(lengths.uniform() * (len - lo + 1)));
+  };
+  const drawOsl = (): number => {
+    const base = drawLength(osl);
+    return spread === 0 ? base : Math.max(1, Math.round(base * (1 + spread * (2 * lengths.uniform() - 1))));
+  };
   const driver = new SimDriver();
 
   let done = 0;
@@ -84,7 +99,7 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
     const sentMs = driver.nowMs;
     const index = sent++;
     driver.at(sentMs + overheadMs, () => {
-      const req = engine.submit({id: String(index), promptTokens: isl, outputTokens: drawOsl()});
+      const req = engine.submit({id: String(index), promptTokens: drawLength(isl), outputTokens: drawOsl()});
       if (index >= warmup) {
         if (measured.length === 0) firstMeasuredAtMs = driver.nowMs;
         measured.push({req, sentMs});
@@ -116,7 +131,7 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
     const e2eMs = r.finishMs! - sentMs;
     const multi = r.generatedTokens > 1;
     return {
-      index, sentMs, firstTokenMs: r.firstTokenMs!, finishMs: r.finishMs!, inputTokens: isl, outputTokens: r.generatedTokens,
+      index, sentMs, firstTokenMs: r.firstTokenMs!, finishMs: r.finishMs!, inputTokens: r.promptTokens, outputTokens: r.generatedTokens,
       ttftMs, itlMs: multi ? (r.lastTokenMs! - r.firstTokenMs!) / (r.generatedTokens - 1) : null,
       tpotMs: multi ? (e2eMs - ttftMs) / (r.generatedTokens - 1) : null, e2eMs,
     };

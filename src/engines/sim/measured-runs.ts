@@ -6,6 +6,7 @@
 import {parseCsv} from '../synthetic/aic-rows.js';
 import {createSyntheticPerfModel, type Quant, type SyntheticOptions} from '../synthetic/index.js';
 import {runBenchmark} from './benchmark.js';
+import type {IterationShape, PerfModel} from '../perf-model.js';
 import {resolveSchedulerPolicy} from './scheduler-policies.js';
 
 export interface MeasuredRun {
@@ -25,6 +26,8 @@ export interface MeasuredRun {
   ttftMs: number;
   /** Mean time per output token after the first: (E2E - TTFT) / (OSL - 1). */
   tpotMs: number;
+  /** measured_date as recorded ('' when absent). */
+  measuredDate: string;
 }
 
 const QUANTS: Record<string, Quant> = {'': 'bf16', bf16: 'bf16', fp8: 'fp8', fp4: 'fp4'};
@@ -53,6 +56,7 @@ export function parseMeasuredRuns(text: string, file: string): MeasuredRun[] {
       concurrency: num('batch_size'),
       ttftMs: num('silicon_ttft_ms'),
       tpotMs: num('silicon_tpot_ms'),
+      measuredDate: r.measured_date ?? '',
     };
   });
 }
@@ -71,6 +75,8 @@ export interface PredictOptions {
   policy?: string;
   /** Output-length spread of the closed loop (default: the backend's calibrated one). */
   oslSpread?: number;
+  /** Called with every iteration's shape and duration (scripts/trace-serving-run.ts). */
+  onIteration?: (shape: IterationShape, durationMs: number) => void;
 }
 
 /**
@@ -80,20 +86,63 @@ export interface PredictOptions {
  */
 export const MEASURED_WAVES = 5;
 
+/** How a run was measured and launched, where its source says so. */
+export interface RunProtocol {
+  /** Requests sent per concurrent stream (all measured, the first burst included). */
+  waves: number;
+  /** ISL and OSL drawn uniformly from [ratio x len, len] (benchmark_serving.py --random-range-ratio); undefined: exact. */
+  lengthRangeRatio?: number;
+  /** KV-cache dtype the run was launched with, when it differs from the backend's default. */
+  kvQuant?: 'bf16' | 'fp8';
+}
+
+/**
+ * The SemiAnalysis InferenceMAX runs (Llama-3.1/3.3-70B FP8/NVFP4, ISL/OSL 1k/1k, 1k/8k, 8k/1k,
+ * 4-64 streams, measured 2025-10-29, no version recorded): their scripts (benchmarks/70b_*.sh)
+ * run benchmark_serving.py --random-range-ratio 0.8 --num-prompts 10 x CONC --max-concurrency
+ * CONC --request-rate inf; the vLLM B200 ones pass kv-cache-dtype fp8, the vLLM H100 one does
+ * not (vLLM then kept bf16 KV for ModelOpt checkpoints: vllm-project/vllm#29980 came later).
+ */
+const INFERENCEMAX_DATE = '2025-10-29';
+export const INFERENCEMAX_PROTOCOL = {waves: 10, lengthRangeRatio: 0.8} as const;
+
+/**
+ * The protocol of a calibration run. Only the vLLM InferenceMAX runs get theirs so far: the
+ * TRT-LLM runs without a version come from the same scripts (70b_*_trt_*.sh) but are left to the
+ * TRT-LLM fidelity work (with this protocol their TTFT MAPE falls from 48 to 25 % in-sample, while
+ * the leave-version-out fold without 1.0.0rc3 then fits lock-step waves).
+ */
+export function protocolOf(run: MeasuredRun): RunProtocol {
+  if (run.backend !== 'vllm' || run.backendVersion !== '' || run.measuredDate !== INFERENCEMAX_DATE) return {waves: MEASURED_WAVES};
+  if (run.quant === 'bf16') return {...INFERENCEMAX_PROTOCOL};
+  return {...INFERENCEMAX_PROTOCOL, kvQuant: run.gpu.startsWith('b200') ? 'fp8' : 'bf16'};
+}
+
 /** Simulate one run as its benchmark did (closed loop at its concurrency, MEASURED_WAVES waves, all measured). */
 export function predictRun(run: MeasuredRun, options: PredictOptions = {}): RunPrediction {
-  const model = createSyntheticPerfModel({model: run.modelId, gpu: run.gpu, tp: run.tp, quant: run.quant, backend: run.backend, ...options.synthetic});
+  const protocol = protocolOf(run);
+  const model = createSyntheticPerfModel({model: run.modelId, gpu: run.gpu, tp: run.tp, quant: run.quant, backend: run.backend, kvQuant: protocol.kvQuant, ...options.synthetic});
   const n = run.concurrency;
+  const {onIteration} = options;
+  const perfModel: PerfModel = onIteration
+    ? {name: model.name, gpusPerEngine: model.gpusPerEngine, maxKvTokens: model.maxKvTokens, perRequestMs: model.perRequestMs, stepMs: (shape) => {
+        const ms = model.stepMs(shape);
+        onIteration(shape, ms);
+        return ms;
+      }}
+    : model;
   const res = runBenchmark(
-    model,
+    perfModel,
     {maxNumBatchedTokens: model.maxNumBatchedTokens, maxNumSeqs: model.maxNumSeqs, maxKvTokens: model.maxKvTokens, scheduler: resolveSchedulerPolicy(options.policy ?? run.backend).create()},
     {
       isl: run.isl,
       osl: run.osl,
       concurrency: n,
-      requests: Math.max(MEASURED_WAVES * n, 16),
+      requests: Math.max(protocol.waves * n, 16),
       warmupRequests: 0,
-      oslSpread: options.oslSpread ?? model.backend.overheads.oslSpread,
+      lengthRangeRatio: protocol.lengthRangeRatio,
+      // Random lengths de-synchronise the loop themselves: no extra spread on top.
+      oslSpread: protocol.lengthRangeRatio !== undefined ? 0 : (options.oslSpread ?? model.backend.overheads.oslSpread),
     },
   );
   return {ttftMs: res.ttftMs.mean, tpotMs: res.itlMs.mean, preemptions: res.preemptions, maxKvTokens: model.maxKvTokens};

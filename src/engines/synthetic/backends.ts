@@ -36,8 +36,8 @@ export interface BackendSpec {
   curves: 'vllm' | 'trtllm';
   allReduceGraph: string;
   allReduceEager: string;
-  /** Largest decode batch run as a CUDA graph. */
-  cudaGraphMaxBatch: number;
+  /** Largest decode batch run as a CUDA graph, by GPU and TP. */
+  cudaGraphMaxBatch: (gpu: GpuSpec, tp: number) => number;
   /** Default token budget of one iteration (chunked-prefill size / max_num_tokens). */
   maxNumBatchedTokens: (gpu: GpuSpec) => number;
   /** Default most sequences running at once. */
@@ -55,6 +55,8 @@ const GiB = 1024 ** 3;
 const vllmLarge = (g: GpuSpec) => g.memCapacityB >= 70 * GiB && !g.name.startsWith('a100');
 /** SGLang's chunked-prefill size by GPU memory (server_args defaults). */
 const sglangChunk = (g: GpuSpec) => (g.memCapacityB < 60 * GiB ? 4096 : g.memCapacityB < 160 * GiB ? 8192 : 16384);
+/** SGLang's cuda_graph_max_bs by GPU memory and TP (server_args heuristic of sgl-project/sglang#10975, 0.5.4 on; 0.5.1 used 160 on H100). */
+const sglangCudaGraphMaxBatch = (g: GpuSpec, tp: number) => (g.memCapacityB < 60 * GiB ? (tp < 4 ? 32 : 160) : g.memCapacityB < 160 * GiB ? (tp < 4 ? 256 : 512) : 512);
 
 export const BACKENDS: readonly BackendSpec[] = [
   {
@@ -62,11 +64,14 @@ export const BACKENDS: readonly BackendSpec[] = [
     curves: 'vllm',
     allReduceGraph: 'vllm_graph',
     allReduceEager: 'vllm_eager',
-    cudaGraphMaxBatch: 512,
+    cudaGraphMaxBatch: () => 512,
     maxNumBatchedTokens: (g) => (vllmLarge(g) ? 8192 : 2048),
     maxNumSeqs: (g) => (vllmLarge(g) ? 1024 : 256),
+    // kv_cache_dtype auto before v0.13 keeps the model dtype even when a ModelOpt checkpoint declares
+    // kv_cache_quant_algo FP8 (Dynamo's H200 profile: 945,029 bf16 KV tokens); v0.13 honours it
+    // (vllm-project/vllm#29980). Calibration runs launched with an FP8 KV cache say so (measured-runs.ts).
     kvQuantFor: () => 'bf16',
-    kvQuantRule: 'kv_cache_dtype auto: the model dtype (bf16) whatever the weight precision',
+    kvQuantRule: 'kv_cache_dtype auto: bf16 whatever the weight precision, as vLLM before 0.13 does; vLLM 0.13+ uses the FP8 KV cache a ModelOpt FP8/NVFP4 checkpoint declares, and --kv-cache-dtype fp8 forces it: give --kv-quant fp8 for those',
     memory: {
       meaning: 'gpu_memory_utilization: share of GPU memory for weights, activations, graphs and KV',
       defaultFraction: () => 0.9,
@@ -79,7 +84,7 @@ export const BACKENDS: readonly BackendSpec[] = [
     curves: 'vllm',
     allReduceGraph: 'sglang_graph',
     allReduceEager: 'sglang_eager',
-    cudaGraphMaxBatch: 256,
+    cudaGraphMaxBatch: sglangCudaGraphMaxBatch,
     maxNumBatchedTokens: sglangChunk,
     maxNumSeqs: () => 1024,
     kvQuantFor: () => 'bf16',
@@ -88,7 +93,7 @@ export const BACKENDS: readonly BackendSpec[] = [
       meaning: 'mem_fraction_static: share of GPU memory for weights and KV (activations and graphs outside it)',
       // SGLang reserves ~1.5 KB per chunked-prefill token, 2 MB per graph batch, 0.5 GB and 1 GB per 8 GPUs.
       defaultFraction: (g, tp) => {
-        const reservedB = (512 + 1.5 * sglangChunk(g) + 2 * 256 + (tp / 8) * 1024) * 1024 ** 2;
+        const reservedB = (512 + 1.5 * sglangChunk(g) + 2 * sglangCudaGraphMaxBatch(g, tp) + (tp / 8) * 1024) * 1024 ** 2;
         return Math.round(((g.memCapacityB - reservedB) / g.memCapacityB) * 1000) / 1000;
       },
       kvBytes: (total, f, weights) => total * f - weights,
@@ -100,7 +105,7 @@ export const BACKENDS: readonly BackendSpec[] = [
     curves: 'trtllm',
     allReduceGraph: 'trtllm',
     allReduceEager: 'trtllm',
-    cudaGraphMaxBatch: 2048,
+    cudaGraphMaxBatch: () => 2048,
     maxNumBatchedTokens: () => 8192,
     maxNumSeqs: () => 2048,
     kvQuantFor: (q) => (q === 'bf16' ? 'bf16' : 'fp8'),

@@ -351,7 +351,7 @@ export class SyntheticPerfModel implements PerfModel {
           kvDtype: this.kvQuant,
         });
     }
-    if (tp > 1) b.allReduce = this.allReduceTerm(T, prefillTokens === 0 && decodeRequests <= this.backend.cudaGraphMaxBatch);
+    if (tp > 1) b.allReduce = this.allReduceTerm(T, prefillTokens === 0 && decodeRequests <= this.backend.cudaGraphMaxBatch(this.gpu, tp));
     // Logits for the last token of each prefill and for every decode sequence.
     b.lmHead = this.lmHeadTerm(prefillRequests + decodeRequests);
     return b;
