@@ -25,6 +25,8 @@ export interface MeasuredRun {
   ttftMs: number;
   /** Mean time per output token after the first: (E2E - TTFT) / (OSL - 1). */
   tpotMs: number;
+  /** Day of the measurement (YYYY-MM-DD), '' when not recorded. */
+  measuredDate: string;
 }
 
 const QUANTS: Record<string, Quant> = {'': 'bf16', bf16: 'bf16', fp8: 'fp8', fp4: 'fp4'};
@@ -53,6 +55,7 @@ export function parseMeasuredRuns(text: string, file: string): MeasuredRun[] {
       concurrency: num('batch_size'),
       ttftMs: num('silicon_ttft_ms'),
       tpotMs: num('silicon_tpot_ms'),
+      measuredDate: r.measured_date ?? '',
     };
   });
 }
@@ -80,10 +83,39 @@ export interface PredictOptions {
  */
 export const MEASURED_WAVES = 5;
 
-/** Simulate one run as its benchmark did (closed loop at its concurrency, MEASURED_WAVES waves, all measured). */
+/** How the client of a measured run drew its requests. */
+export interface BenchmarkProtocol {
+  /** Requests sent, as a multiple of the concurrency (all measured). */
+  waves: number;
+  /** ISL and OSL uniform in [ratio x L, L] per request (BenchmarkOptions.lengthRangeRatio); undefined: exact lengths. */
+  lengthRangeRatio?: number;
+}
+
+/**
+ * The InferenceMAX sweep (SemiAnalysis, measured 2025-10-29; backend version not recorded;
+ * Llama-3.1-70B fp8/fp4, ISL/OSL 1k/1k, 1k/8k and 8k/1k, 4-128 streams, vLLM and TRT-LLM on
+ * B200/H100). Its runner scripts call kimbochen/bench_serving's benchmark_serving.py (a fork of
+ * vLLM's earlier client) with `--random-range-ratio 0.8 --num-prompts $((CONC * 10))
+ * --max-concurrency $CONC --request-rate inf --ignore-eos`: lengths uniform in [0.8 L, L], ten waves.
+ */
+export const INFERENCEMAX_PROTOCOL: BenchmarkProtocol = {waves: 10, lengthRangeRatio: 0.8};
+
+/**
+ * The protocol of a measured run: InferenceMAX's for that sweep, else MEASURED_WAVES waves of
+ * exact lengths. Applied to the TRT-LLM runs of the sweep only for now: with it, vLLM's fitted
+ * overheads stop transferring to vLLM 0.12.0 (its version-out TTFT CV goes from 60 to 82 %), which
+ * the vLLM fit has to absorb first.
+ */
+export function protocolOf(run: MeasuredRun): BenchmarkProtocol {
+  if (run.backend === 'trtllm' && run.backendVersion === '' && run.measuredDate === '2025-10-29') return INFERENCEMAX_PROTOCOL;
+  return {waves: MEASURED_WAVES};
+}
+
+/** Simulate one run as its benchmark did (closed loop at its concurrency, its protocol's waves and lengths, all measured). */
 export function predictRun(run: MeasuredRun, options: PredictOptions = {}): RunPrediction {
   const model = createSyntheticPerfModel({model: run.modelId, gpu: run.gpu, tp: run.tp, quant: run.quant, backend: run.backend, ...options.synthetic});
   const n = run.concurrency;
+  const protocol = protocolOf(run);
   const res = runBenchmark(
     model,
     {maxNumBatchedTokens: model.maxNumBatchedTokens, maxNumSeqs: model.maxNumSeqs, maxKvTokens: model.maxKvTokens, scheduler: resolveSchedulerPolicy(options.policy ?? run.backend).create()},
@@ -91,9 +123,10 @@ export function predictRun(run: MeasuredRun, options: PredictOptions = {}): RunP
       isl: run.isl,
       osl: run.osl,
       concurrency: n,
-      requests: Math.max(MEASURED_WAVES * n, 16),
+      requests: Math.max(protocol.waves * n, 16),
       warmupRequests: 0,
       oslSpread: options.oslSpread ?? model.backend.overheads.oslSpread,
+      lengthRangeRatio: protocol.lengthRangeRatio,
     },
   );
   return {ttftMs: res.ttftMs.mean, tpotMs: res.itlMs.mean, preemptions: res.preemptions, maxKvTokens: model.maxKvTokens};
