@@ -17,6 +17,7 @@ import {parseMeasuredRuns, predictRun, type MeasuredRun, type RunPrediction} fro
 import {fitBackend, fitLimitsFor, selectRuns, sensitivities, type OverheadFit} from '../src/engines/sim/serving-fit.js';
 import type {Profile} from '../src/profile/types.js';
 import {median} from '../src/stats.js';
+import {EXIT_BAD_INPUT, isTpUnfit, PlannerError} from '../src/errors.js';
 import {textTable} from '../src/ui/table.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -42,7 +43,9 @@ function simulate(run: MeasuredRun, fit?: OverheadFit): RunPrediction | undefine
   try {
     return predictRun(run, fit ? {oslSpread: fit.oslSpread, synthetic: {overheads: {perRequestMs: fit.perRequestMs, perIterationMs: fit.perIterationMs}}} : {});
   } catch (err) {
-    if (err instanceof RangeError) return undefined;
+    // A run the engine cannot hold (the model or one request does not fit) has no prediction.
+    if (err instanceof PlannerError && err.exitCode === EXIT_BAD_INPUT) return undefined;
+    if (isTpUnfit(err)) return undefined;
     throw err;
   }
 }

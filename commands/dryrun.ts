@@ -4,7 +4,7 @@ import {GPUS, LATENCY_MS, MAX_INTERVALS} from '../src/limits.js';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {PlannerCommand} from '../src/ui/command.js';
-import {SIN_FLAG_NAMES, sinFlagOf, sinFlags, sinOptionsFromFlags} from '../src/ui/sin-flags.js';
+import {SIN_FLAG_NAMES, SIN_OPTION_FLAGS, sinFlags, sinOptionsFromFlags} from '../src/ui/sin-flags.js';
 import {badInput} from '../src/errors.js';
 import {loadProfile} from '../src/profile/io.js';
 import {DecodeInterpolator, PrefillInterpolator} from '../src/profile/interpolate/spline.js';
@@ -68,6 +68,9 @@ export default class Dryrun extends PlannerCommand {
     '<%= config.bin %> dryrun --mode replay --request-rate-min 5 --request-rate-max 45 --request-rate-period 600 --time-duration 1800 --isl1 3000 --osl1 300 --isl2 3000 --osl2 300 --ttft 200 --itl 10 --adjustment-interval 60 --compare static:3p1d,static:2p2d --out replay/',
     '<%= config.bin %> dryrun --mode replay --trace trace.jsonl --planner-config planner.yaml --router kv-aware --startup-time 60 --compare static:2p2d,agg:4 --json',
   ];
+
+  /** The generator's options are its sin flags (`timeDurationS` -> --time-duration). */
+  static override optionFlags = SIN_OPTION_FLAGS;
 
   static override flags = {
     mode: Flags.option({description: 'Fidelity: classic = interval buckets and formulas, as Dynamo\'s dry run; ticks = the 2026 planner core over a tick recording; replay = the planner driving a simulated fleet.', options: ['classic', 'ticks', 'replay'] as const, default: 'classic' as const})(),
@@ -152,8 +155,8 @@ export default class Dryrun extends PlannerCommand {
       if (readStats.badLines > 0) this.note(`skipped ${readStats.badLines} bad lines in ${flags.trace} (first at line ${readStats.firstBad[0]?.line})`);
     } else {
       const sin = sinOptionsFromFlags(flags);
-      checkSinOptions(sin, sinFlagOf);
-      checkSinSize(sin, sinFlagOf);
+      checkSinOptions(sin);
+      checkSinSize(sin);
       checkIntervals(sin.timeDurationS / intervalS);
       metrics = await bucketTrace(sinTrace(sin, onProgress), intervalS);
       loadText = `sinusoid ${sin.requestRateMin}-${sin.requestRateMax} req/s, period ${sin.requestRatePeriodS} s, ${sin.timeDurationS} s, ` +
@@ -245,8 +248,8 @@ export default class Dryrun extends PlannerCommand {
       loadText = flags.trace;
     } else {
       const sin = sinOptionsFromFlags(flags);
-      checkSinOptions(sin, sinFlagOf);
-      checkSinSize(sin, sinFlagOf);
+      checkSinOptions(sin);
+      checkSinSize(sin);
       records = [...sinTrace(sin)];
       loadText = `sinusoid ${sin.requestRateMin}-${sin.requestRateMax} req/s, period ${sin.requestRatePeriodS} s, ${sin.timeDurationS} s, ISL/OSL ${sin.isl1}/${sin.osl1} and ${sin.isl2}/${sin.osl2}, seed ${sin.seed}`;
     }

@@ -1,19 +1,15 @@
 import {Flags, type Interfaces} from '@oclif/core';
 import path from 'node:path';
 import {PlannerCommand} from '../src/ui/command.js';
-import {badInput, EXIT_FAILURE, isTpUnfit} from '../src/errors.js';
-import {makeDirectory} from '../src/outputs.js';
+import {badInput, EXIT_FAILURE} from '../src/errors.js';
 import {CONCURRENCY, GPUS, TOKENS} from '../src/limits.js';
 import {syntheticFlags, syntheticOptionsFromFlags} from '../src/ui/synthetic-flags.js';
-import {createSyntheticPerfModel} from '../src/engines/synthetic/index.js';
-import {saveProfile} from '../src/profile/io.js';
-import {syntheticProfile} from '../src/sweep/synthetic.js';
 import {DEFAULT_DECODE_OSL} from '../src/sweep/plan.js';
 import {TOOL_NAME} from '../src/version.js';
-import {freePort, launchArgv, launchEngine, type LaunchedEngine} from '../src/engines/http/launch.js';
 import {loadTokenizerVocabulary, type IdVocabulary} from '../src/engines/http/prompt.js';
-import {profileEndpoint, type EndpointProfileResult, type LiveOutputExtras} from '../src/sweep/live-run.js';
+import type {LiveOutputExtras} from '../src/sweep/live-run.js';
 import type {LiveArrays} from '../src/sweep/live-profile.js';
+import {profileLiveTps, profileSyntheticTps} from '../src/sweep/profile-tps.js';
 import type {Profile as ProfileDoc} from '../src/profile/types.js';
 import {liveOutputs} from '../src/report/live.js';
 import type {LiveProgress} from '../src/sweep/live.js';
@@ -77,6 +73,9 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     progress: progressFlag({helpGroup: 'LIVE'}),
   };
 
+  /** The library's output directory is this command's --out; its request headers are --header. */
+  static override optionFlags = {dir: 'out', headers: 'header', readyTimeoutMs: 'launch-timeout'};
+
   async run(): Promise<void> {
     const {flags} = await this.parse(Profile);
     if (flags.endpoint || flags.launch) return this.runLive(flags);
@@ -84,54 +83,15 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
       throw badInput('choose what to profile: --endpoint URL (a running server), --launch "<command>" (engines started for you) or --synthetic (the op-level model)');
     }
     this.refuseFlags(liveFlagNames, 'to --synthetic (live profiling only: --endpoint, --launch)');
-    const tps = [...new Set(flags.tp)];
-    await makeDirectory(flags.out);
-    const written: {tp: number; dir: string; file: string; maxKvTokens: number; prefillPoints: number; decodePoints: number; ttftMsRange: [number, number]}[] = [];
-    const skipped: {tp: number; reason: string}[] = [];
-    const stamp = createdAt();
-    for (const tp of tps) {
-      let model;
-      try {
-        model = createSyntheticPerfModel(syntheticOptionsFromFlags({...flags, tp}));
-      } catch (err) {
-        // An unknown model or GPU is wrong for every TP: fail. A TP that does not fit is skipped.
-        if (isTpUnfit(err) && tps.length > 1) {
-          skipped.push({tp, reason: err.message});
-          this.note(`skipping tp ${tp}: ${err.message}`);
-          continue;
-        }
-        throw err;
-      }
-      let maxContext = flags['max-context'];
-      if (maxContext > model.model.maxPositions) {
-        this.note(`--max-context ${maxContext} exceeds ${model.model.name}'s ${model.model.maxPositions} positions; using ${model.model.maxPositions}`);
-        maxContext = model.model.maxPositions;
-      }
-      const {profile, plan} = syntheticProfile(
-        model,
-        {maxContext, prefillGranularity: flags['prefill-granularity'], decodeGranularity: flags['decode-granularity'], osl: flags['decode-osl']},
-        {tool: TOOL_NAME, createdAt: stamp},
-      );
-      if (plan.skippedIsls.length > 0) this.note(`tp ${tp}: decode ISLs ${plan.skippedIsls.join(', ')} skipped: not one request fits in ${model.maxKvTokens} KV tokens`);
-      const dir = path.join(flags.out, `tp${tp}`);
-      const file = await saveProfile(dir, profile);
-      const ttft = profile.prefill?.prefill_ttft ?? [0];
-      written.push({
-        tp,
-        dir,
-        file,
-        maxKvTokens: model.maxKvTokens,
-        prefillPoints: profile.prefill?.prefill_isl.length ?? 0,
-        decodePoints: profile.decode?.z_itl.length ?? 0,
-        ttftMsRange: [Math.min(...ttft), Math.max(...ttft)],
-      });
-    }
-    if (written.length === 0) throw badInput(`no profile written: ${skipped.map((s) => `tp ${s.tp}: ${s.reason}`).join('; ')}`);
+    const {profiles, skipped} = await profileSyntheticTps({
+      engine: syntheticOptionsFromFlags({...flags, tp: undefined}), tps: flags.tp, dir: flags.out, maxContext: flags['max-context'], prefillGranularity: flags['prefill-granularity'],
+      decodeGranularity: flags['decode-granularity'], decodeOsl: flags['decode-osl'], tool: TOOL_NAME, createdAt: createdAt(), note: (t) => this.note(t),
+    });
     if (flags.json) {
-      this.printJson({profiles: written, skipped});
+      this.printJson({profiles, skipped});
       return;
     }
-    for (const w of written) {
+    for (const w of profiles) {
       this.print(
         `tp ${w.tp}: ${w.file}  (${w.prefillPoints} prefill points, TTFT ${w.ttftMsRange[0].toFixed(1)}..${w.ttftMsRange[1].toFixed(1)} ms; ${w.decodePoints} decode points; KV ${w.maxKvTokens} tokens)`,
       );
@@ -142,7 +102,6 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
   private async runLive(flags: ProfileFlags): Promise<void> {
     if (flags.synthetic) throw badInput('--synthetic cannot be combined with --endpoint or --launch');
     this.refuseFlags(['quant', 'kv-quant', 'gpu-mem-util'], 'to a live engine (the synthetic engine\'s)');
-    await makeDirectory(flags.out);
     const api = flags.api;
     const headers: Record<string, string> = {};
     for (const h of flags.header ?? []) {
@@ -150,7 +109,6 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
       if (i <= 0) throw badInput(`--header ${JSON.stringify(h)} must look like "Name: value"`);
       headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
     }
-    const apiKey = flags['api-key'] ?? process.env.OPENAI_API_KEY;
     let tokenizer: IdVocabulary | undefined;
     if (flags.tokenizer) {
       if (api !== 'completions') throw badInput('--tokenizer needs --api completions (token-id prompts)', 'drop --tokenizer to calibrate chat prompts from usage.prompt_tokens');
@@ -161,20 +119,8 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     if (!flags.launch && tps.length > 1) throw badInput(`--tp takes one value with --endpoint (the GPUs behind it), got ${tps.join(',')}`, 'use --launch to start one engine per TP');
     if (flags.launch && flags.port !== undefined && tps.length > 1) this.note(`--port ${flags.port} is reused for every TP (engines run one after another)`);
 
-    const controller = new AbortController();
-    let signals = 0;
-    const onSignal = (sig: NodeJS.Signals): void => {
-      signals++;
-      if (signals === 1) {
-        this.note(`\n${sig}: stopping; finished requests are kept (press again to quit at once)`);
-        controller.abort();
-      } else process.exit(130);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-
     const inkShown = useInk(flags.progress, flags.json);
-    const makeProgress = async (prefix: string): Promise<LiveProgress> => {
+    const progress = async (prefix: string): Promise<LiveProgress> => {
       if (flags.progress === 'none') return new PlainProgress(() => {});
       if (inkShown) {
         const {InkProgress} = await import('../src/ui/live-progress-view.js');
@@ -182,44 +128,17 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
       }
       return new PlainProgress((line) => this.note(line), prefix);
     };
-    const stamp = createdAt();
-    const results: (EndpointProfileResult & {tp: number})[] = [];
-    const common = {
-      api, model: flags.model, apiKey, headers, requestTimeoutMs: flags['request-timeout'] * 1000, retries: flags.retries, maxRetryWaitMs: flags['max-retry-wait'] * 1000, tokenizer,
-      gpu: flags.gpu ?? 'unknown', backend: flags.backend, maxContext: flags['max-context'], prefillGranularity: flags['prefill-granularity'],
-      decodeGranularity: flags['decode-granularity'], decodeOsl: flags['decode-osl'], prefillOsl: flags['prefill-osl'], prefillRepeats: flags['prefill-repeats'],
-      maxKvTokens: flags['max-kv-tokens'], maxConcurrency: flags['max-concurrency'], only: flags.only,
+    const {results, interrupted} = await profileLiveTps({
+      endpoint: flags.endpoint, launch: flags.launch, tps, dir: flags.out, port: flags.port, readyTimeoutMs: flags['launch-timeout'] * 1000, progress,
+      api, model: flags.model, apiKey: flags['api-key'] ?? process.env.OPENAI_API_KEY, headers, requestTimeoutMs: flags['request-timeout'] * 1000, retries: flags.retries,
+      maxRetryWaitMs: flags['max-retry-wait'] * 1000, tokenizer, gpu: flags.gpu ?? 'unknown', backend: flags.backend, maxContext: flags['max-context'],
+      prefillGranularity: flags['prefill-granularity'], decodeGranularity: flags['decode-granularity'], decodeOsl: flags['decode-osl'], prefillOsl: flags['prefill-osl'],
+      prefillRepeats: flags['prefill-repeats'], maxKvTokens: flags['max-kv-tokens'], maxConcurrency: flags['max-concurrency'], only: flags.only,
       warmup: flags.warmup, decodePrefixWarmup: flags['decode-warmup'], resume: flags.resume,
       renderOutputs: (dir: string, profile: ProfileDoc, arrays: LiveArrays, extras: LiveOutputExtras) => liveOutputs(dir, profile, arrays, extras, {report: flags.report, csv: flags.csv}),
-      tool: TOOL_NAME, createdAt: stamp, signal: controller.signal, note: (t: string) => this.note(t),
-    };
-    try {
-      if (flags.endpoint) {
-        const r = await profileEndpoint({...common, endpoint: flags.endpoint, dir: flags.out, tp: tps[0]!, progress: await makeProgress('')});
-        results.push({...r, tp: tps[0]!});
-      } else {
-        for (const tp of tps) {
-          if (controller.signal.aborted) break;
-          const port = flags.port ?? (await freePort());
-          const argv = launchArgv(flags.launch!, {tp, port});
-          this.note(`tp ${tp}: starting ${argv.join(' ')}`);
-          const engine: LaunchedEngine = await launchEngine({argv, url: `http://127.0.0.1:${port}`, readyTimeoutMs: flags['launch-timeout'] * 1000, signal: controller.signal});
-          try {
-            this.note(`tp ${tp}: engine ready on ${engine.url}`);
-            const r = await profileEndpoint({...common, endpoint: engine.url, dir: path.join(flags.out, `tp${tp}`), tp, progress: await makeProgress(`tp ${tp}: `)});
-            results.push({...r, tp});
-          } finally {
-            await engine.stop();
-            this.note(`tp ${tp}: engine stopped`);
-          }
-        }
-      }
-    } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    }
+      tool: TOOL_NAME, createdAt: createdAt(), note: (t: string) => this.note(t),
+    });
 
-    const interrupted = controller.signal.aborted;
     const resume = interrupted ? resumeCommand(this.config.bin, process.argv.slice(2)) : undefined;
     const summary = results.map((r) => ({
       tp: r.tp, dir: r.dir, profile: r.profileFile ?? null, samples: r.samplesFile, report: r.reportFile ?? null, csv: r.csvFiles, model: r.model,

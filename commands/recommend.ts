@@ -1,5 +1,5 @@
 import {Flags} from '@oclif/core';
-import {EXIT_BAD_INPUT, PlannerError, badInput} from '../src/errors.js';
+import {badInput, withSubject} from '../src/errors.js';
 import {GPUS, LATENCY_MS, REQUEST_RATE, TOKENS} from '../src/limits.js';
 import {prepareOutputs, writeOutputs, type OutputFile} from '../src/outputs.js';
 import {DEFAULT_AGG_REQUESTS} from '../src/recommend/agg.js';
@@ -81,13 +81,8 @@ export default class Recommend extends PlannerCommand {
       sourceLine = `synthetic ${flags.model} on ${flags.gpu} (${flags.quant} weights, ${flags['kv-quant'] ?? `${flags.backend}'s default`} KV, ${flags.backend}), TP ${candidates.map((c) => c.tp).join(', ')}`;
     } else {
       if (!flags.profile || flags.profile.length === 0) throw badInput('give --profile DIR (one per TP, or a directory of tpN profiles) or --synthetic with --model and --gpu');
-      try {
-        candidates = await profileCandidates(flags.profile);
-      } catch (err) {
-        // The library names the files; the command adds the flag they came from.
-        if (err instanceof PlannerError && err.exitCode === EXIT_BAD_INPUT) throw badInput(`--profile: ${err.message}`, err.hint);
-        throw err;
-      }
+      // The library names the files; the command adds the flag they came from.
+      candidates = await withSubject('profile', () => profileCandidates(flags.profile!));
       sourceLine = candidates.map((c) => `TP ${c.tp}: ${c.source}`).join('; ');
     }
     if (candidates.length === 0) throw badInput('no profile to recommend from');

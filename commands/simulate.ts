@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core';
 import {writeFile} from 'node:fs/promises';
-import {badInput, failure, PlannerError} from '../src/errors.js';
+import {badInput, failure, withSubject} from '../src/errors.js';
 import {runBenchmark} from '../src/engines/sim/benchmark.js';
 import {DEFAULT_PERCENTILES, parseGoodput, parsePercentiles, summarizeRequests, type BenchmarkSummary, type MetricStats, type RequestRecord} from '../src/engines/sim/benchmark-report.js';
 import {simSetup} from '../src/engines/sim/setup.js';
@@ -10,16 +10,6 @@ import {SyntheticPerfModel} from '../src/engines/synthetic/index.js';
 import {simEngineFlags, simSetupOptionsFromFlags} from '../src/ui/sim-flags.js';
 import {integerFlag, parseNumberText} from '../src/ui/number-flags.js';
 import {CONCURRENCY, REQUEST_RATE, SIM_REQUESTS, TOKENS} from '../src/limits.js';
-
-/** Rethrow a library input error with the flag that carried the input. */
-function withFlag<T>(flag: string, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
-    if (err instanceof PlannerError) throw badInput(`--${flag}: ${err.message}`, err.hint);
-    throw err;
-  }
-}
 
 const REQUEST_COLUMNS = ['index', 'sentMs', 'firstTokenMs', 'finishMs', 'inputTokens', 'outputTokens', 'ttftMs', 'itlMs', 'tpotMs', 'e2eMs'] as const;
 
@@ -62,12 +52,13 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
     if (flags.concurrency !== undefined) this.refuseFlags(['arrival'], 'to a closed loop (--concurrency)');
     if (flags.synthetic) this.refuseFlags(['interpolation'], 'to --synthetic (it reads a profile)');
     else this.refuseFlags(['model', 'gpu', 'tp', 'quant', 'kv-quant', 'backend', 'gpu-mem-util'], 'to --profile (the synthetic engine\'s)');
-    const percentiles = withFlag('percentiles', () => parsePercentiles(flags.percentiles));
-    const goodput = flags.goodput === undefined ? undefined : withFlag('goodput', () => parseGoodput(flags.goodput!));
+    const percentiles = withSubject('percentiles', () => parsePercentiles(flags.percentiles));
+    const goodput = flags.goodput === undefined ? undefined : withSubject('goodput', () => parseGoodput(flags.goodput!));
     const setup = await simSetup(simSetupOptionsFromFlags(flags));
     const limit = Math.floor((setup.engine.maxKvTokens ?? setup.perfModel.maxKvTokens) / setup.engine.blockSize!) * setup.engine.blockSize!;
     if (flags.isl + flags.osl > limit) throw badInput(`--isl + --osl = ${flags.isl + flags.osl} tokens exceed the engine's KV capacity of ${limit} tokens`);
-    const oslSpread = flags['osl-spread'] === undefined ? setup.backend.overheads.oslSpread : Number(flags['osl-spread']);
+    // A fraction below 1, the bound excluded (a number flag's range includes its maximum); blank is no number.
+    const oslSpread = flags['osl-spread'] === undefined ? setup.backend.overheads.oslSpread : flags['osl-spread'].trim() === '' ? Number.NaN : Number(flags['osl-spread']);
     if (!(oslSpread >= 0 && oslSpread < 1)) throw badInput(`--osl-spread must be a fraction in [0, 1), got "${flags['osl-spread']}"`);
     const synthetic = setup.perfModel instanceof SyntheticPerfModel ? setup.perfModel : undefined;
     const servingModel = {

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core';
 import path from 'node:path';
 import {PlannerCommand} from '../../src/ui/command.js';
-import {sinFlagOf, sinFlags, sinOptionsFromFlags} from '../../src/ui/sin-flags.js';
+import {SIN_OPTION_FLAGS, sinFlags, sinOptionsFromFlags} from '../../src/ui/sin-flags.js';
 import {checkSinOptions, checkSinSize, sinDefaultFileName, sinTrace} from '../../src/trace/sin.js';
 import {writeTrace} from '../../src/trace/mooncake.js';
 import {prepareOutputs} from '../../src/outputs.js';
@@ -20,6 +20,9 @@ The defaults are sin_synth's: 100 s of load with 10 s cycles, shorter than one 1
     '<%= config.bin %> trace sin --arrivals poisson --hash-ids chained --isl-stddev 200 --seed 7 --out jitter.jsonl',
   ];
 
+  /** The generator's options are its sin flags (`timeDurationS` -> --time-duration). */
+  static override optionFlags = SIN_OPTION_FLAGS;
+
   static override flags = {
     ...sinFlags(),
     out: Flags.string({description: 'Output JSONL file (default: the sin_synth file name in the current directory).'}),
@@ -29,8 +32,8 @@ The defaults are sin_synth's: 100 s of load with 10 s cycles, shorter than one 1
   async run(): Promise<void> {
     const {flags} = await this.parse(TraceSin);
     const options = sinOptionsFromFlags(flags);
-    checkSinOptions(options, sinFlagOf);
-    checkSinSize(options, sinFlagOf);
+    checkSinOptions(options);
+    checkSinSize(options);
     const out = flags.out ?? sinDefaultFileName(options);
     await prepareOutputs([out]);
     const t0 = performance.now();

@@ -6,7 +6,7 @@
 import {existsSync, statSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
-import {badInput} from '../errors.js';
+import {badInput, option} from '../errors.js';
 import {encodeNpz, readNpz, type NpzArrays} from './npz.js';
 import {writeOutputs, type OutputFile} from '../outputs.js';
 import type {NpyArray} from './npy.js';
@@ -92,7 +92,7 @@ function decodeFrom(raw: Raw, file: string, dtypes: Record<string, NpyDtype>): D
 
 /** Read Dynamo's per-phase files; either may be absent but not both. */
 export async function readDynamoFiles(files: {prefill?: string; decode?: string}): Promise<DynamoPhases> {
-  if (!files.prefill && !files.decode) throw badInput('no Dynamo profile files given', 'pass --prefill FILE and/or --decode FILE, or a results directory');
+  if (!files.prefill && !files.decode) throw badInput('no Dynamo profile files given', `pass ${option('prefill')} FILE and/or ${option('decode')} FILE, or a results directory`);
   const dtypes: Record<string, NpyDtype> = {};
   const out: DynamoPhases = {dtypes, files: []};
   if (files.prefill) {

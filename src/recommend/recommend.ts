@@ -217,7 +217,7 @@ export function recommend(candidates: readonly RecommendCandidate[], opts: Recom
   const aggPerTp: AggTp[] = [];
   const pareto: ParetoPoint[] = [];
   let aggSkipped: string | undefined;
-  if (opts.noAgg) aggSkipped = 'skipped (--no-agg)';
+  if (opts.noAgg) aggSkipped = 'skipped on request';
   else if (prefillOnly) aggSkipped = 'needs decode data';
   else {
     const searched = sorted.filter((c, i) => c.agg && !(opts.maxGpuBudget !== undefined && c.gpusPerEngine > opts.maxGpuBudget) && perTp[i].prefill?.ttftMs !== undefined);
@@ -282,7 +282,7 @@ export function recommend(candidates: readonly RecommendCandidate[], opts: Recom
   }
 
   if (slaStat !== 'mean' && aggPerTp.length > 0) {
-    warnings.push(`--sla-stat ${slaStat} applies to the simulated aggregated engines only; profile answers, and so the disaggregated layouts, are means`);
+    warnings.push(`the SLA statistic ${slaStat} applies to the simulated aggregated engines only; profile answers, and so the disaggregated layouts, are means`);
   }
   const comparison = prefillOnly
     ? {winner: null, ratio: null, text: 'no comparison: the profiles have no decode data'}

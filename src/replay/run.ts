@@ -11,6 +11,7 @@ import {latencyStats, type LatencyStats} from '../stats.js';
 import type {TraceRecord} from '../trace/mooncake.js';
 import {Fleet, type FleetOptions, type Journey} from './fleet.js';
 import {PlannerLoop, type PlannerLoopResult} from './planner-loop.js';
+import {failure} from '../errors.js';
 
 export interface SlaTargets {
   ttftMs: number;
@@ -100,7 +101,7 @@ export function runReplay(records: readonly TraceRecord[], spec: ReplayRunSpec, 
     loop = new PlannerLoop(driver, fleet, planner, {agg: spec.fleet.mode === 'agg', startS: 0, done: () => finished >= records.length});
   }
   driver.run();
-  if (finished < records.length) throw new Error(`replay ${spec.name} stalled: ${records.length - finished} requests never finished (no engine left to serve them?)`);
+  if (finished < records.length) throw failure(`replay ${spec.name} stalled: ${records.length - finished} requests never finished (no engine left to serve them?)`);
 
   const requests = fleet.journeys.map((j) => requestRecord(j, sla));
   let endMs = 0;

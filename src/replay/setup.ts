@@ -4,7 +4,7 @@
  * regression bootstrap (a profile's points, as Dynamo converts its NPZ, or a sweep of the perf
  * model, as Dynamo's AIC bootstrap does).
  */
-import {badInput} from '../errors.js';
+import {badInput, option} from '../errors.js';
 import type {PerfModel} from '../engines/perf-model.js';
 import {resolveModel} from '../engines/synthetic/index.js';
 import type {EngineCapabilities, ForwardPassMetrics} from '../planner/core/types.js';
@@ -27,12 +27,12 @@ export function parseFixedFleet(text: string): FixedFleet {
   if (disagg) {
     const prefill = Number(disagg[1]);
     const decode = Number(disagg[2]);
-    if (prefill < 1 || decode < 1) throw badInput(`--compare ${text}: a fixed fleet needs at least 1 prefill and 1 decode engine`);
+    if (prefill < 1 || decode < 1) throw badInput(`${option('compare')} ${text}: a fixed fleet needs at least 1 prefill and 1 decode engine`);
     return {name: text, mode: 'disagg', prefill, decode, profile};
   }
   const agg = /^agg:(\d+)$/i.exec(spec);
   if (agg && Number(agg[1]) >= 1) return {name: text, mode: 'agg', prefill: 0, decode: Number(agg[1]), profile};
-  throw badInput(`--compare ${text}: expected static:<N>p<M>d or agg:<N> (optionally @PROFILE_DIR), e.g. static:2p2d,agg:4`);
+  throw badInput(`${option('compare')} ${text}: expected static:<N>p<M>d or agg:<N> (optionally @PROFILE_DIR), e.g. static:2p2d,agg:4`);
 }
 
 /** KV bytes per token of a catalog model: layers x 2 (K and V) x KV heads x head dim x bytes. */

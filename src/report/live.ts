@@ -31,6 +31,13 @@ export function liveReportHtml(profile: Profile, arrays: LiveArrays, extras: Liv
   const sections: Section[] = [];
   const pre = arrays.prefillPoints;
   const dec = arrays.decodePoints;
+  // First, so a reader does not take an incomplete sweep for a complete one.
+  if (arrays.unmeasured.length > 0) {
+    sections.push({
+      title: `${arrays.unmeasured.length} ${arrays.unmeasured.length === 1 ? 'point' : 'points'} could not be measured (the profile holds the others; --resume measures them again)`,
+      table: {columns: ['point', 'why'], rows: arrays.unmeasured.map((u) => [u.point, u.reason])},
+    });
+  }
   if (pre.length > 0) {
     const isl = pre.map((p) => p.isl);
     sections.push({
@@ -79,7 +86,9 @@ export function liveReportHtml(profile: Profile, arrays: LiveArrays, extras: Liv
   });
   const kinds = Object.entries(extras.errorKinds);
   if (kinds.length > 0) sections.push({title: 'Errors by kind', table: {columns: ['error', 'count'], rows: kinds.sort((a, b) => b[1] - a[1])}});
-  if (arrays.dropped.length > 0) sections.push({title: 'Points left out', text: arrays.dropped.join(', ')});
+  const unmeasured = new Set(arrays.unmeasured.map((u) => u.point));
+  const otherDropped = arrays.dropped.filter((d) => !unmeasured.has(d.point));
+  if (otherDropped.length > 0) sections.push({title: 'Other points left out of the profile', table: {columns: ['point', 'why'], rows: otherDropped.map((d) => [d.point, d.reason])}});
   return renderReport({
     title: `Live profile: ${profile.engine.model} (TP ${profile.engine.tp})`,
     meta: {

@@ -171,14 +171,17 @@ export interface UnmeasuredPoint {
   reason: string;
 }
 
+/** A point the profile does not hold, and why. */
+export type LeftOutPoint = UnmeasuredPoint;
+
 export interface LiveArrays {
   prefill?: PrefillData;
   decode?: DecodeData;
   spread: ProfileSpread;
   prefillPoints: PrefillPointResult[];
   decodePoints: DecodePointResult[];
-  /** Point ids left out (no successful request, or an ISL that repeats a smaller one). */
-  dropped: string[];
+  /** Points left out (no successful request, no KV capacity, or an ISL that repeats a smaller one), with why. */
+  dropped: LeftOutPoint[];
   /** Points that could not be measured (a subset of `dropped`): the sweep is incomplete. */
   unmeasured: UnmeasuredPoint[];
 }
@@ -199,13 +202,14 @@ const usable = (v: number): boolean => Number.isFinite(v) && v > 0;
 /** Profile arrays from samples of complete points. */
 export function liveArrays(samples: readonly SampleRecord[], opts: {gpus: number; maxKvTokens?: number}): LiveArrays {
   const groups = groupByPoint(samples);
-  const dropped: string[] = [];
+  const dropped: LeftOutPoint[] = [];
   const unmeasured: UnmeasuredPoint[] = [];
   const pre: PrefillPointResult[] = [];
   const dec: DecodePointResult[] = [];
   const leaveOut = (g: PointGroup): void => {
-    dropped.push(g.point);
-    unmeasured.push({point: g.point, reason: unmeasuredReason(g)});
+    const u = {point: g.point, reason: unmeasuredReason(g)};
+    dropped.push(u);
+    unmeasured.push(u);
   };
   for (const g of groups) {
     if (g.phase === 'prefill') {
@@ -214,7 +218,7 @@ export function liveArrays(samples: readonly SampleRecord[], opts: {gpus: number
       else leaveOut(g);
     } else {
       if (!opts.maxKvTokens) {
-        dropped.push(g.point);
+        dropped.push({point: g.point, reason: 'no KV capacity known, so no KV usage to record it at'});
         continue;
       }
       const r = decodePoint(g, opts.gpus, opts.maxKvTokens);
@@ -225,7 +229,8 @@ export function liveArrays(samples: readonly SampleRecord[], opts: {gpus: number
   pre.sort((a, b) => a.isl - b.isl || a.requestedIsl - b.requestedIsl);
   const prefillPoints: PrefillPointResult[] = [];
   for (const p of pre) {
-    if (prefillPoints.length > 0 && prefillPoints[prefillPoints.length - 1]!.isl >= p.isl) dropped.push(p.point);
+    const last = prefillPoints[prefillPoints.length - 1];
+    if (last && last.isl >= p.isl) dropped.push({point: p.point, reason: `its measured ISL ${p.isl} does not exceed the ${last.isl} of ${last.point} (the profile's ISLs must increase)`});
     else prefillPoints.push(p);
   }
   const out: LiveArrays = {spread: {}, prefillPoints, decodePoints: dec, dropped, unmeasured};

@@ -4,7 +4,7 @@
  * the samples), report.html and optional CSV tables.
  */
 import path from 'node:path';
-import {badInput, failure} from '../errors.js';
+import {badInput, failure, option} from '../errors.js';
 import {HttpClient, type ApiKind} from '../engines/http/client.js';
 import {maxKvTokensFromMetrics} from '../engines/http/metrics.js';
 import {PromptSource, type IdVocabulary} from '../engines/http/prompt.js';
@@ -90,13 +90,13 @@ export async function profileEndpoint(o: EndpointProfileOptions): Promise<Endpoi
       model ??= served.id;
       if (served.maxModelLen !== undefined && maxContext + o.prefillOsl > served.maxModelLen) {
         const capped = served.maxModelLen - Math.max(o.prefillOsl, 16);
-        o.note(`--max-context ${maxContext} exceeds the server's max_model_len ${served.maxModelLen}; using ${capped}`);
+        o.note(`${option('maxContext')} ${maxContext} exceeds the server's max_model_len ${served.maxModelLen}; using ${capped}`);
         maxContext = capped;
       }
     } catch (err) {
       const code = (err as {code?: string}).code;
-      if (code) throw failure(describeUnreachable(client.baseUrl, err), 'is the engine running? check --endpoint');
-      if (!model) throw badInput(`${client.baseUrl}: ${(err as Error).message}`, 'give the served model name with --model');
+      if (code) throw failure(describeUnreachable(client.baseUrl, err), `is the engine running? check ${option('endpoint')}`);
+      if (!model) throw badInput(`${client.baseUrl}: ${(err as Error).message}`, `give the served model name with ${option('model')}`);
     }
     const clientModel = new HttpClient({...client.options, model});
     client.close();

@@ -9,7 +9,7 @@ import {appendFileSync, closeSync, existsSync, openSync, readFileSync, renameSyn
 import path from 'node:path';
 import {setMaxListeners} from 'node:events';
 import {performance} from 'node:perf_hooks';
-import {badInput, failure} from '../errors.js';
+import {badInput, failure, option} from '../errors.js';
 import type {HttpClient, StreamResult} from '../engines/http/client.js';
 import {calibrate, type Calibration, type PromptSource} from '../engines/http/prompt.js';
 import {parseSamples, type SampleRecord} from '../profile/samples.js';
@@ -54,7 +54,7 @@ export function livePoints(o: LivePlanOptions): {points: LivePoint[]; skippedIsl
     }
   }
   if (o.only !== 'prefill') {
-    if (!o.maxKvTokens) throw badInput('decode points need the KV capacity: give --max-kv-tokens (the server\'s /metrics does not expose it)', 'or measure prefill only with --only prefill');
+    if (!o.maxKvTokens) throw badInput(`decode points need the KV capacity: give ${option('maxKvTokens')} (the server's /metrics does not expose it)`, `or measure prefill only with ${option('only')} prefill`);
     const plan = decodePlan({maxContext: o.maxContext, granularity: o.decodeGranularity, maxKvTokens: o.maxKvTokens, osl: o.decodeOsl});
     skippedIsls = plan.skippedIsls;
     const cap = o.maxConcurrency ?? Number.POSITIVE_INFINITY;
@@ -108,7 +108,7 @@ export function prepareSamples(file: string, points: LivePoint[], resume: boolea
     writeFileSync(file, '');
     return {kept: [], done: new Set(), supersededSamples: 0, supersededFile};
   }
-  if (!resume) throw badInput(`${file} already holds samples of a sweep`, 'add --resume to continue it, or choose another --out');
+  if (!resume) throw badInput(`${file} already holds samples of a sweep`, `add ${option('resume')} to continue it, or choose another ${option('dir')}`);
   const all = parseSamples(readFileSync(file, 'utf8'), file);
   const expected = new Map(points.map((p) => [p.id, p.expected]));
   const counts = new Map<string, number>();
@@ -238,7 +238,7 @@ export async function runLiveSweep(o: LiveRunOptions): Promise<LiveRunSummary> {
       }
       if (aborted()) return {...summary, interrupted: true};
       if (r.status !== 'ok') throw probeError(o.client.baseUrl, r);
-      if (r.inputTokens === null) throw badInput(`${o.client.baseUrl} reports no usage.prompt_tokens, so prompt lengths cannot be calibrated`, 'give --tokenizer tokenizer.json of the served model');
+      if (r.inputTokens === null) throw badInput(`${o.client.baseUrl} reports no usage.prompt_tokens, so prompt lengths cannot be calibrated`, `give ${option('tokenizer')} tokenizer.json of the served model`);
       probes.push({units, promptTokens: r.inputTokens});
     }
     summary.calibration = calibrate(probes);
@@ -338,5 +338,5 @@ export async function runLiveSweep(o: LiveRunOptions): Promise<LiveRunSummary> {
 function probeError(url: string, r: StreamResult) {
   const msg = `the first request to ${url} failed: ${r.error ?? r.status}`;
   const status = r.httpStatus ?? 0;
-  return status >= 400 && status < 500 && status !== 429 ? badInput(msg, 'check --endpoint, --api, --model, --api-key and --header') : failure(msg, 'is the engine healthy?');
+  return status >= 400 && status < 500 && status !== 429 ? badInput(msg, `check ${option('endpoint')}, ${option('api')}, ${option('model')}, ${option('apiKey')} and ${option('headers')}`) : failure(msg, 'is the engine healthy?');
 }

@@ -5,7 +5,7 @@
  */
 import {createReadStream, statSync} from 'node:fs';
 import {StreamedOutput} from '../outputs.js';
-import {badInput, failure} from '../errors.js';
+import {badInput, failure, option} from '../errors.js';
 import type {OnProgress} from '../progress.js';
 import {TOKENS} from '../limits.js';
 
@@ -160,7 +160,7 @@ class LineParser {
       if (stats.firstBad.length < this.keep) stats.firstBad.push({line: this.lineNo, reason});
       if (!this.options.skipBadLines) {
         stats.lines = this.lineNo;
-        throw badInput(`${this.file}:${this.lineNo}: bad trace record: ${reason}`, 'pass --skip-bad-lines to skip bad records');
+        throw badInput(`${this.file}:${this.lineNo}: bad trace record: ${reason}`, `pass ${option('skipBadLines')} to skip bad records`);
       }
     }
     stats.lines = this.lineNo;

@@ -10,7 +10,7 @@
 import type {OnProgress} from '../progress.js';
 import {Rng} from '../random.js';
 import type {TraceRecord} from './mooncake.js';
-import {badInput} from '../errors.js';
+import {badInput, option} from '../errors.js';
 import {FRACTION, MAX_GENERATED_REQUESTS, REQUEST_RATE, TOKENS, checkNumber, type NumberRange} from '../limits.js';
 
 export interface SinOptions {
@@ -94,20 +94,20 @@ export const SIN_RANGES: Record<NumericSinKey, NumberRange> = {
   oslStddev: {min: 0, max: TOKENS.max, maxReason: TOKENS.maxReason},
 };
 
-/** Reject options the generator cannot honour. `label` names an option in messages (commands pass the flag name). */
-export function checkSinOptions(o: SinOptions, label: (key: NumericSinKey) => string = (k) => k): void {
-  for (const [key, range] of Object.entries(SIN_RANGES) as Array<[NumericSinKey, NumberRange]>) checkNumber(o[key], range, label(key));
-  if (o.requestRateMax < o.requestRateMin) throw badInput(`${label('requestRateMax')} (${o.requestRateMax}) is below ${label('requestRateMin')} (${o.requestRateMin})`);
+/** Reject options the generator cannot honour (messages name them with option(key): a command shows its flags). */
+export function checkSinOptions(o: SinOptions): void {
+  for (const [key, range] of Object.entries(SIN_RANGES) as Array<[NumericSinKey, NumberRange]>) checkNumber(o[key], range, option(key));
+  if (o.requestRateMax < o.requestRateMin) throw badInput(`${option('requestRateMax')} (${o.requestRateMax}) is below ${option('requestRateMin')} (${o.requestRateMin})`);
 }
 
 /**
  * Reject a trace that could grow past MAX_GENERATED_REQUESTS (the generator itself is lazy and
  * would stream any length: this bounds what a command writes or runs).
  */
-export function checkSinSize(o: SinOptions, label: (key: NumericSinKey) => string = (k) => k): void {
+export function checkSinSize(o: SinOptions): void {
   const upToRequests = o.requestRateMax * o.timeDurationS;
   if (upToRequests > MAX_GENERATED_REQUESTS) {
-    throw badInput(`${label('requestRateMax')} ${o.requestRateMax} req/s over ${label('timeDurationS')} ${o.timeDurationS} s makes up to ${upToRequests.toPrecision(3)} requests, more than the ${MAX_GENERATED_REQUESTS} a generated trace may hold`);
+    throw badInput(`${option('requestRateMax')} ${o.requestRateMax} req/s over ${option('timeDurationS')} ${o.timeDurationS} s makes up to ${upToRequests.toPrecision(3)} requests, more than the ${MAX_GENERATED_REQUESTS} a generated trace may hold`);
   }
 }
 

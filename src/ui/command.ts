@@ -1,5 +1,5 @@
 import {Command, Flags, Errors} from '@oclif/core';
-import {EXIT_BAD_INPUT, EXIT_FAILURE, PlannerError, badInput, errorLine} from '../errors.js';
+import {EXIT_BAD_INPUT, EXIT_FAILURE, PlannerError, badInput, errorLine, optionKey, renderOptions, type OptionNamer} from '../errors.js';
 import {taskProgress, type ProgressMode, type TaskProgress} from './progress.js';
 
 function wantsStack(argv: readonly string[] = process.argv): boolean {
@@ -47,12 +47,12 @@ export function tidyOclifMessage(message: string): string {
   return `${out.join('; ')}${seeHelp ? ` ${SEE_HELP}` : ''}`;
 }
 
-/** Print an error as one line (plus the stack when asked) and set the exit code. */
-export function reportError(err: unknown): void {
+/** Print an error as one line (plus the stack when asked) and set the exit code; `name` shows the options it refers to. */
+export function reportError(err: unknown, name: OptionNamer = optionKey): void {
   // oclif signals a normal exit (e.g. --help, --version) with an ExitError of code 0.
   if (err instanceof Errors.ExitError && err.oclif.exit === 0) return;
   const shown = err instanceof Errors.CLIError && !(err instanceof PlannerError) ? new Error(tidyOclifMessage(err.message)) : err;
-  process.stderr.write(`${errorLine(shown)}\n`);
+  process.stderr.write(`${errorLine(shown, name)}\n`);
   if (wantsStack() && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
   process.exitCode = exitCodeOf(err);
 }
@@ -67,11 +67,29 @@ export function jsonText(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(15)) : v), 2);
 }
 
+/** `maxKvTokens` -> `max-kv-tokens` (a flag name stays as it is). */
+function kebabCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
 /** Base class of every planner command: shared flags and one-line error reporting. */
 export abstract class PlannerCommand extends Command {
   static override baseFlags = {
     json: Flags.boolean({description: 'Print only the result, as JSON, on stdout.', default: false}),
     debug: Flags.boolean({description: 'Show the stack trace of an error (also with DEBUG=1 in the environment).', default: false}),
+  };
+
+  /** Library options whose flag is not their kebab-cased key (e.g. `{dir: 'out'}`). */
+  static optionFlags: Record<string, string> = {};
+
+  /**
+   * The flag that carries a library option, for errors and notes (`maxKvTokens` -> `--max-kv-tokens`,
+   * `percentiles` -> `--percentiles`); an option that is no flag of this command keeps its key.
+   */
+  protected readonly flagOf: OptionNamer = (key) => {
+    const ctor = this.constructor as typeof PlannerCommand;
+    const flag = ctor.optionFlags[key] ?? kebabCase(key);
+    return flag in (ctor.flags ?? {}) || flag in PlannerCommand.baseFlags ? `--${flag}` : key;
   };
 
   /** Write a JSON document to stdout (the only output under --json). */
@@ -84,9 +102,9 @@ export abstract class PlannerCommand extends Command {
     process.stdout.write(`${text}\n`);
   }
 
-  /** Progress and warnings go to stderr so stdout stays the result. */
+  /** Progress and warnings go to stderr so stdout stays the result (library text: options shown as flags). */
   protected note(text: string): void {
-    process.stderr.write(`${text}\n`);
+    process.stderr.write(`${renderOptions(text, this.flagOf)}\n`);
   }
 
   /** Flags the user typed (long names, `--no-x` as `x`), to tell a given flag from its default. */
@@ -108,7 +126,7 @@ export abstract class PlannerCommand extends Command {
 
   /** A warning on stderr, in every output mode. */
   protected warnLine(text: string): void {
-    process.stderr.write(`warning: ${text}\n`);
+    process.stderr.write(`warning: ${renderOptions(text, this.flagOf)}\n`);
   }
 
   private progressShown?: TaskProgress;
@@ -124,6 +142,6 @@ export abstract class PlannerCommand extends Command {
     // (in development/test environments) that the command never parsed its arguments.
     this.parsed = true;
     this.progressShown?.stop();
-    reportError(err);
+    reportError(err, this.flagOf);
   }
 }

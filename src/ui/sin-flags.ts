@@ -54,11 +54,7 @@ export function sinOptionsFromFlags(f: Record<string, unknown>): SinOptions {
 /** Names of the sin flags, to tell whether a user set any of them. */
 export const SIN_FLAG_NAMES = Object.keys(sinFlags());
 
-const FLAG_OF_OPTION: Record<string, string> = Object.fromEntries(
-  Object.entries(sinOptionsFromFlags(Object.fromEntries(SIN_FLAG_NAMES.map((n) => [n, n])))).map(([option, flag]) => [option, `--${flag as string}`]),
+/** The flag of each generator option (`timeDurationS` -> `time-duration`), for a command's optionFlags. */
+export const SIN_OPTION_FLAGS: Record<string, string> = Object.fromEntries(
+  Object.entries(sinOptionsFromFlags(Object.fromEntries(SIN_FLAG_NAMES.map((n) => [n, n])))).map(([option, flag]) => [option, flag as string]),
 );
-
-/** The flag that sets a generator option, for messages (`timeDurationS` -> `--time-duration`). */
-export function sinFlagOf(option: string): string {
-  return FLAG_OF_OPTION[option] ?? option;
-}

@@ -266,6 +266,52 @@ describe('planner profile --endpoint', () => {
     const ttft100 = before.filter((s) => s.point === 'prefill/isl=100').map((s) => s.ttftMs!).sort((x, y) => x - y);
     expect(a.prefill!.prefill_ttft[0]).toBe(ttft100[1]);
   });
+  it('SIGKILL part-way loses no sample: --resume completes the sweep, keeps every earlier sample once, and measures the same points', async () => {
+    // 40 ms per engine step: the sweep takes seconds, so the kill lands part-way
+    const m = await startMock({perfModel: linearPerfModel({maxKvTokens: 20_000, baseMs: 40})});
+    const out = tmp();
+    const samplesFile = path.join(out, 'samples.jsonl');
+    const args = ['profile', '--endpoint', m.url, '--out', out, ...SMALL];
+    const child = execa(process.execPath, [path.join(REPO_ROOT, 'bin/run.js'), ...args], {reject: false, env: {NO_COLOR: '1'}});
+    const lines = (file: string): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.endsWith('}')) : []);
+    // poll until the first point (3 prefill requests) is on disk; the hang guard is the test timeout
+    while (lines(samplesFile).length < 3 && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+    child.kill('SIGKILL');
+    const first = await child;
+    expect(first.signal).toBe('SIGKILL');
+    // only lines known complete: the one being written at the kill may be torn
+    const before = lines(samplesFile).filter((l) => {
+      try {
+        JSON.parse(l);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    expect(before.length).toBeGreaterThanOrEqual(3);
+    expect(existsSync(path.join(out, 'profile.json'))).toBe(false);
+
+    const r = await runCli([...args, '--resume']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/6 points, [1-5] already measured \(resumed\)/);
+    const after = readFileSync(samplesFile, 'utf8').trim().split('\n');
+    const superseded = lines(path.join(out, 'samples.superseded.jsonl'));
+    // every earlier sample is kept, byte for byte: in samples.jsonl, or moved aside with its unfinished point
+    for (const l of before) expect(after.includes(l) || superseded.includes(l)).toBe(true);
+    // none twice
+    expect(new Set(after).size).toBe(after.length);
+    expect(after.filter((l) => superseded.includes(l))).toEqual([]);
+    // the points of an uninterrupted SMALL sweep, each with its requests
+    const counts = new Map<string, number>();
+    for (const l of after) {
+      const point = (JSON.parse(l) as SampleRecord).point;
+      counts.set(point, (counts.get(point) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(counts)).toEqual({'prefill/isl=100': 3, 'prefill/isl=350': 3, 'decode/isl=100/n=1': 1, 'decode/isl=100/n=8': 8, 'decode/isl=390/n=1': 1, 'decode/isl=390/n=8': 8});
+    const p = readProfile(out);
+    expect(p.prefill!.prefill_isl).toEqual([100, 350]);
+    expect(p.decode!.y_context_length).toEqual([110, 110, 400, 400]);
+  }, 120_000);
 });
 
 describe('planner profile --launch', () => {

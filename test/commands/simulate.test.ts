@@ -62,6 +62,10 @@ describe('planner simulate', () => {
     const bad = await runCommand(['simulate', ...model, '--osl-spread', '2']);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toMatch(/--osl-spread must be a fraction in \[0, 1\)/);
+    // a blank value is no number (Number('') would read it as 0)
+    const blank = await runCommand(['simulate', ...model, '--osl-spread', ' ']);
+    expect(blank.exitCode).toBe(2);
+    expect(blank.stderr.trim()).toBe('Error: --osl-spread must be a fraction in [0, 1), got " "');
   });
 
   it('agrees with estimate and profile --synthetic on a lone request, per-request overhead included', async () => {

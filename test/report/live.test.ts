@@ -6,7 +6,7 @@ import {withoutCredentials} from '../../src/engines/http/client.js';
 
 const arrays: LiveArrays = {
   spread: {},
-  dropped: ['prefill/isl=<b>'],
+  dropped: [{point: 'prefill/isl=<b>', reason: '0 of 3 requests succeeded'}, {point: 'prefill/isl=350', reason: 'its measured ISL 101 does not exceed the 101 of prefill/isl=100 (the profile\'s ISLs must increase)'}],
   unmeasured: [{point: 'prefill/isl=<b>', reason: '0 of 3 requests succeeded'}],
   prefillPoints: [{point: 'prefill/isl=100', requestedIsl: 100, isl: 101, ttftMs: 20, ttftP10Ms: 19, ttftP90Ms: 22, thptPerGpu: 5050, ok: 3, errors: 0}],
   decodePoints: [{point: 'decode/isl=100/n=4', requestedIsl: 100, isl: 100, osl: 500, concurrency: 4, contextLength: 350, kvUsage: 0.1, itlMs: 9.5, itlP10Ms: 9, itlP90Ms: 10, thptPerGpu: 420, steady: true, windowMs: 4000, ok: 3, errors: 1}],
@@ -27,6 +27,20 @@ describe('live report', () => {
     expect(html).toContain('Prefill: TTFT vs ISL (median, p10-p90 band)');
     expect(html).toContain('Decode: ITL vs KV usage, one line per context length');
     expect(html).toContain('Errors by kind');
+  });
+
+  it('says first which points could not be measured and why, then the other points left out', () => {
+    const html = liveReportHtml(profile, arrays, {errorKinds: {}, requests: 7, errors: 3, shortOutputs: 0});
+    const body = html.slice(html.indexOf('<body'));
+    const first = body.indexOf('1 point could not be measured (the profile holds the others; --resume measures them again)');
+    expect(first).toBeGreaterThan(-1);
+    expect(first).toBeLessThan(body.indexOf('Prefill: TTFT vs ISL'));
+    expect(body).toContain('<td>prefill/isl=&lt;b&gt;</td><td>0 of 3 requests succeeded</td>');
+    expect(body).toContain('Other points left out of the profile');
+    expect(body).toContain('its measured ISL 101 does not exceed the 101 of prefill/isl=100');
+    const complete = liveReportHtml(profile, {...arrays, unmeasured: [], dropped: []}, {errorKinds: {}, requests: 7, errors: 0, shortOutputs: 0});
+    expect(complete).not.toContain('could not be measured');
+    expect(complete).not.toContain('left out');
   });
 
   it('CSV tables have one row per point', () => {

@@ -88,7 +88,7 @@ describe('prefill points and arrays', () => {
     const out = liveArrays(s, {gpus: 1});
     expect(out.prefill!.prefill_isl).toEqual([100, 2000]);
     expect(out.prefill!.prefill_ttft).toEqual([20, 80]);
-    expect(out.dropped).toEqual(['prefill/isl=900']);
+    expect(out.dropped.map((d) => d.point)).toEqual(['prefill/isl=900']);
     expect(out.unmeasured).toEqual([{point: 'prefill/isl=900', reason: '0 of 1 requests succeeded (x)'}]);
   });
 });
@@ -102,7 +102,7 @@ describe('plan and resume bookkeeping', () => {
     // Dynamo's default granularity 6 with a KV room of 1575 streams and a cap of 100: six points within the cap, not {1, 100}
     const wide = livePoints({maxContext: 3600, prefillGranularity: 2, decodeGranularity: 6, decodeOsl: 500, prefillOsl: 5, prefillRepeats: 1, maxKvTokens: 1575 * 600, maxConcurrency: 100, only: 'decode'});
     expect(wide.points.filter((p) => p.isl === 100).map((p) => p.concurrency)).toEqual([1, 20, 40, 60, 80, 100]);
-    expect(() => livePoints({maxContext: 1100, prefillGranularity: 2, decodeGranularity: 2, decodeOsl: 100, prefillOsl: 5, prefillRepeats: 1})).toThrow(/--max-kv-tokens/);
+    expect(() => livePoints({maxContext: 1100, prefillGranularity: 2, decodeGranularity: 2, decodeOsl: 100, prefillOsl: 5, prefillRepeats: 1})).toThrow(/give maxKvTokens/);
   });
 
   it('resume keeps complete points, moves a partial one to samples.superseded.jsonl, drops a torn last line', () => {

@@ -11,6 +11,7 @@ import {performance} from 'node:perf_hooks';
 import type {Readable} from 'node:stream';
 import axios, {type AxiosInstance, type AxiosResponse} from 'axios';
 import {SseParser} from './sse.js';
+import {badInput, option} from '../../errors.js';
 
 export type ApiKind = 'chat' | 'completions';
 
@@ -282,7 +283,7 @@ export class HttpClient {
     const b: Record<string, unknown> = {stream: true, max_tokens: req.maxTokens, temperature: 0};
     if (this.options.model) b.model = this.options.model;
     if (this.options.api === 'chat') {
-      if (Array.isArray(req.prompt)) throw new Error('token-id prompts need --api completions');
+      if (Array.isArray(req.prompt)) throw badInput(`token-id prompts need ${option('api')} completions`);
       b.messages = [{role: 'user', content: req.prompt}];
     } else b.prompt = req.prompt;
     if (!this.dropped.has('ignore_eos')) b.ignore_eos = true;

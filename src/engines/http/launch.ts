@@ -7,7 +7,7 @@
 import net from 'node:net';
 import {execa, type ResultPromise} from 'execa';
 import axios from 'axios';
-import {badInput, failure} from '../../errors.js';
+import {badInput, failure, option} from '../../errors.js';
 
 /** Split a command line into words like a POSIX shell would, without expansions. */
 export function splitCommand(template: string): string[] {
@@ -39,15 +39,15 @@ export function splitCommand(template: string): string[] {
       has = true;
     }
   }
-  if (quote) throw badInput(`--launch: unterminated ${quote} quote in ${JSON.stringify(template)}`);
+  if (quote) throw badInput(`unterminated ${quote} quote in ${JSON.stringify(template)}`).about('launch');
   if (has || cur) words.push(cur);
-  if (words.length === 0) throw badInput('--launch is empty');
+  if (words.length === 0) throw badInput(`${option('launch')} is empty`);
   return words;
 }
 
 /** The argument array for one engine: `{tp}` and `{port}` replaced in every word. */
 export function launchArgv(template: string, vars: {tp: number; port: number}): string[] {
-  if (!template.includes('{port}')) throw badInput('--launch must contain {port}: the engine has to listen where planner connects');
+  if (!template.includes('{port}')) throw badInput(`${option('launch')} must contain {port}: the engine has to listen where planner connects`);
   return splitCommand(template).map((w) => w.replaceAll('{tp}', String(vars.tp)).replaceAll('{port}', String(vars.port)));
 }
 
@@ -100,7 +100,7 @@ export async function launchEngine(o: LaunchOptions): Promise<LaunchedEngine> {
   try {
     child = execa(o.argv[0]!, o.argv.slice(1), {reject: false, stdin: 'ignore', buffer: false, env: o.env, forceKillAfterDelay: o.killGraceMs ?? 10_000, cleanup: true});
   } catch (err) {
-    throw badInput(`--launch: cannot start ${o.argv[0]}: ${(err as Error).message}`);
+    throw badInput(`cannot start ${o.argv[0]}: ${(err as Error).message}`).about('launch');
   }
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
@@ -142,7 +142,7 @@ export async function launchEngine(o: LaunchOptions): Promise<LaunchedEngine> {
     }
     if (Date.now() > deadline) {
       await stop();
-      throw failure(`the engine did not answer ${o.url}/health or /v1/models within ${Math.round(o.readyTimeoutMs / 1000)} s${logText()}`, 'raise --launch-timeout or check the command');
+      throw failure(`the engine did not answer ${o.url}/health or /v1/models within ${Math.round(o.readyTimeoutMs / 1000)} s${logText()}`, `raise ${option('readyTimeoutMs')} or check the command`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }

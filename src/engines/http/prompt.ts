@@ -9,7 +9,7 @@
  */
 import {randomInt} from 'node:crypto';
 import {readFile} from 'node:fs/promises';
-import {badInput} from '../../errors.js';
+import {badInput, failure, option} from '../../errors.js';
 
 /** Short, common words: one token each (with their leading space) in the usual BPE vocabularies. */
 const WORDS = [
@@ -50,7 +50,7 @@ export function calibrate(probes: Probe[]): Calibration {
     sxx += (p.units - mx) ** 2;
   }
   const tokensPerUnit = sxy / sxx;
-  if (!(tokensPerUnit > 0)) throw new Error(`prompt calibration failed: usage.prompt_tokens did not grow with the prompt (${probes.map((p) => `${p.units} -> ${p.promptTokens}`).join(', ')})`);
+  if (!(tokensPerUnit > 0)) throw failure(`prompt calibration failed: usage.prompt_tokens did not grow with the prompt (${probes.map((p) => `${p.units} -> ${p.promptTokens}`).join(', ')})`, `give ${option('tokenizer')} tokenizer.json of the served model`);
   return {overheadTokens: Math.max(0, my - tokensPerUnit * mx), tokensPerUnit};
 }
 
@@ -84,20 +84,20 @@ export async function loadTokenizerVocabulary(file: string): Promise<IdVocabular
     doc = JSON.parse(await readFile(file, 'utf8')) as typeof doc;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw badInput(`--tokenizer ${file}: ${code === 'ENOENT' ? 'no such file' : `not a JSON tokenizer file (${(err as Error).message})`}`);
+    throw badInput(`${option('tokenizer')} ${file}: ${code === 'ENOENT' ? 'no such file' : `not a JSON tokenizer file (${(err as Error).message})`}`);
   }
   const vocab = doc?.model?.vocab;
   const special = new Set((doc.added_tokens ?? []).map((t) => t?.id).filter((id): id is number => typeof id === 'number'));
   let ids: number[] = [];
   if (Array.isArray(vocab)) ids = vocab.map((_, i) => i);
   else if (vocab && typeof vocab === 'object') ids = Object.values(vocab as Record<string, unknown>).filter((v): v is number => Number.isInteger(v));
-  else throw badInput(`--tokenizer ${file}: no model.vocab in it`, 'give the tokenizer.json of the served model');
+  else throw badInput(`${option('tokenizer')} ${file}: no model.vocab in it`, 'give the tokenizer.json of the served model');
   // Byte-fallback and control pieces like <0x0A> or <s> are left out too.
   const names = Array.isArray(vocab) ? [] : Object.entries(vocab as Record<string, number>);
   const bad = new Set<number>(special);
   for (const [tok, id] of names) if (/^<.*>$/.test(tok)) bad.add(id);
   ids = ids.filter((id) => !bad.has(id));
-  if (ids.length < 100) throw badInput(`--tokenizer ${file}: only ${ids.length} usable token ids`);
+  if (ids.length < 100) throw badInput(`${option('tokenizer')} ${file}: only ${ids.length} usable token ids`);
   return {ids, file};
 }
 

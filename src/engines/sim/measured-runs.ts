@@ -6,6 +6,7 @@
 import {parseCsv} from '../synthetic/aic-rows.js';
 import {createSyntheticPerfModel, type Quant, type SyntheticOptions} from '../synthetic/index.js';
 import {runBenchmark} from './benchmark.js';
+import type {IterationShape, PerfModel} from '../perf-model.js';
 import {resolveSchedulerPolicy} from './scheduler-policies.js';
 
 export interface MeasuredRun {
@@ -74,6 +75,8 @@ export interface PredictOptions {
   policy?: string;
   /** Output-length spread of the closed loop (default: the backend's calibrated one). */
   oslSpread?: number;
+  /** Called with every iteration's shape and duration (scripts/trace-serving-run.ts). */
+  onIteration?: (shape: IterationShape, durationMs: number) => void;
 }
 
 /**
@@ -116,8 +119,16 @@ export function predictRun(run: MeasuredRun, options: PredictOptions = {}): RunP
   const model = createSyntheticPerfModel({model: run.modelId, gpu: run.gpu, tp: run.tp, quant: run.quant, backend: run.backend, ...options.synthetic});
   const n = run.concurrency;
   const protocol = protocolOf(run);
+  const {onIteration} = options;
+  const perfModel: PerfModel = onIteration
+    ? {name: model.name, gpusPerEngine: model.gpusPerEngine, maxKvTokens: model.maxKvTokens, perRequestMs: model.perRequestMs, stepMs: (shape) => {
+        const ms = model.stepMs(shape);
+        onIteration(shape, ms);
+        return ms;
+      }}
+    : model;
   const res = runBenchmark(
-    model,
+    perfModel,
     {maxNumBatchedTokens: model.maxNumBatchedTokens, maxNumSeqs: model.maxNumSeqs, maxKvTokens: model.maxKvTokens, scheduler: resolveSchedulerPolicy(options.policy ?? run.backend).create()},
     {
       isl: run.isl,

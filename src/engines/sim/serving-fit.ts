@@ -81,7 +81,9 @@ const fitError = (predicted: number, measured: number): number => Math.min(1, Ma
 export interface FitLimits {
   /** Largest per-request overhead allowed at a given per-iteration overhead, ms. */
   maxPerRequestMs?: (perIterationMs: number) => number;
-  /** Output-length spreads the fit may choose from (default: every candidate). */
+  /** Largest per-iteration overhead allowed, ms. */
+  maxPerIterationMs?: number;
+  /** Output-length spreads the fit may choose (default: all it is given). */
   oslSpreads?: readonly number[];
 }
 
@@ -90,6 +92,7 @@ export function fitOverheads(samples: readonly RunSensitivity[], limits: FitLimi
   if (samples.length === 0) throw new RangeError('no runs to fit');
   let best = {perRequestMs: 0, perIterationMs: 0, objective: Infinity};
   for (const b of ITERATION_GRID) {
+    if (b > (limits.maxPerIterationMs ?? Infinity)) break;
     const maxA = limits.maxPerRequestMs?.(b) ?? Infinity;
     // TPOT does not depend on a: its error is computed once per b.
     let tpotErr = 0;
@@ -163,6 +166,24 @@ export function singleRequestLimit(prefill: {isl: number[]; ttftMs: number[]}, m
 }
 
 /**
+ * SGLang's overlap scheduler (on by default since v0.4) prepares iteration k+1 on the CPU while
+ * iteration k runs on the GPU, and decode batches run as CUDA graphs: little per-iteration time can
+ * show. Its lock-step runs (0.5.1, 78 runs) fit 0-0.1 ms; without the bound a fold fitted on
+ * de-synchronised runs only trades it for their prefill interruptions (3.4 ms, TPOT +40 % on 0.5.1).
+ */
+export const SGLANG_MAX_ITERATION_MS = 0.5;
+
+/**
+ * SGLang's closed loop is simulated with exact output lengths (lock-step waves), not fitted: its
+ * prefill-first policy starts every request of one prefill run decoding in the same iteration, so
+ * with exact lengths they finish together and their successors arrive together; arrival jitter
+ * does not break that (bench/serving-accuracy.md, SGLang). Its two sources disagree (0.5.1: lock-step;
+ * 0.5.6: de-synchronised, as from unrecorded output-length variance), so a fitted spread flips with
+ * the fold. Users whose lengths vary say so with --osl-spread.
+ */
+export const SGLANG_OSL_SPREAD = 0;
+
+/**
  * TRT-LLM's closed loops are de-synchronised (spread 0.1): its exact-length runs (1.0.0rc3, 353 of
  * them) are far from lock-step waves (spread 0 gives them 87 % TTFT MAPE against 37 %). Fixed rather
  * than fitted because most of its other runs (the InferenceMAX sweep) draw random lengths and
@@ -170,8 +191,12 @@ export function singleRequestLimit(prefill: {isl: number[]; ttftMs: number[]}, m
  */
 export const TRTLLM_OSL_SPREAD = 0.1;
 
-/** The limits each backend's fit keeps: vLLM's from the shipped single-request H200 profile (DESIGN.md 8), TRT-LLM's spread. */
+/**
+ * The limits each backend's fit keeps: vLLM's from the shipped single-request H200 profile
+ * (DESIGN.md 8), SGLang's from its overlap scheduler, TRT-LLM's spread.
+ */
 export function fitLimitsFor(backend: string, h200Profile: Profile): FitLimits {
+  if (backend === 'sglang') return {maxPerIterationMs: SGLANG_MAX_ITERATION_MS, oslSpreads: [SGLANG_OSL_SPREAD]};
   if (backend === 'trtllm') return {oslSpreads: [TRTLLM_OSL_SPREAD]};
   if (backend !== 'vllm') return {};
   return {

@@ -36,8 +36,8 @@ export interface BackendSpec {
   curves: 'vllm' | 'trtllm';
   allReduceGraph: string;
   allReduceEager: string;
-  /** Largest decode batch run as a CUDA graph. */
-  cudaGraphMaxBatch: number;
+  /** Largest decode batch run as a CUDA graph, by GPU and TP. */
+  cudaGraphMaxBatch: (gpu: GpuSpec, tp: number) => number;
   /** Default token budget of one iteration (chunked-prefill size / max_num_tokens). */
   maxNumBatchedTokens: (gpu: GpuSpec) => number;
   /** Default most sequences running at once. */
@@ -55,6 +55,8 @@ const GiB = 1024 ** 3;
 const vllmLarge = (g: GpuSpec) => g.memCapacityB >= 70 * GiB && !g.name.startsWith('a100');
 /** SGLang's chunked-prefill size by GPU memory (server_args defaults). */
 const sglangChunk = (g: GpuSpec) => (g.memCapacityB < 60 * GiB ? 4096 : g.memCapacityB < 160 * GiB ? 8192 : 16384);
+/** SGLang's cuda_graph_max_bs by GPU memory and TP (server_args heuristic of sgl-project/sglang#10975, 0.5.4 on; 0.5.1 used 160 on H100). */
+const sglangCudaGraphMaxBatch = (g: GpuSpec, tp: number) => (g.memCapacityB < 60 * GiB ? (tp < 4 ? 32 : 160) : g.memCapacityB < 160 * GiB ? (tp < 4 ? 256 : 512) : 512);
 
 export const BACKENDS: readonly BackendSpec[] = [
   {
@@ -62,7 +64,7 @@ export const BACKENDS: readonly BackendSpec[] = [
     curves: 'vllm',
     allReduceGraph: 'vllm_graph',
     allReduceEager: 'vllm_eager',
-    cudaGraphMaxBatch: 512,
+    cudaGraphMaxBatch: () => 512,
     maxNumBatchedTokens: (g) => (vllmLarge(g) ? 8192 : 2048),
     maxNumSeqs: (g) => (vllmLarge(g) ? 1024 : 256),
     kvQuantFor: () => 'bf16',
@@ -79,7 +81,7 @@ export const BACKENDS: readonly BackendSpec[] = [
     curves: 'vllm',
     allReduceGraph: 'sglang_graph',
     allReduceEager: 'sglang_eager',
-    cudaGraphMaxBatch: 256,
+    cudaGraphMaxBatch: sglangCudaGraphMaxBatch,
     maxNumBatchedTokens: sglangChunk,
     maxNumSeqs: () => 1024,
     kvQuantFor: () => 'bf16',
@@ -88,7 +90,7 @@ export const BACKENDS: readonly BackendSpec[] = [
       meaning: 'mem_fraction_static: share of GPU memory for weights and KV (activations and graphs outside it)',
       // SGLang reserves ~1.5 KB per chunked-prefill token, 2 MB per graph batch, 0.5 GB and 1 GB per 8 GPUs.
       defaultFraction: (g, tp) => {
-        const reservedB = (512 + 1.5 * sglangChunk(g) + 2 * 256 + (tp / 8) * 1024) * 1024 ** 2;
+        const reservedB = (512 + 1.5 * sglangChunk(g) + 2 * sglangCudaGraphMaxBatch(g, tp) + (tp / 8) * 1024) * 1024 ** 2;
         return Math.round(((g.memCapacityB - reservedB) / g.memCapacityB) * 1000) / 1000;
       },
       kvBytes: (total, f, weights) => total * f - weights,
@@ -100,7 +102,7 @@ export const BACKENDS: readonly BackendSpec[] = [
     curves: 'trtllm',
     allReduceGraph: 'trtllm',
     allReduceEager: 'trtllm',
-    cudaGraphMaxBatch: 2048,
+    cudaGraphMaxBatch: () => 2048,
     maxNumBatchedTokens: () => 8192,
     maxNumSeqs: () => 2048,
     kvQuantFor: (q) => (q === 'bf16' ? 'bf16' : 'fp8'),

@@ -3,7 +3,7 @@
  * dense models, each op timed as roofline SOL / fitted efficiency (ops.ts), plus the backend's
  * serving overheads (backends.ts).
  */
-import {EXIT_BAD_INPUT, PlannerError, badInput} from '../../errors.js';
+import {EXIT_BAD_INPUT, PlannerError, badInput, option} from '../../errors.js';
 import type {EngineInfo} from '../../profile/types.js';
 import type {IterationShape, PerfModel} from '../perf-model.js';
 import {BACKENDS, type BackendSpec, resolveBackend, type ServingOverheads} from './backends.js';
@@ -172,7 +172,7 @@ export class SyntheticPerfModel implements PerfModel {
       this.arEager = ALLREDUCE_UTIL[`${this.backend.allReduceEager}:${arTp}`];
     }
 
-    if (this.quant === 'fp4' && this.gpu.flops.fp4 === undefined) throw badInput(`${this.gpu.name} has no FP4 tensor cores: --quant fp4 needs a Blackwell GPU`);
+    if (this.quant === 'fp4' && this.gpu.flops.fp4 === undefined) throw badInput(`${this.gpu.name} has no FP4 tensor cores: ${option('quant')} fp4 needs a Blackwell GPU`);
     this.maxNumBatchedTokens = this.backend.maxNumBatchedTokens(this.gpu);
     this.maxNumSeqs = this.backend.maxNumSeqs(this.gpu);
     this.overheadsGiven = opts.overheads !== undefined;
@@ -351,7 +351,7 @@ export class SyntheticPerfModel implements PerfModel {
           kvDtype: this.kvQuant,
         });
     }
-    if (tp > 1) b.allReduce = this.allReduceTerm(T, prefillTokens === 0 && decodeRequests <= this.backend.cudaGraphMaxBatch);
+    if (tp > 1) b.allReduce = this.allReduceTerm(T, prefillTokens === 0 && decodeRequests <= this.backend.cudaGraphMaxBatch(this.gpu, tp));
     // Logits for the last token of each prefill and for every decode sequence.
     b.lmHead = this.lmHeadTerm(prefillRequests + decodeRequests);
     return b;

@@ -7,7 +7,7 @@ import {existsSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import path from 'node:path';
 import {parse as parseYaml} from 'yaml';
-import {badInput} from '../../errors.js';
+import {badInput, option} from '../../errors.js';
 import {resolvePlannerConfig, type ConfigLayer} from '../core/config-read.js';
 import type {PlannerConfig} from '../core/config.js';
 import {bootstrapFpms} from '../core/bootstrap.js';
@@ -23,7 +23,7 @@ import {bucketTrace} from '../../trace/windows.js';
 
 /** A Dynamo planner config given as a file (.json, .yaml/.yml, else JSON then YAML) or inline JSON, as Dynamo's `--config`. */
 export async function readPlannerConfigArg(arg: string): Promise<ConfigLayer> {
-  const source = `--planner-config ${arg}`;
+  const source = `${option('plannerConfig')} ${arg}`;
   let text = arg;
   let kind: 'json' | 'yaml' | 'either' = 'json';
   if (!arg.trimStart().startsWith('{')) {
@@ -59,7 +59,7 @@ export function parseSetPairs(pairs: readonly string[]): Record<string, unknown>
   const out: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw badInput(`--set ${pair}: expected KEY=VALUE (a Dynamo planner config key, e.g. load_scaling_down_sensitivity=60)`);
+    if (eq <= 0) throw badInput(`${option('set')} ${pair}: expected KEY=VALUE (a Dynamo planner config key, e.g. load_scaling_down_sensitivity=60)`);
     const value = pair.slice(eq + 1);
     let parsed: unknown = value;
     try {

@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest';
 import {SimEngine, type StepResult} from '../../../src/engines/sim/engine.js';
 import {resolveSchedulerPolicy, SCHEDULER_POLICIES} from '../../../src/engines/sim/scheduler-policies.js';
 import {linearPerfModel} from '../../helpers/linear-perf-model.js';
+import {runBenchmark} from '../../../src/engines/sim/benchmark.js';
 
 function runAll(engine: SimEngine): StepResult[] {
   const steps: StepResult[] = [];
@@ -105,5 +106,22 @@ describe('decode aggregation', () => {
     expect(grouped.firstTokenMs).toBeDefined();
     expect(grouped.firstTokenMs).toBeCloseTo(single.firstTokenMs!, 9);
     expect(grouped.finishMs).toBeCloseTo(single.finishMs!, 9);
+  });
+});
+
+describe('SGLang closed loop (bench/serving-accuracy.md, SGLang)', () => {
+  // 8 streams of 1000-token prompts, 20 output tokens, chunk 2048: a wave's prefill run takes 4 iterations.
+  const loop = (oslSpread: number, policy: keyof typeof SCHEDULER_POLICIES = 'sglang') =>
+    runBenchmark(linearPerfModel(), {scheduler: SCHEDULER_POLICIES[policy].create(), maxNumBatchedTokens: 2048}, {isl: 1000, osl: 20, concurrency: 8, requests: 40, warmupRequests: 0, oslSpread}).perRequest;
+
+  it('with exact lengths stays in lock-step waves: a wave prefilled in one run finishes in one iteration', () => {
+    const finishes = new Set(loop(0).map((r) => r.finishMs));
+    expect(finishes.size).toBe(5); // 40 requests, 5 waves of 8
+    // vLLM's decode-first chunked mixing starts a wave's requests decoding at different iterations.
+    expect(new Set(loop(0, 'vllm').map((r) => r.finishMs)).size).toBeGreaterThan(10);
+  });
+
+  it('with varying output lengths de-synchronises', () => {
+    expect(new Set(loop(0.2).map((r) => r.finishMs)).size).toBeGreaterThan(10);
   });
 });

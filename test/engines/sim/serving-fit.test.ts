@@ -1,6 +1,6 @@
 import {describe, expect, it} from 'vitest';
-import {fitBackend, fitOverheads, linearPrediction, type RunSensitivity} from '../../../src/engines/sim/serving-fit.js';
-import {INFERENCEMAX_PROTOCOL, MEASURED_WAVES, parseMeasuredRuns, protocolOf, type MeasuredRun} from '../../../src/engines/sim/measured-runs.js';
+import {fitBackend, fitLimitsFor, fitOverheads, linearPrediction, SGLANG_MAX_ITERATION_MS, TRTLLM_OSL_SPREAD, type RunSensitivity} from '../../../src/engines/sim/serving-fit.js';
+import {INFERENCEMAX_PROTOCOL, MEASURED_WAVES, parseMeasuredRuns, predictRun, protocolOf, type MeasuredRun} from '../../../src/engines/sim/measured-runs.js';
 import {runBenchmark} from '../../../src/engines/sim/benchmark.js';
 import {linearPerfModel} from '../../helpers/linear-perf-model.js';
 
@@ -24,6 +24,10 @@ describe('serving overhead fit', () => {
   it('keeps the limit it is given and picks the spread that fits best', () => {
     const samples = [sample(100, 2, 10, 1), sample(400, 6, 20, 1.1)];
     expect(fitOverheads(samples, {maxPerRequestMs: () => 10}).perRequestMs).toBeLessThanOrEqual(10);
+    // Bounded at 0.5 ms/iteration, the per-request overhead takes up what it can of the TTFT.
+    const bounded = fitOverheads(samples, {maxPerIterationMs: 0.5});
+    expect(bounded.perIterationMs).toBeCloseTo(0.5, 9);
+    expect(bounded.perRequestMs).toBeGreaterThan(30);
     const worse = samples.map((s) => ({...s, oslSpread: 0, ttftMs: s.ttftMs * 3}));
     expect(fitBackend(new Map([[0, worse], [0.1, samples]])).oslSpread).toBe(0.1);
     // A backend whose spread is fixed keeps it even where another candidate fits better.
@@ -31,6 +35,13 @@ describe('serving overhead fit', () => {
     const worseAtTenth = worse.map((s) => ({...s, oslSpread: 0.1}));
     expect(fitBackend(new Map([[0, atZero], [0.1, worseAtTenth]]), {oslSpreads: [0.1]}).oslSpread).toBe(0.1);
     expect(fitBackend(new Map([[0, atZero], [0.1, worseAtTenth]])).oslSpread).toBe(0);
+    expect(fitBackend(new Map([[0, worse], [0.1, samples]]), {oslSpreads: [0]}).oslSpread).toBe(0);
+  });
+
+  it('bounds SGLang per-iteration overhead and fixes its spread; fixes the TRT-LLM spread', () => {
+    const profile = {} as Parameters<typeof fitLimitsFor>[1];
+    expect(fitLimitsFor('sglang', profile)).toEqual({maxPerIterationMs: SGLANG_MAX_ITERATION_MS, oslSpreads: [0]});
+    expect(fitLimitsFor('trtllm', profile)).toEqual({oslSpreads: [TRTLLM_OSL_SPREAD]});
   });
 
   it('reads the calibration CSV and names the line of a bad row', () => {
@@ -73,5 +84,22 @@ describe('random-range-ratio lengths', () => {
     expect(new Set(isl)).toEqual(new Set([8, 9, 10]));
     expect(new Set(osl)).toEqual(new Set([4, 5]));
     expect(() => runBenchmark(linearPerfModel(), {}, {isl: 10, osl: 5, concurrency: 1, requests: 1, lengthRangeRatio: 0})).toThrow(/lengthRangeRatio must be in \(0, 1\]/);
+  });
+});
+
+describe('predicting a measured run', () => {
+  it('shows every iteration to an observer without changing the prediction', () => {
+    const r: MeasuredRun = {...run(0, 0), gpu: 'h100_sxm', backend: 'sglang', modelId: 'Qwen/Qwen3-32B', tp: 2, isl: 1024, osl: 8, concurrency: 4};
+    let prefillTokens = 0;
+    let decodes = 0;
+    const observed = predictRun(r, {onIteration: (shape, ms) => {
+      expect(ms).toBeGreaterThan(0);
+      prefillTokens += shape.prefillTokens;
+      decodes += shape.decodeRequests;
+    }});
+    // 20 requests (5 waves of 4): each prompt once, 7 decode steps after the first token.
+    expect(prefillTokens).toBe(20 * 1024);
+    expect(decodes).toBe(20 * 7);
+    expect(observed).toEqual(predictRun(r));
   });
 });

@@ -19,6 +19,15 @@ describe('backend defaults', () => {
     // H100 80 GiB, chunk 8192: reserved 512 + 12288 + 512 + 128 MiB = 13440 MiB -> (81920 - 13440) / 81920.
     expect(resolveBackend('sglang').memory.defaultFraction(resolveGpu('h100_sxm'), 1)).toBe(0.836);
     expect(createSyntheticPerfModel({model: 'qwen3-32b', gpu: 'h100_sxm', tp: 2, backend: 'sglang'}).gpuMemUtil).toBe(0.834); // + 256 MiB at TP 2
+    // TP 4: graphs up to batch 512 (+512 MiB) and 512 MiB for 4 GPUs: 512 + 12288 + 1024 + 512 = 14336 MiB.
+    expect(resolveBackend('sglang').memory.defaultFraction(resolveGpu('h100_sxm'), 4)).toBe(0.825);
+  });
+
+  it("SGLang captures decode CUDA graphs up to batch 256 below TP 4 and 512 from TP 4 on 80-141 GB GPUs", () => {
+    const bs = resolveBackend('sglang').cudaGraphMaxBatch;
+    expect([1, 2, 4, 8].map((tp) => bs(resolveGpu('h200_sxm'), tp))).toEqual([256, 256, 512, 512]);
+    expect(bs(resolveGpu('b200_sxm'), 1)).toBe(512);
+    expect(resolveBackend('vllm').cudaGraphMaxBatch(resolveGpu('h200_sxm'), 4)).toBe(512);
   });
 
   it('TRT-LLM sizes KV from the memory left after weights, vLLM from the whole GPU', () => {
