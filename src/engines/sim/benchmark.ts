@@ -31,9 +31,9 @@ export interface BenchmarkOptions {
    */
   oslSpread?: number;
   /**
-   * Input and output lengths each drawn uniformly from the integers [floor(ratio x len), len], as
-   * vLLM's benchmark_serving.py random dataset does with --random-range-ratio (before v0.10's
-   * symmetric range); 1 or undefined: exact. Applied before `oslSpread`.
+   * Random lengths as vLLM's earlier benchmark_serving.py (and its forks, e.g. InferenceMAX's
+   * client) draw them for `--random-range-ratio r`: ISL and OSL each uniform over the integers
+   * [floor(r x L), L], per request. Replaces `oslSpread` when given.
    */
   lengthRangeRatio?: number;
   seed?: number;
@@ -59,16 +59,17 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   const rng = new Rng(options.seed ?? 1);
   const spread = options.oslSpread ?? 0;
   if (!(spread >= 0 && spread < 1)) throw badInput(`oslSpread must be in [0, 1), got ${spread}`);
-  const ratio = options.lengthRangeRatio ?? 1;
-  if (!(ratio > 0 && ratio <= 1)) throw badInput(`lengthRangeRatio must be in (0, 1], got ${ratio}`);
   const lengths = new Rng((options.seed ?? 1) + 1);
-  const drawLength = (len: number): number => {
-    const lo = Math.max(1, Math.floor(len * ratio));
-    return ratio === 1 ? len : lo + Math.min(len - lo, Math.floor(lengths.uniform() * (len - lo + 1)));
+  const ratio = options.lengthRangeRatio;
+  if (ratio !== undefined && !(ratio > 0 && ratio <= 1)) throw badInput(`lengthRangeRatio must be in (0, 1], got ${ratio}`);
+  const inRange = (l: number): number => {
+    const lo = Math.max(1, Math.floor(ratio! * l));
+    return lo + lengths.int(l - lo + 1);
   };
+  const drawIsl = (): number => (ratio === undefined ? isl : inRange(isl));
   const drawOsl = (): number => {
-    const base = drawLength(osl);
-    return spread === 0 ? base : Math.max(1, Math.round(base * (1 + spread * (2 * lengths.uniform() - 1))));
+    if (ratio !== undefined) return inRange(osl);
+    return spread === 0 ? osl : Math.max(1, Math.round(osl * (1 + spread * (2 * lengths.uniform() - 1))));
   };
   const driver = new SimDriver();
 
@@ -99,7 +100,8 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
     const sentMs = driver.nowMs;
     const index = sent++;
     driver.at(sentMs + overheadMs, () => {
-      const req = engine.submit({id: String(index), promptTokens: drawLength(isl), outputTokens: drawOsl()});
+      const promptTokens = drawIsl();
+      const req = engine.submit({id: String(index), promptTokens, outputTokens: drawOsl()});
       if (index >= warmup) {
         if (measured.length === 0) firstMeasuredAtMs = driver.nowMs;
         measured.push({req, sentMs});

@@ -26,7 +26,7 @@ export interface MeasuredRun {
   ttftMs: number;
   /** Mean time per output token after the first: (E2E - TTFT) / (OSL - 1). */
   tpotMs: number;
-  /** measured_date as recorded ('' when absent). */
+  /** Day of the measurement (YYYY-MM-DD), '' when not recorded. */
   measuredDate: string;
 }
 
@@ -86,39 +86,40 @@ export interface PredictOptions {
  */
 export const MEASURED_WAVES = 5;
 
-/** How a run was measured and launched, where its source says so. */
-export interface RunProtocol {
-  /** Requests sent per concurrent stream (all measured, the first burst included). */
+/** How a measured run's client drew its requests, and how its engine was launched where that differs from the defaults. */
+export interface BenchmarkProtocol {
+  /** Requests sent, as a multiple of the concurrency (all measured, the first burst included). */
   waves: number;
-  /** ISL and OSL drawn uniformly from [ratio x len, len] (benchmark_serving.py --random-range-ratio); undefined: exact. */
+  /** ISL and OSL uniform in [ratio x L, L] per request (BenchmarkOptions.lengthRangeRatio); undefined: exact lengths. */
   lengthRangeRatio?: number;
   /** KV-cache dtype the run was launched with, when it differs from the backend's default. */
   kvQuant?: 'bf16' | 'fp8';
 }
 
 /**
- * The SemiAnalysis InferenceMAX runs (Llama-3.1/3.3-70B FP8/NVFP4, ISL/OSL 1k/1k, 1k/8k, 8k/1k,
- * 4-64 streams, measured 2025-10-29, no version recorded): their scripts (benchmarks/70b_*.sh)
- * run benchmark_serving.py --random-range-ratio 0.8 --num-prompts 10 x CONC --max-concurrency
- * CONC --request-rate inf; the vLLM B200 ones pass kv-cache-dtype fp8, the vLLM H100 one does
- * not (vLLM then kept bf16 KV for ModelOpt checkpoints: vllm-project/vllm#29980 came later).
+ * The InferenceMAX sweep (SemiAnalysis, measured 2025-10-29; backend version not recorded;
+ * Llama-3.1-70B fp8/fp4, ISL/OSL 1k/1k, 1k/8k and 8k/1k, 4-128 streams, vLLM and TRT-LLM on
+ * B200/H100). Its runner scripts (benchmarks/70b_*.sh) call kimbochen/bench_serving's
+ * benchmark_serving.py (a fork of vLLM's earlier client) with `--random-range-ratio 0.8
+ * --num-prompts $((CONC * 10)) --max-concurrency $CONC --request-rate inf --ignore-eos`: lengths
+ * uniform in [0.8 L, L], ten waves.
  */
 const INFERENCEMAX_DATE = '2025-10-29';
-export const INFERENCEMAX_PROTOCOL = {waves: 10, lengthRangeRatio: 0.8} as const;
+export const INFERENCEMAX_PROTOCOL: BenchmarkProtocol = {waves: 10, lengthRangeRatio: 0.8};
 
 /**
- * The protocol of a calibration run. Only the vLLM InferenceMAX runs get theirs so far: the
- * TRT-LLM runs without a version come from the same scripts (70b_*_trt_*.sh) but are left to the
- * TRT-LLM fidelity work (with this protocol their TTFT MAPE falls from 48 to 25 % in-sample, while
- * the leave-version-out fold without 1.0.0rc3 then fits lock-step waves).
+ * The protocol of a measured run: InferenceMAX's for that sweep, else MEASURED_WAVES waves of
+ * exact lengths. The sweep's vLLM B200 launches pass kv-cache-dtype fp8; its vLLM H100 launch does
+ * not, and vLLM then kept bf16 KV for ModelOpt checkpoints (vllm-project/vllm#29980 came later).
+ * TRT-LLM uses the checkpoint's FP8 KV by default, as the sweep ran it.
  */
-export function protocolOf(run: MeasuredRun): RunProtocol {
-  if (run.backend !== 'vllm' || run.backendVersion !== '' || run.measuredDate !== INFERENCEMAX_DATE) return {waves: MEASURED_WAVES};
-  if (run.quant === 'bf16') return {...INFERENCEMAX_PROTOCOL};
-  return {...INFERENCEMAX_PROTOCOL, kvQuant: run.gpu.startsWith('b200') ? 'fp8' : 'bf16'};
+export function protocolOf(run: MeasuredRun): BenchmarkProtocol {
+  if (run.backendVersion !== '' || run.measuredDate !== INFERENCEMAX_DATE) return {waves: MEASURED_WAVES};
+  if (run.backend === 'vllm' && run.quant !== 'bf16') return {...INFERENCEMAX_PROTOCOL, kvQuant: run.gpu.startsWith('b200') ? 'fp8' : 'bf16'};
+  return INFERENCEMAX_PROTOCOL;
 }
 
-/** Simulate one run as its benchmark did (closed loop at its concurrency, MEASURED_WAVES waves, all measured). */
+/** Simulate one run as its benchmark did (closed loop at its concurrency, its protocol's waves and lengths, all measured). */
 export function predictRun(run: MeasuredRun, options: PredictOptions = {}): RunPrediction {
   const protocol = protocolOf(run);
   const model = createSyntheticPerfModel({model: run.modelId, gpu: run.gpu, tp: run.tp, quant: run.quant, backend: run.backend, kvQuant: protocol.kvQuant, ...options.synthetic});
@@ -140,9 +141,8 @@ export function predictRun(run: MeasuredRun, options: PredictOptions = {}): RunP
       concurrency: n,
       requests: Math.max(protocol.waves * n, 16),
       warmupRequests: 0,
+      oslSpread: options.oslSpread ?? model.backend.overheads.oslSpread,
       lengthRangeRatio: protocol.lengthRangeRatio,
-      // Random lengths de-synchronise the loop themselves: no extra spread on top.
-      oslSpread: protocol.lengthRangeRatio !== undefined ? 0 : (options.oslSpread ?? model.backend.overheads.oslSpread),
     },
   );
   return {ttftMs: res.ttftMs.mean, tpotMs: res.itlMs.mean, preemptions: res.preemptions, maxKvTokens: model.maxKvTokens};
