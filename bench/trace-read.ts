@@ -3,7 +3,8 @@
  * the same run. The trace is made by the project's own `trace sin` (6 h at 25..75 req/s, about
  * 140 MB) in a temporary directory.
  * Run: npm run build && npx tsx bench/trace-read.ts [--hours 6]
- * Goal (issue 15): readTraceBatches >= 120 MB/s (it was 40 MB/s as a promise per line).
+ * Goal (issue 15): readTraceBatches >= 120 MB/s (it was 40 MB/s as a promise per line, 98-135 MB/s
+ * with one JSON.parse per line); aimed at >= 150 MB/s so that it holds on a loaded machine.
  */
 import {spawnSync} from 'node:child_process';
 import {createReadStream, mkdtempSync, rmSync, statSync} from 'node:fs';
@@ -64,7 +65,7 @@ try {
   for (const [label, r] of rows) {
     console.log(`${label.padEnd(40)} ${r.s.toFixed(3).padStart(7)} ${(mb / r.s).toFixed(0).padStart(8)} ${(r.s / rawS).toFixed(1).padStart(7)}x ${r.cpuS.toFixed(3).padStart(7)} ${(mb / r.cpuS).toFixed(0).padStart(9)}`);
   }
-  console.log('goal: readTraceBatches >= 120 MB/s');
+  console.log('goal (issue 15): readTraceBatches >= 120 MB/s, with a margin for a loaded machine: >= 150 MB/s');
 } finally {
   rmSync(dir, {recursive: true, force: true});
 }

@@ -27,6 +27,9 @@ export function checkNumber(v: number, r: NumberRange, label: string): number {
   return v;
 }
 
+/** Latest arrival a trace may hold, ms: 1e13 ms (~317 years) admits epoch-millisecond timestamps. */
+export const MAX_TIMESTAMP_MS = 1e13;
+
 /** Tokens of one request (prompt or output): longer than any model's context window. */
 export const TOKENS = {min: 1, max: 10_000_000, maxReason: 'longer than any model\'s context window (10M tokens)'} as const;
 

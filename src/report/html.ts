@@ -44,17 +44,35 @@ export function jsonForScript(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
-let plotlyCache: string | undefined;
+let plotlyCache: Buffer | undefined;
 
-/** The Plotly bundle, checked so it cannot close its own `<script>` element. */
-export function plotlySource(): string {
+/** Whether `bytes` contain `</script`, in any letter case (what would end an inline script). */
+function hasScriptEnd(bytes: Buffer): boolean {
+  for (let i = bytes.indexOf('</'); i >= 0; i = bytes.indexOf('</', i + 1)) {
+    if (bytes.toString('latin1', i + 2, i + 8).toLowerCase() === 'script') return true;
+  }
+  return false;
+}
+
+/**
+ * The Plotly bundle's bytes (UTF-8, 4.8 MB: kept as bytes, as decoding and re-encoding them took
+ * tens of ms per report), checked so it cannot close its own `<script>` element.
+ */
+export function plotlySource(): Buffer {
   if (plotlyCache === undefined) {
     const require = createRequire(import.meta.url);
     const file = require.resolve('plotly.js-dist-min/plotly.min.js');
-    const src = readFileSync(file, 'utf8');
-    if (/<\/script/i.test(src)) throw new Error(`${file} contains "</script": cannot inline it`);
+    const src = readFileSync(file);
+    if (hasScriptEnd(src)) throw new Error(`${file} contains "</script": cannot inline it`);
     // "<!--" followed later by "<script" would switch the HTML parser into a script-escape state.
-    plotlyCache = src.replace(/<!--/g, '<\\!--');
+    const parts: Buffer[] = [];
+    let from = 0;
+    for (let i = src.indexOf('<!--'); i >= 0; i = src.indexOf('<!--', i + 4)) {
+      parts.push(src.subarray(from, i + 1), Buffer.from('\\'));
+      from = i + 1;
+    }
+    parts.push(src.subarray(from));
+    plotlyCache = Buffer.concat(parts);
   }
   return plotlyCache;
 }
@@ -99,8 +117,8 @@ specs.forEach(function(s){
 document.body.setAttribute('data-plots-ready',String(specs.length));
 })();`;
 
-/** Render a report to one HTML string. */
-export function renderReport(input: ReportInput): string {
+/** Render a report to the UTF-8 bytes of one HTML file. */
+export function renderReport(input: ReportInput): Buffer {
   const parts: string[] = [];
   const specs: Array<{id: string; data: unknown[]; layout?: Record<string, unknown>; xGroup?: string}> = [];
   parts.push(`<h1>${escapeHtml(input.title)}</h1>`);
@@ -129,14 +147,16 @@ export function renderReport(input: ReportInput): string {
     }
     parts.push('</section>');
   });
-  const plotly = specs.length > 0 ? `<script>${plotlySource()}</script>\n` : '';
-  return `<!DOCTYPE html>
+  const head = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${escapeHtml(input.title)}</title><style>${STYLE}</style></head>
 <body>
 ${parts.join('\n')}
-${plotly}<script type="application/json" id="report-data">${jsonForScript(specs)}</script>
+`;
+  const tail = `<script type="application/json" id="report-data">${jsonForScript(specs)}</script>
 <script>${specs.length > 0 ? SCRIPT : ''}</script>
 </body></html>
 `;
+  const plotly = specs.length > 0 ? [Buffer.from('<script>'), plotlySource(), Buffer.from('</script>\n')] : [];
+  return Buffer.concat([Buffer.from(head), ...plotly, Buffer.from(tail)]);
 }

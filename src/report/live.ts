@@ -27,7 +27,7 @@ function byContext(points: DecodePointResult[]): Map<number, DecodePointResult[]
   return new Map([...m].sort((a, b) => a[0] - b[0]));
 }
 
-export function liveReportHtml(profile: Profile, arrays: LiveArrays, extras: LiveReportExtras): string {
+export function liveReportHtml(profile: Profile, arrays: LiveArrays, extras: LiveReportExtras): Buffer {
   const sections: Section[] = [];
   const pre = arrays.prefillPoints;
   const dec = arrays.decodePoints;

@@ -1,16 +1,15 @@
 /**
  * Mooncake JSONL traces (DESIGN.md 3.3): one request per line with `timestamp` (ms from trace
  * start), `input_length`, `output_length` (tokens) and `hash_ids` (one id per block of prompt).
- * Reading streams chunk by chunk; every bad record is reported with its line number.
+ * Reading goes chunk by chunk; every bad record is reported with its line number.
  */
-import {createReadStream, statSync} from 'node:fs';
+import {statSync} from 'node:fs';
+import {open} from 'node:fs/promises';
 import {StreamedOutput} from '../outputs.js';
 import {badInput, failure, option} from '../errors.js';
 import type {OnProgress} from '../progress.js';
-import {TOKENS} from '../limits.js';
-
-/** Latest arrival accepted, ms: 1e13 ms (~317 years) admits epoch-millisecond timestamps. */
-const MAX_TIMESTAMP_MS = 1e13;
+import {MAX_TIMESTAMP_MS, TOKENS} from '../limits.js';
+import {scanRecord} from './record-scanner.js';
 
 export interface TraceRecord {
   /** Arrival time, ms from trace start. */
@@ -73,53 +72,70 @@ export interface ReadStats {
   firstBad: BadLine[];
 }
 
+/** Bytes read at a time; a longer line grows the buffer. */
+const CHUNK_BYTES = 1 << 20;
+
 /**
- * Stream the records of a mooncake JSONL file, one array per chunk read (about 1 MB). Each chunk is
- * split and parsed synchronously, so a reader pays one promise per chunk rather than per line.
- * Blank lines are ignored. A bad record throws `badInput` naming `file:line`, unless
- * `skipBadLines`, in which case it is counted in `stats`.
+ * Stream the records of a mooncake JSONL file, one array per chunk read (about 1 MB). Each chunk
+ * is split at its newline bytes and parsed synchronously into one reused buffer, so a reader pays
+ * one promise per chunk rather than per line, and a line in the usual mooncake shape is scanned
+ * from its bytes (record-scanner.ts) rather than decoded and JSON-parsed. Blank lines are ignored.
+ * A bad record throws `badInput` naming `file:line`, unless `skipBadLines`, in which case it is
+ * counted in `stats`.
  */
 export async function* readTraceBatches(file: string, options: ReadTraceOptions = {}, stats: ReadStats = newReadStats()): AsyncGenerator<TraceRecord[]> {
   const parser = new LineParser(file, options, stats);
-  const stream = createReadStream(file, {encoding: 'utf8', highWaterMark: 1 << 20});
-  const chunks = (stream as AsyncIterable<string>)[Symbol.asyncIterator]();
-  let rest = '';
+  const readError = (err: unknown): Error => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return badInput(`trace file ${file} does not exist`);
+    if (code === 'EISDIR') return badInput(`trace file ${file} is a directory`);
+    return failure(`cannot read trace file ${file}: ${(err as Error).message}`);
+  };
+  const handle = await open(file, 'r').catch((err: unknown) => {
+    throw readError(err);
+  });
+  let buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  // buf[0, kept) holds the start of a line the last read cut.
+  let kept = 0;
+  let bytesRead = 0;
   let totalBytes: number | undefined;
   try {
     for (;;) {
-      let next: IteratorResult<string>;
+      if (kept === buf.length) buf = Buffer.concat([buf, Buffer.allocUnsafe(buf.length)]);
+      let n: number;
       try {
-        next = await chunks.next();
+        ({bytesRead: n} = await handle.read(buf, kept, buf.length - kept, null));
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') throw badInput(`trace file ${file} does not exist`);
-        if (code === 'EISDIR') throw badInput(`trace file ${file} is a directory`);
-        throw failure(`cannot read trace file ${file}: ${(err as Error).message}`);
+        throw readError(err);
       }
-      if (next.done) break;
-      stats.bytesRead = stream.bytesRead;
+      if (n === 0) break;
+      bytesRead += n;
+      stats.bytesRead = bytesRead;
       if (options.onProgress) {
         totalBytes ??= statSync(file).size;
         options.onProgress({task: `reading ${file}`, done: stats.bytesRead / 1e6, total: totalBytes / 1e6, unit: 'MB'});
       }
-      const text = rest + next.value;
-      const end = text.lastIndexOf('\n');
+      const filled = kept + n;
+      const end = buf.lastIndexOf(0x0a, filled - 1);
       if (end < 0) {
-        rest = text;
+        kept = filled;
         continue;
       }
-      const batch = parser.parse(text, end + 1);
-      rest = text.slice(end + 1);
+      const batch = parser.parse(buf, end + 1);
+      kept = filled - (end + 1);
+      buf.copyWithin(0, end + 1, filled);
       if (batch.length > 0) yield batch;
     }
   } finally {
-    stream.destroy();
+    await handle.close();
   }
-  if (rest.length > 0) {
-    const last = parser.parse(`${rest}\n`, rest.length + 1);
+  if (kept > 0) {
+    const last = parser.parse(Buffer.concat([buf.subarray(0, kept), NEWLINE]), kept + 1);
     if (last.length > 0) yield last;
   }
 }
+
+const NEWLINE = Buffer.from('\n');
 
 /** Parses whole lines, numbering them across chunks. */
 class LineParser {
@@ -130,16 +146,25 @@ class LineParser {
     this.keep = options.keepBadLines ?? 10;
   }
 
-  /** The records of text[0, end), which ends with a newline. */
-  parse(text: string, end: number): TraceRecord[] {
+  /** The records of bytes[0, end), which ends with a newline. */
+  parse(bytes: Buffer, end: number): TraceRecord[] {
     const out: TraceRecord[] = [];
     const stats = this.stats;
     let start = 0;
     while (start < end) {
-      const nl = text.indexOf('\n', start);
-      const line = text.charCodeAt(nl - 1) === 13 && nl > start ? text.slice(start, nl - 1) : text.slice(start, nl);
-      start = nl + 1;
+      const nl = bytes.indexOf(0x0a, start);
       this.lineNo += 1;
+      const lineEnd = nl > start && bytes[nl - 1] === 0x0d ? nl - 1 : nl;
+      const scanned = scanRecord(bytes, start, lineEnd);
+      if (scanned !== undefined) {
+        stats.records += 1;
+        out.push(scanned);
+        start = nl + 1;
+        continue;
+      }
+      // The general path: anything the scanner does not read exactly, and every bad line.
+      const line = bytes.toString('utf8', start, lineEnd);
+      start = nl + 1;
       if (line.trim() === '') {
         stats.blankLines += 1;
         continue;

@@ -21,7 +21,7 @@ describe('renderReport', () => {
       {title: 'table', table: {columns: [hostile], rows: [[hostile, 1.23456789, null]]}},
       {html: '<p id="trusted">trusted</p>'},
     ],
-  });
+  }).toString();
 
   it('escapes every caller string outside the data block', () => {
     const outside = html.replace(/<script>[\s\S]*?<\/script>/g, '').replace(/<script type="application\/json"[\s\S]*?<\/script>/, '');
@@ -47,10 +47,10 @@ describe('renderReport', () => {
   });
 
   it('inlines Plotly once, and not at all without figures', () => {
-    const marker = plotlySource().slice(0, 200);
+    const marker = plotlySource().subarray(0, 200).toString();
     expect(html.split(marker)).toHaveLength(2);
     expect(html.length).toBeGreaterThan(4_000_000);
-    const plain = renderReport({title: 't', sections: [{text: 'x'}]});
+    const plain = renderReport({title: 't', sections: [{text: 'x'}]}).toString();
     expect(plain.length).toBeLessThan(10_000);
   });
 

@@ -19,7 +19,7 @@ const profile = {
 
 describe('live report', () => {
   it('escapes every string and plots both phases', () => {
-    const html = liveReportHtml(profile, arrays, {errorKinds: {'HTTP N: <i>boom</i>': 1}, requests: 7, errors: 1, shortOutputs: 0});
+    const html = liveReportHtml(profile, arrays, {errorKinds: {'HTTP N: <i>boom</i>': 1}, requests: 7, errors: 1, shortOutputs: 0}).toString();
     expect(html).not.toContain('<script>alert(1)');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('<img src=x>');
@@ -30,7 +30,7 @@ describe('live report', () => {
   });
 
   it('says first which points could not be measured and why, then the other points left out', () => {
-    const html = liveReportHtml(profile, arrays, {errorKinds: {}, requests: 7, errors: 3, shortOutputs: 0});
+    const html = liveReportHtml(profile, arrays, {errorKinds: {}, requests: 7, errors: 3, shortOutputs: 0}).toString();
     const body = html.slice(html.indexOf('<body'));
     const first = body.indexOf('1 point could not be measured (the profile holds the others; --resume measures them again)');
     expect(first).toBeGreaterThan(-1);
@@ -38,7 +38,7 @@ describe('live report', () => {
     expect(body).toContain('<td>prefill/isl=&lt;b&gt;</td><td>0 of 3 requests succeeded</td>');
     expect(body).toContain('Other points left out of the profile');
     expect(body).toContain('its measured ISL 101 does not exceed the 101 of prefill/isl=100');
-    const complete = liveReportHtml(profile, {...arrays, unmeasured: [], dropped: []}, {errorKinds: {}, requests: 7, errors: 0, shortOutputs: 0});
+    const complete = liveReportHtml(profile, {...arrays, unmeasured: [], dropped: []}, {errorKinds: {}, requests: 7, errors: 0, shortOutputs: 0}).toString();
     expect(complete).not.toContain('could not be measured');
     expect(complete).not.toContain('left out');
   });

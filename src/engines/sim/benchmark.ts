@@ -30,6 +30,12 @@ export interface BenchmarkOptions {
    * loops do not stay in the lock-step waves exact lengths produce; a small spread reproduces that.
    */
   oslSpread?: number;
+  /**
+   * Random lengths as vLLM's earlier benchmark_serving.py (and its forks, e.g. InferenceMAX's
+   * client) draw them for `--random-range-ratio r`: ISL and OSL each uniform over the integers
+   * [floor(r x L), L], per request. Replaces `oslSpread` when given.
+   */
+  lengthRangeRatio?: number;
   seed?: number;
 }
 
@@ -54,7 +60,17 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
   const spread = options.oslSpread ?? 0;
   if (!(spread >= 0 && spread < 1)) throw badInput(`oslSpread must be in [0, 1), got ${spread}`);
   const lengths = new Rng((options.seed ?? 1) + 1);
-  const drawOsl = (): number => (spread === 0 ? osl : Math.max(1, Math.round(osl * (1 + spread * (2 * lengths.uniform() - 1)))));
+  const ratio = options.lengthRangeRatio;
+  if (ratio !== undefined && !(ratio > 0 && ratio <= 1)) throw badInput(`lengthRangeRatio must be in (0, 1], got ${ratio}`);
+  const inRange = (l: number): number => {
+    const lo = Math.max(1, Math.floor(ratio! * l));
+    return lo + lengths.int(l - lo + 1);
+  };
+  const drawIsl = (): number => (ratio === undefined ? isl : inRange(isl));
+  const drawOsl = (): number => {
+    if (ratio !== undefined) return inRange(osl);
+    return spread === 0 ? osl : Math.max(1, Math.round(osl * (1 + spread * (2 * lengths.uniform() - 1))));
+  };
   const driver = new SimDriver();
 
   let done = 0;
@@ -84,7 +100,8 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
     const sentMs = driver.nowMs;
     const index = sent++;
     driver.at(sentMs + overheadMs, () => {
-      const req = engine.submit({id: String(index), promptTokens: isl, outputTokens: drawOsl()});
+      const promptTokens = drawIsl();
+      const req = engine.submit({id: String(index), promptTokens, outputTokens: drawOsl()});
       if (index >= warmup) {
         if (measured.length === 0) firstMeasuredAtMs = driver.nowMs;
         measured.push({req, sentMs});
@@ -116,7 +133,7 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
     const e2eMs = r.finishMs! - sentMs;
     const multi = r.generatedTokens > 1;
     return {
-      index, sentMs, firstTokenMs: r.firstTokenMs!, finishMs: r.finishMs!, inputTokens: isl, outputTokens: r.generatedTokens,
+      index, sentMs, firstTokenMs: r.firstTokenMs!, finishMs: r.finishMs!, inputTokens: r.promptTokens, outputTokens: r.generatedTokens,
       ttftMs, itlMs: multi ? (r.lastTokenMs! - r.firstTokenMs!) / (r.generatedTokens - 1) : null,
       tpotMs: multi ? (e2eMs - ttftMs) / (r.generatedTokens - 1) : null, e2eMs,
     };

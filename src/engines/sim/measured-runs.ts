@@ -26,6 +26,8 @@ export interface MeasuredRun {
   ttftMs: number;
   /** Mean time per output token after the first: (E2E - TTFT) / (OSL - 1). */
   tpotMs: number;
+  /** Day of the measurement (YYYY-MM-DD), '' when not recorded. */
+  measuredDate: string;
 }
 
 const QUANTS: Record<string, Quant> = {'': 'bf16', bf16: 'bf16', fp8: 'fp8', fp4: 'fp4'};
@@ -54,6 +56,7 @@ export function parseMeasuredRuns(text: string, file: string): MeasuredRun[] {
       concurrency: num('batch_size'),
       ttftMs: num('silicon_ttft_ms'),
       tpotMs: num('silicon_tpot_ms'),
+      measuredDate: r.measured_date ?? '',
     };
   });
 }
@@ -83,9 +86,43 @@ export interface PredictOptions {
  */
 export const MEASURED_WAVES = 5;
 
-/** Simulate one run as its benchmark did (closed loop at its concurrency, MEASURED_WAVES waves, all measured). */
+/** How a measured run's client drew its requests, and how its engine was launched where that differs from the defaults. */
+export interface BenchmarkProtocol {
+  /** Requests sent, as a multiple of the concurrency (all measured, the first burst included). */
+  waves: number;
+  /** ISL and OSL uniform in [ratio x L, L] per request (BenchmarkOptions.lengthRangeRatio); undefined: exact lengths. */
+  lengthRangeRatio?: number;
+  /** KV-cache dtype the run was launched with, when it differs from the backend's default. */
+  kvQuant?: 'bf16' | 'fp8';
+}
+
+/**
+ * The InferenceMAX sweep (SemiAnalysis, measured 2025-10-29; backend version not recorded;
+ * Llama-3.1-70B fp8/fp4, ISL/OSL 1k/1k, 1k/8k and 8k/1k, 4-128 streams, vLLM and TRT-LLM on
+ * B200/H100). Its runner scripts (benchmarks/70b_*.sh) call kimbochen/bench_serving's
+ * benchmark_serving.py (a fork of vLLM's earlier client) with `--random-range-ratio 0.8
+ * --num-prompts $((CONC * 10)) --max-concurrency $CONC --request-rate inf --ignore-eos`: lengths
+ * uniform in [0.8 L, L], ten waves.
+ */
+const INFERENCEMAX_DATE = '2025-10-29';
+export const INFERENCEMAX_PROTOCOL: BenchmarkProtocol = {waves: 10, lengthRangeRatio: 0.8};
+
+/**
+ * The protocol of a measured run: InferenceMAX's for that sweep, else MEASURED_WAVES waves of
+ * exact lengths. The sweep's vLLM B200 launches pass kv-cache-dtype fp8; its vLLM H100 launch does
+ * not, and vLLM then kept bf16 KV for ModelOpt checkpoints (vllm-project/vllm#29980 came later).
+ * TRT-LLM uses the checkpoint's FP8 KV by default, as the sweep ran it.
+ */
+export function protocolOf(run: MeasuredRun): BenchmarkProtocol {
+  if (run.backendVersion !== '' || run.measuredDate !== INFERENCEMAX_DATE) return {waves: MEASURED_WAVES};
+  if (run.backend === 'vllm' && run.quant !== 'bf16') return {...INFERENCEMAX_PROTOCOL, kvQuant: run.gpu.startsWith('b200') ? 'fp8' : 'bf16'};
+  return INFERENCEMAX_PROTOCOL;
+}
+
+/** Simulate one run as its benchmark did (closed loop at its concurrency, its protocol's waves and lengths, all measured). */
 export function predictRun(run: MeasuredRun, options: PredictOptions = {}): RunPrediction {
-  const model = createSyntheticPerfModel({model: run.modelId, gpu: run.gpu, tp: run.tp, quant: run.quant, backend: run.backend, ...options.synthetic});
+  const protocol = protocolOf(run);
+  const model = createSyntheticPerfModel({model: run.modelId, gpu: run.gpu, tp: run.tp, quant: run.quant, backend: run.backend, kvQuant: protocol.kvQuant, ...options.synthetic});
   const n = run.concurrency;
   const {onIteration} = options;
   const perfModel: PerfModel = onIteration
@@ -102,9 +139,10 @@ export function predictRun(run: MeasuredRun, options: PredictOptions = {}): RunP
       isl: run.isl,
       osl: run.osl,
       concurrency: n,
-      requests: Math.max(MEASURED_WAVES * n, 16),
+      requests: Math.max(protocol.waves * n, 16),
       warmupRequests: 0,
       oslSpread: options.oslSpread ?? model.backend.overheads.oslSpread,
+      lengthRangeRatio: protocol.lengthRangeRatio,
     },
   );
   return {ttftMs: res.ttftMs.mean, tpotMs: res.itlMs.mean, preemptions: res.preemptions, maxKvTokens: model.maxKvTokens};

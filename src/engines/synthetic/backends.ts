@@ -67,8 +67,11 @@ export const BACKENDS: readonly BackendSpec[] = [
     cudaGraphMaxBatch: () => 512,
     maxNumBatchedTokens: (g) => (vllmLarge(g) ? 8192 : 2048),
     maxNumSeqs: (g) => (vllmLarge(g) ? 1024 : 256),
+    // kv_cache_dtype auto before v0.13 keeps the model dtype even when a ModelOpt checkpoint declares
+    // kv_cache_quant_algo FP8 (Dynamo's H200 profile: 945,029 bf16 KV tokens); v0.13 honours it
+    // (vllm-project/vllm#29980). Calibration runs launched with an FP8 KV cache say so (measured-runs.ts).
     kvQuantFor: () => 'bf16',
-    kvQuantRule: 'kv_cache_dtype auto: the model dtype (bf16) whatever the weight precision',
+    kvQuantRule: 'kv_cache_dtype auto: bf16 whatever the weight precision, as vLLM before 0.13 does; vLLM 0.13+ uses the FP8 KV cache a ModelOpt FP8/NVFP4 checkpoint declares, and --kv-cache-dtype fp8 forces it: give --kv-quant fp8 for those',
     memory: {
       meaning: 'gpu_memory_utilization: share of GPU memory for weights, activations, graphs and KV',
       defaultFraction: () => 0.9,

@@ -6,7 +6,10 @@
  * efficiency applied to its own peaks (an assumption the output states).
  */
 import type {Dtype, GpuSpec} from './gpus.js';
-import {peakFlops} from './gpus.js';
+import {peakFlops, REFERENCE_GPU, resolveGpu} from './gpus.js';
+
+/** The GPU the efficiency curves were measured on. */
+const REFERENCE = resolveGpu(REFERENCE_GPU);
 
 /** A utilisation surface over two log2 axes, bilinear inside, held constant outside. */
 export interface UtilGrid {
@@ -102,9 +105,21 @@ export function lookupGemmUtil(grid: GemmUtil, m: number, n: number, k: number):
   return lookupUtil(grid.slices[l0], m, n) * (1 - f) + lookupUtil(grid.slices[l1], m, n) * f;
 }
 
+/**
+ * GEMM time on `g`: the H200 efficiency applied to g's roofline, except that a memory-bound GEMM
+ * which did not saturate H200's HBM (below `memBwScaling` of it, e.g. fp8 at a few tokens: ~46 %)
+ * was limited by something other than bandwidth, so it is not slowed by the full bandwidth ratio
+ * on a GPU with less of it: time = max(H200 time x H200 / g tensor peak, bytes / (g bandwidth x
+ * max(efficiency, memBwScaling))), never above the plain carry-over.
+ */
 export function gemmMs(grid: GemmUtil, g: GpuSpec, m: number, n: number, k: number, dtype: Dtype): number {
   if (m <= 0) return 0;
-  return Math.max(grid.floorMs, (gemmSolS(g, m, n, k, dtype) * 1000) / lookupGemmUtil(grid, m, n, k));
+  const util = lookupGemmUtil(grid, m, n, k);
+  const carriedMs = (gemmSolS(g, m, n, k, dtype) * 1000) / util;
+  const referenceMs = (gemmSolS(REFERENCE, m, n, k, dtype) * 1000) / util;
+  const nonMemoryMs = (referenceMs * peakFlops(REFERENCE, dtype)) / peakFlops(g, dtype);
+  const memoryMs = ((bytesPerElement(dtype) * (m * n + m * k + n * k)) / (g.memBwBps * Math.max(util, g.memBwScaling))) * 1000;
+  return Math.max(grid.floorMs, Math.min(carriedMs, Math.max(nonMemoryMs, memoryMs)));
 }
 
 // ---- prefill (context) attention --------------------------------------------------------------

@@ -5,7 +5,7 @@
 import type {ServingOverheads} from './backends.js';
 
 export const SERVING_OVERHEADS: Record<'vllm' | 'sglang' | 'trtllm', ServingOverheads> = {
-  vllm: {perRequestMs: 21, perIterationMs: 1.05, oslSpread: 0.1, source: 'fitted on 258 measured closed-loop runs (fixtures/serving, scripts/fit-serving.ts)'},
-  sglang: {perRequestMs: 101, perIterationMs: 0.1, oslSpread: 0, source: 'fitted on 130 measured closed-loop runs (fixtures/serving, scripts/fit-serving.ts)'},
-  trtllm: {perRequestMs: 51, perIterationMs: 0, oslSpread: 0.1, source: 'fitted on 522 measured closed-loop runs (fixtures/serving, scripts/fit-serving.ts)'},
+  vllm: {perRequestMs: 21, perIterationMs: 2.15, oslSpread: 0.1, source: 'fitted on 258 measured closed-loop runs (fixtures/serving, scripts/fit-serving.ts)'},
+  sglang: {perRequestMs: 101, perIterationMs: 0.5, oslSpread: 0, source: 'fitted on 130 measured closed-loop runs (fixtures/serving, scripts/fit-serving.ts)'},
+  trtllm: {perRequestMs: 68, perIterationMs: 0.25, oslSpread: 0.1, source: 'fitted on 522 measured closed-loop runs (fixtures/serving, scripts/fit-serving.ts)'},
 };

@@ -83,28 +83,43 @@ function unpack(beta: readonly number[], p: number, q: number, withConst: boolea
   return {c: withConst ? beta[0]! : 0, phi: beta.slice(off, off + p), theta: beta.slice(off + p, off + p + q)};
 }
 
+/** Residuals of an OLS AR(m) fit of w (with intercept when withConst), 0 for the first m points. */
+function longArInnovations(w: readonly number[], m: number, withConst: boolean): number[] {
+  const n = w.length;
+  const rows: number[][] = [];
+  const ys: number[] = [];
+  for (let t = m; t < n; t += 1) {
+    const row = withConst ? [1] : [];
+    for (let i = 1; i <= m; i += 1) row.push(w[t - i]!);
+    rows.push(row);
+    ys.push(w[t]!);
+  }
+  const a = leastSquares(rows, ys);
+  return w.map((v, t) => {
+    if (t < m) return 0;
+    let pred = withConst ? a[0]! : 0;
+    for (let i = 1; i <= m; i += 1) pred += a[(withConst ? 0 : -1) + i]! * w[t - i]!;
+    return v - pred;
+  });
+}
+
+/**
+ * The innovations of a long AR(m) fit (Hannan-Rissanen's first step), per m, for one series and
+ * one intercept choice: they are the same for every order with the same m (m = 15 for every
+ * order of a 50-point window), so autoArima computes them once.
+ */
+export type InnovationsCache = Map<number, number[]>;
+
 /** Hannan-Rissanen starting values: long AR for innovations, then OLS on lags of w and e. */
-function startValues(w: readonly number[], p: number, q: number, withConst: boolean): number[] {
+function startValues(w: readonly number[], p: number, q: number, withConst: boolean, cache: InnovationsCache): number[] {
   const n = w.length;
   let ehat = new Array<number>(n).fill(0);
   let start = p;
   if (q > 0) {
     const m = Math.min(Math.max(p + q + 2, Math.floor(Math.log(n) ** 2)), Math.floor(n / 3));
-    const rows: number[][] = [];
-    const ys: number[] = [];
-    for (let t = m; t < n; t += 1) {
-      const row = withConst ? [1] : [];
-      for (let i = 1; i <= m; i += 1) row.push(w[t - i]!);
-      rows.push(row);
-      ys.push(w[t]!);
-    }
-    const a = leastSquares(rows, ys);
-    ehat = w.map((v, t) => {
-      if (t < m) return 0;
-      let pred = withConst ? a[0]! : 0;
-      for (let i = 1; i <= m; i += 1) pred += a[(withConst ? 0 : -1) + i]! * w[t - i]!;
-      return v - pred;
-    });
+    const cached = cache.get(m);
+    ehat = cached ?? longArInnovations(w, m, withConst);
+    if (cached === undefined) cache.set(m, ehat);
     start = m + q;
   }
   const rows: number[][] = [];
@@ -121,13 +136,13 @@ function startValues(w: readonly number[], p: number, q: number, withConst: bool
 }
 
 /** Fit one ARMA(p, q) on `w` by CSS; null if it cannot be fitted or is not stationary/invertible. */
-export function fitArma(w: readonly number[], p: number, q: number, withConst: boolean): ArmaFit | null {
+export function fitArma(w: readonly number[], p: number, q: number, withConst: boolean, cache: InnovationsCache = new Map()): ArmaFit | null {
   const k = p + q + (withConst ? 1 : 0);
   const nEff = w.length - p;
   if (nEff < k + 3) return null;
   let beta: number[];
   try {
-    beta = k === 0 ? [] : startValues(w, p, q, withConst);
+    beta = k === 0 ? [] : startValues(w, p, q, withConst, cache);
   } catch {
     return null;
   }
@@ -145,36 +160,65 @@ export function fitArma(w: readonly number[], p: number, q: number, withConst: b
   return {p, q, withConst, c, phi, theta, sigma2, aic, residuals};
 }
 
+/**
+ * CSS residuals e_t for t >= p of the ARMA packed in `beta` ([c,] phi, theta), written to out[t - p]:
+ * cssResiduals(...).slice(p) with the same operations in the same order (so the same bits),
+ * into buffers the caller reuses. `e` holds e_t; its first p entries stay 0.
+ */
+function cssResidualsInto(w: readonly number[], beta: readonly number[], p: number, q: number, withConst: boolean, e: Float64Array, out: Float64Array): void {
+  const off = withConst ? 1 : 0;
+  const c = withConst ? beta[0]! : 0;
+  for (let t = p; t < w.length; t += 1) {
+    let v = w[t]! - c;
+    for (let i = 0; i < p; i += 1) v -= beta[off + i]! * w[t - 1 - i]!;
+    for (let j = 0; j < q; j += 1) if (t - 1 - j >= 0) v -= beta[off + p + j]! * e[t - 1 - j]!;
+    e[t] = v;
+    out[t - p] = v;
+  }
+}
+
+function sumOfSquares(r: Float64Array): number {
+  let s = 0;
+  for (let t = 0; t < r.length; t += 1) s += r[t]! * r[t]!;
+  return s;
+}
+
 /** Levenberg-Marquardt on the CSS sum of squares, numerical Jacobian. */
 function refineCss(w: readonly number[], beta0: number[], p: number, q: number, withConst: boolean): number[] {
   let beta = beta0.slice();
   const k = beta.length;
-  const resid = (b: readonly number[]): number[] => {
-    const {c, phi, theta} = unpack(b, p, q, withConst);
-    return cssResiduals(w, c, phi, theta).slice(p);
-  };
-  let r = resid(beta);
-  let cost = r.reduce((s, v) => s + v * v, 0);
+  const n = w.length - p;
+  const e = new Float64Array(w.length);
+  let r = new Float64Array(n);
+  let rt = new Float64Array(n);
+  const r2 = new Float64Array(n);
+  const jac = new Float64Array(n * k);
+  const jtjFlat = new Float64Array(k * k);
+  cssResidualsInto(w, beta, p, q, withConst, e, r);
+  let cost = sumOfSquares(r);
   let mu = 1e-3;
   for (let iter = 0; iter < 50; iter += 1) {
-    const jac: number[][] = r.map(() => new Array<number>(k).fill(0));
     for (let j = 0; j < k; j += 1) {
       const h = 1e-6 * Math.max(1, Math.abs(beta[j]!));
       const b2 = beta.slice();
       b2[j] = beta[j]! + h;
-      const r2 = resid(b2);
-      for (let t = 0; t < r.length; t += 1) jac[t]![j] = (r2[t]! - r[t]!) / h;
+      cssResidualsInto(w, b2, p, q, withConst, e, r2);
+      for (let t = 0; t < n; t += 1) jac[t * k + j] = (r2[t]! - r[t]!) / h;
     }
     // Solve (J'J + mu diag(J'J)) delta = -J'r (k <= 6, so the normal equations are fine here).
-    const jtj: number[][] = Array.from({length: k}, () => new Array<number>(k).fill(0));
+    // J'J is summed over t in order for i <= j and mirrored: a product and its mirror are the
+    // same bits, so this is the full double loop's result at half the work.
+    jtjFlat.fill(0);
     const jtr = new Array<number>(k).fill(0);
-    for (let t = 0; t < r.length; t += 1) {
-      const row = jac[t]!;
+    for (let t = 0; t < n; t += 1) {
+      const row = t * k;
       for (let i = 0; i < k; i += 1) {
-        jtr[i] -= row[i]! * r[t]!;
-        for (let j = 0; j < k; j += 1) jtj[i]![j] += row[i]! * row[j]!;
+        const ji = jac[row + i]!;
+        jtr[i] -= ji * r[t]!;
+        for (let j = i; j < k; j += 1) jtjFlat[i * k + j] += ji * jac[row + j]!;
       }
     }
+    const jtj: number[][] = Array.from({length: k}, (_, i) => Array.from({length: k}, (_, j) => (i <= j ? jtjFlat[i * k + j]! : jtjFlat[j * k + i]!)));
     for (let i = 0; i < k; i += 1) jtj[i]![i] += mu * Math.max(jtj[i]![i]!, 1e-12);
     let delta: number[];
     try {
@@ -183,12 +227,12 @@ function refineCss(w: readonly number[], beta0: number[], p: number, q: number, 
       break;
     }
     const trial = beta.map((b, j) => b + delta[j]!);
-    const rt = resid(trial);
-    const costT = rt.reduce((s, v) => s + v * v, 0);
+    cssResidualsInto(w, trial, p, q, withConst, e, rt);
+    const costT = sumOfSquares(rt);
     if (Number.isFinite(costT) && costT < cost) {
       const gain = (cost - costT) / Math.max(cost, 1e-300);
       beta = trial;
-      r = rt;
+      [r, rt] = [rt, r];
       cost = costT;
       mu = Math.max(mu / 10, 1e-12);
       if (gain < 1e-10) break;
@@ -227,10 +271,11 @@ export function autoArima(y: readonly number[], grid: ArimaGrid = {}): ArimaMode
   if (isConstant(w)) return {order: [0, d, 0], fit: null, forecast: undo(w[0]!)};
   const withConst = d < 2;
   let best: ArmaFit | null = null;
+  const innovations: InnovationsCache = new Map();
   for (let p = 0; p <= maxP; p += 1) {
     for (let q = 0; q <= maxQ; q += 1) {
       if (p + q === 0 && !withConst) continue;
-      const fit = fitArma(w, p, q, withConst);
+      const fit = fitArma(w, p, q, withConst, innovations);
       if (fit && (best === null || fit.aic < best.aic)) best = fit;
     }
   }

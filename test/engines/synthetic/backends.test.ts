@@ -7,6 +7,7 @@ describe('backend defaults', () => {
     expect(resolveBackend('trtllm').kvQuantFor('fp4')).toBe('fp8');
     expect(resolveBackend('trtllm').kvQuantFor('bf16')).toBe('bf16');
     expect(resolveBackend('vllm').kvQuantFor('fp8')).toBe('bf16');
+    expect(resolveBackend('vllm').kvQuantFor('fp4')).toBe('bf16');
     expect(resolveBackend('sglang').kvQuantFor('fp8')).toBe('bf16');
     const trt = createSyntheticPerfModel({model: 'llama-3.1-70b', gpu: 'h100_sxm', tp: 4, quant: 'fp8', backend: 'trtllm'});
     expect(trt.kvQuant).toBe('fp8');

@@ -15,6 +15,7 @@ import {enforceMonotoneLatency, fitGemmUtil, fitUtilGrid, isotonic} from '../../
 import {
   allReduceSolS,
   contextAttentionSolS,
+  gemmMs,
   gemmSolS,
   generationAttentionSolS,
   lookupGemmUtil,
@@ -169,5 +170,43 @@ describe('synthetic ops reproduce the AIC H200 measurements (median error <= 5 %
   it('no fitted utilisation exceeds the roofline', () => {
     const all = [...Object.values(CONTEXT_ATTENTION_UTIL), ...Object.values(GENERATION_ATTENTION_UTIL), ...Object.values(ALLREDUCE_UTIL), ...Object.values(GEMM_UTIL).flatMap((g) => g.slices)];
     for (const g of all) for (const row of g.util) for (const u of row) expect(u > 0 && u <= 1.05).toBe(true);
+  });
+});
+
+describe('GEMM time on another GPU', () => {
+  // One flat efficiency everywhere, no floor: the rule alone.
+  const flat = (util: number): GemmUtil => ({k: [10], slices: [{x: [0], y: [0], util: [[util]], floorMs: 0}], floorMs: 0});
+  const h100 = resolveGpu('h100_sxm');
+  // m = 8, n = k = 8192 in fp8: 64.1 MB, memory-bound on both (H200 and H100 have the same tensor peaks).
+  const bytes = 8 * 8192 + 8 * 8192 + 8192 * 8192;
+
+  it('is the measured efficiency on the reference GPU itself', () => {
+    expect(gemmMs(flat(0.46), h200, 8, 8192, 8192, 'fp8')).toBeCloseTo((bytes / h200.memBwBps / 0.46) * 1000, 12);
+  });
+
+  it('a memory-bound GEMM that did not saturate H200 bandwidth keeps its H200 time unless the smaller bandwidth at 80 % binds', () => {
+    const h200Ms = (bytes / h200.memBwBps / 0.46) * 1000; // 0.0290 ms
+    const boundMs = (bytes / (h100.memBwBps * 0.8)) * 1000; // 0.0239 ms
+    expect(gemmMs(flat(0.46), h100, 8, 8192, 8192, 'fp8')).toBeCloseTo(Math.max(h200Ms, boundMs), 12);
+    expect(gemmMs(flat(0.46), h100, 8, 8192, 8192, 'fp8')).toBeCloseTo(h200Ms, 12);
+    // At 0.3 of 3.35 TB/s the H100 bound no longer binds either; the carried-over time would be 0.0638 ms.
+    expect(gemmMs(flat(0.3), h100, 8, 8192, 8192, 'fp8')).toBeCloseTo((bytes / h200.memBwBps / 0.3) * 1000, 12);
+  });
+
+  it('a GEMM that saturated H200 bandwidth, or a compute-bound one, carries its efficiency over', () => {
+    expect(gemmMs(flat(0.9), h100, 8, 8192, 8192, 'fp8')).toBeCloseTo((bytes / h100.memBwBps / 0.9) * 1000, 12);
+    const b200 = resolveGpu('b200_sxm');
+    expect(gemmMs(flat(0.7), b200, 8192, 8192, 8192, 'fp8')).toBeCloseTo(((2 * 8192 ** 3) / 4500e12 / 0.7) * 1000, 12);
+  });
+
+  it('is never slower than carrying the efficiency over', () => {
+    for (const g of ['a100_sxm', 'l4', 'h100_sxm', 'b200_sxm', 'gb200'].map(resolveGpu)) {
+      for (const util of [0.1, 0.46, 0.8, 0.95]) {
+        for (const m of [1, 8, 256, 8192]) {
+          const carried = (gemmSolS(g, m, 8192, 8192, 'bf16') * 1000) / util;
+          expect(gemmMs(flat(util), g, m, 8192, 8192, 'bf16')).toBeLessThanOrEqual(carried * (1 + 1e-12));
+        }
+      }
+    }
   });
 });
