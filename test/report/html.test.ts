@@ -55,7 +55,7 @@ describe('renderReport', () => {
   });
 
   it('a chart box is as tall as its layout asks, so no blank band follows a short chart', () => {
-    const out = renderReport({title: 't', sections: [{figure: {data: [], layout: {height: 300}}}, {figure: {data: []}}]});
+    const out = renderReport({title: 't', sections: [{figure: {data: [], layout: {height: 300}}}, {figure: {data: []}}]}).toString();
     expect(out).toContain('<div class="fig" id="fig-0" style="height:300px"></div>');
     expect(out).toContain('<div class="fig" id="fig-1"></div>');
   });
