@@ -97,7 +97,7 @@ export default class Dryrun extends PlannerCommand {
     trace: Flags.string({description: 'Mooncake JSONL trace (default: generate one in memory from the sin flags).'}),
     'skip-bad-lines': Flags.boolean({description: 'Skip bad trace records (counted) instead of stopping at the first.', default: false}),
     'warmup-trace': Flags.string({description: 'Mooncake JSONL trace fed to the predictors before the run (history).'}),
-    profile: Flags.string({char: 'p', description: 'Profile directory or profile.json for both phases (default: the shipped H200 profile).'}),
+    profile: Flags.string({char: 'p', description: 'Profile directory, profile.json or Dynamo results directory, for both phases (default: the shipped H200 profile).'}),
     'prefill-profile': Flags.string({description: 'Profile for prefill (overrides --profile for that phase).'}),
     'decode-profile': Flags.string({description: 'Profile for decode (overrides --profile for that phase).'}),
     ttft: numberFlag({description: 'TTFT target, ms (default: Dynamo\'s planner default).', default: 500, ...LATENCY_MS}),

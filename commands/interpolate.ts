@@ -79,7 +79,7 @@ export default class Interpolate extends PlannerCommand {
   ];
 
   static override flags = {
-    profile: Flags.string({char: 'p', description: 'Profile directory, profile.json, or Dynamo results directory.', required: true}),
+    profile: Flags.string({char: 'p', description: 'Profile directory, profile.json or Dynamo results directory.', required: true}),
     isl: numberFlag({description: 'Input sequence length, tokens (a mean may be fractional).', default: 3000, ...TOKENS, min: 0, exclusiveMin: true}),
     osl: numberFlag({description: 'Output sequence length, tokens (a mean may be fractional).', default: 150, ...TOKENS, min: 0, exclusiveMin: true}),
     ttft: numberFlag({...LATENCY_MS, description: 'TTFT target, ms (default: Dynamo\'s perf_interpolation default).', default: 100}),

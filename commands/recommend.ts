@@ -33,7 +33,7 @@ export default class Recommend extends PlannerCommand {
   ];
 
   static override flags = {
-    profile: Flags.string({char: 'p', description: 'Profile directory (one per TP; repeat the flag), or a directory of tpN profile directories.', multiple: true, exclusive: ['synthetic']}),
+    profile: Flags.string({char: 'p', description: 'Profile directory, profile.json or Dynamo results directory (one per TP; repeat the flag), or a directory of tpN profile directories.', multiple: true, exclusive: ['synthetic']}),
     synthetic: Flags.boolean({description: 'Use the synthetic op-level model at each --tp instead of profiles (sweeps made in memory).', default: false}),
     ...syntheticFlags,
     tp: integerListFlag({...GPUS, description: 'With --synthetic: tensor-parallel sizes to compare, comma-separated.', default: [1, 2, 4, 8], helpGroup: 'SYNTHETIC ENGINE'}),

@@ -10,7 +10,7 @@ import {integerFlag} from './number-flags.js';
 import {CONCURRENCY, TOKENS} from '../limits.js';
 
 export const simEngineFlags = {
-  profile: Flags.string({char: 'p', description: 'Profile directory (or profile.json) whose TTFT and ITL drive the engine\'s timing.'}),
+  profile: Flags.string({char: 'p', description: 'Profile directory, profile.json or Dynamo results directory, whose TTFT and ITL drive the engine\'s timing.'}),
   synthetic: Flags.boolean({description: 'Time iterations with the synthetic op-level model (--model, --gpu, --tp, ...) instead of a profile.', default: false}),
   ...syntheticFlags,
   interpolation: Flags.option({description: 'How TTFT and ITL are read from the profile: Dynamo-exact spline grid or piecewise linear through the points.', options: ['spline', 'linear'] as const, default: 'spline' as const})(),

@@ -51,6 +51,13 @@ describe('help texts', () => {
     for (const dir of reads) expect(existsSync(path.join(REPO_ROOT, dir)) || written.some((w) => dir === w || dir.startsWith(`${w}/`)), dir).toBe(true);
   });
 
+  it('every --profile says it takes a Dynamo results directory too (each loads one)', () => {
+    const manifest = JSON.parse(readFileSync(path.join(REPO_ROOT, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, {flags: Record<string, {description?: string}>}>};
+    const described = Object.entries(manifest.commands).filter(([, c]) => c.flags.profile).map(([id, c]) => [id, c.flags.profile!.description]);
+    expect(described.length).toBeGreaterThanOrEqual(5);
+    for (const [id, text] of described) expect(text, id).toMatch(/^Profile directory, profile\.json or Dynamo results directory\b/);
+  });
+
   it('--debug is documented and -p is --profile on dryrun and simulate', async () => {
     const r = await runCli(['dryrun', '--help']);
     expect(r.stdout).toMatch(/--debug\s+Show the stack trace of an error/);
