@@ -173,9 +173,19 @@ export function ticksReport(outcomes: readonly TickOutcome[], ctx: TicksReportCo
       'load scaling': cfg.enableLoadScaling, 'throughput scaling': cfg.enableThroughputScaling,
       'TTFT SLA (ms)': cfg.ttftMs, 'ITL SLA (ms)': cfg.itlMs,
       'load interval (s)': cfg.loadAdjustmentIntervalS, 'throughput interval (s)': cfg.throughputAdjustmentIntervalS,
-      'GPU budget': `${cfg.minGpuBudget}..${cfg.maxGpuBudget}`, 'min endpoint': cfg.minEndpoint,
+      'GPU budget': gpuBudgetText(cfg.minGpuBudget, cfg.maxGpuBudget), 'min endpoint': cfg.minEndpoint,
       bootstrap: ctx.bootstrap, ticks: outcomes.length, decisions, 'lines not due': ctx.notDue, 'bad lines skipped': ctx.skippedBadLines,
     },
     sections,
   };
+}
+
+/** The budget as a reader says it (-1 is Dynamo's "off" for either bound): "at most 16 GPUs", "2 to 16 GPUs", "no limit". */
+export function gpuBudgetText(minGpus: number, maxGpus: number): string {
+  const min = minGpus > 0 ? minGpus : undefined;
+  const max = maxGpus >= 0 ? maxGpus : undefined;
+  if (min !== undefined && max !== undefined) return `${min} to ${max} GPUs`;
+  if (max !== undefined) return `at most ${max} GPUs`;
+  if (min !== undefined) return `at least ${min} GPUs`;
+  return 'no limit';
 }

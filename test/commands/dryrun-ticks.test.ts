@@ -64,6 +64,13 @@ describe('planner dryrun --mode ticks', () => {
     expect(r.stderr.trim()).toBe('Error: command line: planner config key mode must be one of disagg, prefill, decode, agg, got "both"');
   });
 
+  it('the report states the GPU budget in words, not as "-1..16"', async () => {
+    const dir = tmp();
+    const r = await runCommand(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', dir, '--max-gpu-budget', '16', '--min-gpu-budget', '-1', '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(readFileSync(path.join(dir, 'report.html'), 'utf8')).toContain('<tr><td>GPU budget</td><td>at most 16 GPUs</td></tr>');
+  });
+
   it('an unknown --set key is warned about, naming the command line as its source', async () => {
     const r = await runCommand(['dryrun', '--mode', 'ticks', '--ticks', fixture('decode-sla.jsonl'), '--out', tmp(), '--set', 'nosuch_key=3', '--json']);
     expect(r.exitCode).toBe(0);
