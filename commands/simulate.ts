@@ -9,6 +9,7 @@ import {PlannerCommand} from '../src/ui/command.js';
 import {SyntheticPerfModel} from '../src/engines/synthetic/index.js';
 import {simEngineFlags, simSetupOptionsFromFlags} from '../src/ui/sim-flags.js';
 import {integerFlag, parseNumberText} from '../src/ui/number-flags.js';
+import {progressFlag} from '../src/ui/progress.js';
 import {CONCURRENCY, REQUEST_RATE, SIM_REQUESTS, TOKENS} from '../src/limits.js';
 
 const REQUEST_COLUMNS = ['index', 'sentMs', 'firstTokenMs', 'finishMs', 'inputTokens', 'outputTokens', 'ttftMs', 'itlMs', 'tpotMs', 'e2eMs'] as const;
@@ -40,6 +41,7 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
     percentiles: Flags.string({description: 'Percentiles reported for each latency, comma-separated.', default: DEFAULT_PERCENTILES.join(',')}),
     goodput: Flags.string({description: 'SLA targets in ms, e.g. "ttft:200 itl:10" (also tpot, e2e; aiperf names accepted): report the share and rate of requests meeting all of them.'}),
     'export-requests': Flags.string({description: 'Write one record per measured request to this file: CSV when it ends in .csv, else JSONL.'}),
+    progress: progressFlag(),
   };
 
   async run(): Promise<void> {
@@ -73,7 +75,9 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
     // The export's destination is checked (and its directory made) before the run, as every output is.
     if (flags['export-requests']) await prepareOutputs([flags['export-requests']]);
     const startedMs = performance.now();
+    const progress = await this.startProgress(flags.progress, flags.json);
     const run = runBenchmark(setup.perfModel, setup.engine, {
+      onProgress: progress.report,
       isl: flags.isl,
       osl: flags.osl,
       concurrency: flags.concurrency,
@@ -84,6 +88,7 @@ Metrics as vllm bench serve and aiperf report them: TTFT is send to first token;
       oslSpread,
       seed: flags.seed,
     });
+    progress.stop();
     const wallMs = performance.now() - startedMs;
     const summary = summarizeRequests(run.perRequest, {percentiles, goodput, gpusPerEngine: setup.perfModel.gpusPerEngine, openLoop: requestRate !== undefined});
     const settings = {

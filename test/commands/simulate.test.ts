@@ -50,6 +50,18 @@ describe('planner simulate', () => {
     expect(out.settings.servingModel).toMatchObject({schedulerPolicy: 'vllm', oslSpread: 0});
   });
 
+  it('--progress plain reports the simulated requests on stderr; stdout keeps only the result', async () => {
+    const args = ['simulate', '-p', SHIPPED_PROFILE, '--isl', '1000', '--osl', '50', '--concurrency', '8', '--requests', '600'];
+    const r = await runCommand([...args, '--progress', 'plain', '--json']);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(r.stdout).requests).toBe(600);
+    // 8 warm-up + 600 measured requests; the first report after 256, the last at the end.
+    expect(r.stderr).toMatch(/^simulating: 256\/608 requests, /m);
+    expect(r.stderr).toMatch(/^simulating: 608\/608 requests, /m);
+    const none = await runCommand([...args, '--progress', 'none']);
+    expect(none.stderr).not.toMatch(/simulating:/);
+  });
+
   it('--export-requests makes its directory, and a destination that cannot be written stops before the run', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sim-export-'));
     const args = ['simulate', '-p', SHIPPED_PROFILE, '--isl', '100', '--osl', '10', '--concurrency', '2', '--requests', '20'];

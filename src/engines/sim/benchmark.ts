@@ -11,6 +11,7 @@ import {DrivenEngine, SimDriver} from './driver.js';
 import {Rng} from '../../random.js';
 import {summarizeRequests, type BenchmarkSummary, type RequestRecord} from './benchmark-report.js';
 import {badInput} from '../../errors.js';
+import type {OnProgress} from '../../progress.js';
 
 export interface BenchmarkOptions {
   isl: number;
@@ -37,7 +38,12 @@ export interface BenchmarkOptions {
    */
   lengthRangeRatio?: number;
   seed?: number;
+  /** Finished requests (warm-up included) out of all sent, reported every PROGRESS_EVERY and at the end. */
+  onProgress?: OnProgress;
 }
+
+/** Requests between two progress reports (a report is cheap, but 100k of them are not free). */
+const PROGRESS_EVERY = 256;
 
 export interface BenchmarkResult extends BenchmarkSummary {
   warmupRequests: number;
@@ -86,6 +92,7 @@ export function runBenchmark(perfModel: PerfModel, engineConfig: Omit<SimEngineC
     for (let i = 0; i < res.finished.length; i++) {
       done++;
       if (closed && sent < total) send();
+      if (options.onProgress && (done % PROGRESS_EVERY === 0 || done === total)) options.onProgress({task: 'simulating', done, total, unit: 'requests'});
     }
     if (done >= total) driver.stop();
   });
