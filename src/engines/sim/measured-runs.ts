@@ -116,7 +116,7 @@ export const INFERENCEMAX_PROTOCOL: BenchmarkProtocol = {waves: 10, lengthRangeR
 export function protocolOf(run: MeasuredRun): BenchmarkProtocol {
   if (run.backendVersion !== '' || run.measuredDate !== INFERENCEMAX_DATE) return {waves: MEASURED_WAVES};
   if (run.backend === 'vllm' && run.quant !== 'bf16') return {...INFERENCEMAX_PROTOCOL, kvQuant: run.gpu.startsWith('b200') ? 'fp8' : 'bf16'};
-  return INFERENCEMAX_PROTOCOL;
+  return {...INFERENCEMAX_PROTOCOL};
 }
 
 /** Simulate one run as its benchmark did (closed loop at its concurrency, its protocol's waves and lengths, all measured). */
