@@ -93,7 +93,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     }
     for (const w of profiles) {
       this.print(
-        `tp ${w.tp}: ${w.file}  (${w.prefillPoints} prefill points, TTFT ${w.ttftMsRange[0].toFixed(1)}..${w.ttftMsRange[1].toFixed(1)} ms; ${w.decodePoints} decode points; KV ${w.maxKvTokens} tokens)`,
+        `TP ${w.tp}: ${w.file}  (${w.prefillPoints} prefill points, TTFT ${w.ttftMsRange[0].toFixed(1)}..${w.ttftMsRange[1].toFixed(1)} ms; ${w.decodePoints} decode points; KV ${w.maxKvTokens} tokens)`,
       );
     }
   }
@@ -150,7 +150,7 @@ The sweep plan is Dynamo's (v2025-08): prefill ISLs range(100, max context, (max
     else {
       for (const s of summary) {
         if (s.profile) {
-          this.print(`tp ${s.tp}: ${s.profile}  (${s.prefillPoints} prefill points, ${s.decodePoints} decode points; ${s.requests} requests this run, ${s.errors} errors${s.shortOutputs ? `, ${s.shortOutputs} short outputs` : ''})`);
+          this.print(`TP ${s.tp}: ${s.profile}  (${s.prefillPoints} prefill points, ${s.decodePoints} decode points; ${s.requests} requests this run, ${s.errors} errors${s.shortOutputs ? `, ${s.shortOutputs} short outputs` : ''})`);
           if (s.report) this.print(`  report: ${s.report}`);
           for (const c of s.csv) this.print(`  csv: ${c}`);
         }

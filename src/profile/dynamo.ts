@@ -66,7 +66,7 @@ async function fromJson(file: string): Promise<Raw> {
 }
 
 async function readPhaseFile(file: string): Promise<Raw> {
-  if (!existsSync(file)) throw badInput(`${file}: no such file`);
+  if (!existsSync(file)) throw badInput(`Dynamo profile file ${file} does not exist`);
   return file.toLowerCase().endsWith('.json') ? fromJson(file) : fromNpz(await readNpz(file));
 }
 

@@ -30,7 +30,7 @@ export function parseQueryLine(line: string, where: string, defaults: SlaQuery):
 
 /** The queries of a JSONL file with their line numbers; blank lines are skipped. A missing file throws here, before any output. */
 export function readQueries(file: string, defaults: SlaQuery): AsyncGenerator<{line: number; query: SlaQuery}> {
-  if (!existsSync(file)) throw badInput(`${file}: no such file`);
+  if (!existsSync(file)) throw badInput(`query file ${file} does not exist`);
   return queryLines(file, defaults);
 }
 

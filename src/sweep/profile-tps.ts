@@ -59,7 +59,7 @@ export async function profileSyntheticTps(o: SyntheticTpsOptions): Promise<Synth
       // An unknown model or GPU is wrong for every TP: fail. A TP that does not fit is skipped.
       if (isTpUnfit(err) && tps.length > 1) {
         skipped.push({tp, reason: err.message});
-        o.note(`skipping tp ${tp}: ${err.message}`);
+        o.note(`skipping TP ${tp}: ${err.message}`);
         continue;
       }
       throw err;
@@ -74,7 +74,7 @@ export async function profileSyntheticTps(o: SyntheticTpsOptions): Promise<Synth
       {maxContext, prefillGranularity: o.prefillGranularity, decodeGranularity: o.decodeGranularity, osl: o.decodeOsl},
       {tool: o.tool, createdAt: o.createdAt},
     );
-    if (plan.skippedIsls.length > 0) o.note(`tp ${tp}: decode ISLs ${plan.skippedIsls.join(', ')} skipped: not one request fits in ${model.maxKvTokens} KV tokens`);
+    if (plan.skippedIsls.length > 0) o.note(`TP ${tp}: decode ISLs ${plan.skippedIsls.join(', ')} skipped: not one request fits in ${model.maxKvTokens} KV tokens`);
     const dir = path.join(o.dir, `tp${tp}`);
     const file = await saveProfile(dir, profile);
     const ttft = profile.prefill?.prefill_ttft ?? [0];
@@ -88,7 +88,7 @@ export async function profileSyntheticTps(o: SyntheticTpsOptions): Promise<Synth
       ttftMsRange: [Math.min(...ttft), Math.max(...ttft)],
     });
   }
-  if (profiles.length === 0) throw badInput(`no profile written: ${skipped.map((s) => `tp ${s.tp}: ${s.reason}`).join('; ')}`);
+  if (profiles.length === 0) throw badInput(`no profile written: ${skipped.map((s) => `TP ${s.tp}: ${s.reason}`).join('; ')}`);
   return {profiles, skipped};
 }
 
@@ -154,14 +154,14 @@ export async function profileLiveTps(o: LiveTpsOptions): Promise<LiveTpsResult> 
       if (signal.aborted) break;
       const enginePort = port ?? (await freePort());
       const argv = launchArgv(launch, {tp, port: enginePort});
-      o.note(`tp ${tp}: starting ${argv.join(' ')}`);
+      o.note(`TP ${tp}: starting ${argv.join(' ')}`);
       const engine = await launchEngine({argv, url: `http://127.0.0.1:${enginePort}`, readyTimeoutMs, signal});
       try {
-        o.note(`tp ${tp}: engine ready on ${engine.url}`);
-        out.push({...(await profileEndpoint({...common, endpoint: engine.url, dir: path.join(dir, `tp${tp}`), tp, signal, progress: await progress(`tp ${tp}: `)})), tp});
+        o.note(`TP ${tp}: engine ready on ${engine.url}`);
+        out.push({...(await profileEndpoint({...common, endpoint: engine.url, dir: path.join(dir, `tp${tp}`), tp, signal, progress: await progress(`TP ${tp}: `)})), tp});
       } finally {
         await engine.stop();
-        o.note(`tp ${tp}: engine stopped`);
+        o.note(`TP ${tp}: engine stopped`);
       }
     }
     return out;

@@ -104,6 +104,7 @@ describe('kind 2: crashes with a stack', () => {
     {name: 'serve-mock --truth in a missing directory', spawn: true, args: () => ['serve-mock', '--profile', P, '--port', '0', '--truth', '/no/such/dir/truth.jsonl'], exit: 1, error: /^Error: \/no\/such\/dir\/truth\.jsonl: cannot open the truth file \(ENOENT\)$/},
     {name: 'serve-mock --truth under /proc', spawn: true, args: () => ['serve-mock', '--profile', P, '--port', '0', '--truth', '/proc/x/truth.jsonl'], exit: 1, error: /^Error: \/proc\/x\/truth\.jsonl: cannot open the truth file/},
     {name: 'serve-mock --truth naming a directory', spawn: true, args: () => ['serve-mock', '--profile', P, '--port', '0', '--truth', base], exit: 1, error: /cannot open the truth file \(EISDIR\)/},
+    {name: 'profile import of a missing Dynamo file', args: () => ['profile', 'import', '--prefill', '/no/such/prefill_raw_data.json', '--out', path.join(base, 'imported')], exit: 2, error: /^Error: Dynamo profile file \/no\/such\/prefill_raw_data\.json does not exist$/, absent: () => [path.join(base, 'imported')]},
     {name: 'fit with samples.jsonl of wrong types', args: () => {
       const dir = editedProfile('fit-bad-samples', () => {});
       writeFileSync(path.join(dir, 'samples.jsonl'), `${JSON.stringify({point: 'prefill/isl=100', phase: 'prefill', isl: '100', osl: 5, concurrency: 1, intendedSendMs: 0, sendMs: 0, ttftMs: 10, itlMs: null, chunks: [], inputTokens: 100, outputTokens: 5, status: 'ok'})}\n`);

@@ -83,7 +83,7 @@ describe('planner interpolate', () => {
     const r = await runCommand(['interpolate', '--profile', PROFILE, '--input', 'no-such-queries.jsonl', '--csv']);
     expect(r.exitCode).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('Error: no-such-queries.jsonl: no such file');
+    expect(r.stderr).toBe('Error: query file no-such-queries.jsonl does not exist');
   });
 
   it('accepts a Dynamo results directory as the profile', async () => {

@@ -65,7 +65,7 @@ describe('planner profile --endpoint', () => {
     const r = await runCli(['profile', '--endpoint', m.url, '--out', out, ...SMALL, '--csv', '--gpu', 'h200_sxm']);
     expect(r.stderr).toMatch(/\[6\/6\] decode isl=390 osl=20 n=8: median steady-state ITL/);
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/tp 1: .*profile\.json +\(2 prefill points, 4 decode points; \d+ requests this run, 0 errors\)/);
+    expect(r.stdout).toMatch(/TP 1: .*profile\.json +\(2 prefill points, 4 decode points; \d+ requests this run, 0 errors\)/);
     const p = readProfile(out);
     expect(p.source.kind).toBe('live');
     expect(p.engine).toMatchObject({model: 'mock-model', gpu: 'h200_sxm', tp: 1, maxKvTokens: 20_000});
@@ -320,8 +320,8 @@ describe('planner profile --launch', () => {
     const launch = `"${process.execPath}" "${path.join(REPO_ROOT, 'bin/run.js')}" serve-mock --profile "${SHIPPED_PROFILE}" --port {port} --max-kv-tokens 20000`;
     const r = await runCli(['profile', '--launch', launch, '--tp', '1', '--out', out, ...SMALL, '--only', 'prefill', '--launch-timeout', '30']);
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toMatch(/tp 1: engine ready on http:\/\/127\.0\.0\.1:(\d+)/);
-    expect(r.stderr).toMatch(/tp 1: engine stopped/);
+    expect(r.stderr).toMatch(/TP 1: engine ready on http:\/\/127\.0\.0\.1:(\d+)/);
+    expect(r.stderr).toMatch(/TP 1: engine stopped/);
     expect(existsSync(path.join(out, 'tp1', 'profile.json'))).toBe(true);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(r.stderr)![1]);
     // the engine is gone
@@ -343,7 +343,7 @@ describe('planner profile --launch', () => {
     const r = await child;
     expect(r.exitCode).toBe(130);
     expect(r.stderr).toMatch(/SIGTERM: stopping/);
-    expect(r.stderr).toMatch(/tp 1: engine stopped/);
+    expect(r.stderr).toMatch(/TP 1: engine stopped/);
     expect(r.stderr).toMatch(/resume with: .*--resume/);
     const port = Number(/127\.0\.0\.1:(\d+)/.exec(r.stderr)![1]);
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();

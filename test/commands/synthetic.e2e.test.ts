@@ -84,7 +84,7 @@ describe('planner profile --synthetic', () => {
     const args = ['profile', '--synthetic', '--model', 'llama-3.1-8b', '--gpu', 'h200_sxm', '--tp', '1,2', '--quant', 'fp8', '--out', out];
     const r = await runCli(args, {env});
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(/tp 1: .*tp1\/profile\.json {2}\(17 prefill points/);
+    expect(r.stdout).toMatch(/TP 1: .*tp1\/profile\.json {2}\(17 prefill points/);
     expect(readdirSync(out).sort()).toEqual(['tp1', 'tp2']);
     const p1 = await loadProfile(path.join(out, 'tp1'));
     expect(p1.source.kind).toBe('synthetic');
@@ -108,7 +108,7 @@ describe('planner profile --synthetic', () => {
     const out = tmp();
     const r = await runCommand(['profile', '--synthetic', '--model', 'llama-3.1-70b', '--gpu', 'h100_sxm', '--tp', '1,4', '--out', out, '--json']);
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toContain('skipping tp 1: llama-3.1-70b does not fit on h100_sxm');
+    expect(r.stderr).toContain('skipping TP 1: llama-3.1-70b does not fit on h100_sxm');
     const j = JSON.parse(r.stdout);
     expect(j.profiles.map((p: {tp: number}) => p.tp)).toEqual([4]);
     expect(j.skipped[0].tp).toBe(1);

@@ -14,7 +14,7 @@ describe('profileSyntheticTps (library, no CLI)', () => {
     const r = await profileSyntheticTps({engine, tps: [1, 4, 4], dir, ...sweep, note: (t) => notes.push(t)});
     expect(r.profiles.map((p) => p.tp)).toEqual([4]);
     expect(r.skipped.map((s) => s.tp)).toEqual([1]);
-    expect(notes[0]).toMatch(/^skipping tp 1: llama-3\.1-70b does not fit on h100_sxm/);
+    expect(notes[0]).toMatch(/^skipping TP 1: llama-3\.1-70b does not fit on h100_sxm/);
     // the library names its option by key; the command shows it as --max-context
     expect(notes[1]).toBe("{{maxContext}} 1000000 exceeds llama-3.1-70b's 131072 positions; using 131072");
     expect(existsSync(path.join(dir, 'tp4', 'profile.json'))).toBe(true);
@@ -22,6 +22,6 @@ describe('profileSyntheticTps (library, no CLI)', () => {
 
   it('fails, naming each TP, when none can be profiled', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'profile-tps-'));
-    await expect(profileSyntheticTps({engine: {...engine, gpu: 'l4'}, tps: [1, 2], dir, ...sweep, note: () => {}})).rejects.toThrow(/^no profile written: tp 1: .*; tp 2: /);
+    await expect(profileSyntheticTps({engine: {...engine, gpu: 'l4'}, tps: [1, 2], dir, ...sweep, note: () => {}})).rejects.toThrow(/^no profile written: TP 1: .*; TP 2: /);
   });
 });

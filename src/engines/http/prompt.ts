@@ -84,7 +84,7 @@ export async function loadTokenizerVocabulary(file: string): Promise<IdVocabular
     doc = JSON.parse(await readFile(file, 'utf8')) as typeof doc;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw badInput(`${option('tokenizer')} ${file}: ${code === 'ENOENT' ? 'no such file' : `not a JSON tokenizer file (${(err as Error).message})`}`);
+    throw badInput(`${option('tokenizer')} ${file}: ${code === 'ENOENT' ? 'the file does not exist' : `not a JSON tokenizer file (${(err as Error).message})`}`);
   }
   const vocab = doc?.model?.vocab;
   const special = new Set((doc.added_tokens ?? []).map((t) => t?.id).filter((id): id is number => typeof id === 'number'));

@@ -202,7 +202,7 @@ export class SyntheticPerfModel implements PerfModel {
     if (maxKvTokens < 1) {
       const gib = (b: number) => (b / 1024 ** 3).toFixed(1);
       throw new PlannerError(
-        `${this.model.name} does not fit on ${this.gpu.name} at tp ${tp}: weights ${gib(weightsB)} GiB + reserve ${gib(activationsB + otherB)} GiB per GPU > ${gib(this.gpu.memCapacityB * this.gpuMemUtil)} GiB usable`,
+        `${this.model.name} does not fit on ${this.gpu.name} at TP ${tp}: weights ${gib(weightsB)} GiB + reserve ${gib(activationsB + otherB)} GiB per GPU > ${gib(this.gpu.memCapacityB * this.gpuMemUtil)} GiB usable`,
         {hint: 'a larger TP or fp8 weights', exitCode: EXIT_BAD_INPUT, kind: 'tp-unfit'},
       );
     }

@@ -26,7 +26,7 @@ export async function readPlannerConfigArg(arg: string): Promise<ConfigLayer> {
   let text = arg;
   let kind: 'json' | 'yaml' | 'either' = 'json';
   if (!arg.trimStart().startsWith('{')) {
-    if (!existsSync(arg)) throw badInput(`${source}: no such file (and not inline JSON)`);
+    if (!existsSync(arg)) throw badInput(`${source} does not exist (and is not inline JSON)`);
     try {
       text = await readFile(arg, 'utf8');
     } catch (err) {

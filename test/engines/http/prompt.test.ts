@@ -47,6 +47,6 @@ describe('prompt calibration', () => {
     const ids = idPrompt(1000, v);
     expect(ids).toHaveLength(1000);
     expect(ids.every((id) => id >= 2 && id < 299)).toBe(true);
-    await expect(loadTokenizerVocabulary(path.join(dir, 'nope.json'))).rejects.toThrow(/no such file/);
+    await expect(loadTokenizerVocabulary(path.join(dir, 'nope.json'))).rejects.toThrow(/the file does not exist/);
   });
 });

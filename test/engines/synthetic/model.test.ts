@@ -63,7 +63,7 @@ describe('catalog', () => {
   it('rejects a TP that does not divide the heads, and a model that does not fit', () => {
     expect(thrown(() => llama8({tp: 3})).message).toContain('does not divide the 32 attention heads');
     const e = thrown(() => createSyntheticPerfModel({model: 'llama-3.1-70b', gpu: 'h100_sxm', tp: 1}));
-    expect(e.message).toMatch(/does not fit on h100_sxm at tp 1/);
+    expect(e.message).toMatch(/does not fit on h100_sxm at TP 1/);
   });
 });
 
