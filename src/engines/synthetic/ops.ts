@@ -79,9 +79,14 @@ export function bytesPerElement(dtype: Dtype): number {
 // ---- GEMM ---------------------------------------------------------------------------------
 
 /** Output m x n, weight n x k. SOL as AIC: max(2mnk/peak, bytes(mn + mk + nk)/HBM BW), seconds. */
+/** Bytes a GEMM moves: both operands and the result. */
+function gemmBytes(m: number, n: number, k: number, dtype: Dtype): number {
+  return bytesPerElement(dtype) * (m * n + m * k + n * k);
+}
+
 export function gemmSolS(g: GpuSpec, m: number, n: number, k: number, dtype: Dtype): number {
   const compute = (2 * m * n * k) / peakFlops(g, dtype);
-  const memory = (bytesPerElement(dtype) * (m * n + m * k + n * k)) / g.memBwBps;
+  const memory = gemmBytes(m, n, k, dtype) / g.memBwBps;
   return Math.max(compute, memory);
 }
 
@@ -118,7 +123,7 @@ export function gemmMs(grid: GemmUtil, g: GpuSpec, m: number, n: number, k: numb
   const carriedMs = (gemmSolS(g, m, n, k, dtype) * 1000) / util;
   const referenceMs = (gemmSolS(REFERENCE, m, n, k, dtype) * 1000) / util;
   const nonMemoryMs = (referenceMs * peakFlops(REFERENCE, dtype)) / peakFlops(g, dtype);
-  const memoryMs = ((bytesPerElement(dtype) * (m * n + m * k + n * k)) / (g.memBwBps * Math.max(util, g.memBwScaling))) * 1000;
+  const memoryMs = (gemmBytes(m, n, k, dtype) / (g.memBwBps * Math.max(util, g.memBwScaling))) * 1000;
   return Math.max(grid.floorMs, Math.min(carriedMs, Math.max(nonMemoryMs, memoryMs)));
 }
 
