@@ -131,7 +131,7 @@ export default class Dryrun extends PlannerCommand {
       await this.runReplayMode(flags, given);
       return;
     }
-    const setSin = SIN_FLAG_NAMES.filter((n) => process.argv.includes(`--${n}`) || process.argv.some((a) => a.startsWith(`--${n}=`)));
+    const setSin = SIN_FLAG_NAMES.filter((n) => given(n));
     if (flags.trace !== undefined && setSin.length > 0) throw badInput(`--trace cannot be combined with generator flags (${setSin.map((n) => `--${n}`).join(', ')})`);
 
     const prefillPath = flags['prefill-profile'] ?? flags.profile ?? SHIPPED_PROFILE;

@@ -103,6 +103,9 @@ describe('planner dryrun', () => {
     const r = await runCli(['dryrun', '--trace', 'x.jsonl', '--request-rate-max', '9']);
     expect(r.exitCode).toBe(2);
     expect(r.stderr.trim()).toBe('Error: --trace cannot be combined with generator flags (--request-rate-max)');
+    // the same check in process (it read process.argv, which is not the command's there)
+    const inProcess = await runCommand(['dryrun', '--trace', 'x.jsonl', '--request-rate-max=9', '--out', tmp()]);
+    expect(inProcess.stderr.trim()).toBe('Error: --trace cannot be combined with generator flags (--request-rate-max)');
     const r2 = await runCommand(['dryrun', '--trace', 'missing.jsonl', '--out', tmp()]);
     expect(r2.exitCode).toBe(2);
     expect(r2.stderr.trim()).toBe('Error: trace file missing.jsonl does not exist');
