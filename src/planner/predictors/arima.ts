@@ -67,15 +67,9 @@ export interface ArmaFit {
 
 /** CSS residuals of an ARMA with intercept `c`: e_t for t >= p, earlier e taken as 0. */
 export function cssResiduals(w: readonly number[], c: number, phi: readonly number[], theta: readonly number[]): number[] {
-  const p = phi.length;
-  const e = new Array<number>(w.length).fill(0);
-  for (let t = p; t < w.length; t += 1) {
-    let v = w[t]! - c;
-    for (let i = 0; i < p; i += 1) v -= phi[i]! * w[t - 1 - i]!;
-    for (let j = 0; j < theta.length; j += 1) if (t - 1 - j >= 0) v -= theta[j]! * e[t - 1 - j]!;
-    e[t] = v;
-  }
-  return e;
+  const e = new Float64Array(w.length);
+  cssResidualsInto(w, [c, ...phi, ...theta], phi.length, theta.length, true, e);
+  return Array.from(e);
 }
 
 function unpack(beta: readonly number[], p: number, q: number, withConst: boolean): {c: number; phi: number[]; theta: number[]} {
@@ -161,11 +155,10 @@ export function fitArma(w: readonly number[], p: number, q: number, withConst: b
 }
 
 /**
- * CSS residuals e_t for t >= p of the ARMA packed in `beta` ([c,] phi, theta), written to out[t - p]:
- * cssResiduals(...).slice(p) with the same operations in the same order (so the same bits),
- * into buffers the caller reuses. `e` holds e_t; its first p entries stay 0.
+ * CSS residuals e_t for t >= p of the ARMA packed in `beta` ([c,] phi, theta), into buffers the
+ * caller reuses: `e` holds e_t (its first p entries stay 0), `out`, when given, e_t at t - p.
  */
-function cssResidualsInto(w: readonly number[], beta: readonly number[], p: number, q: number, withConst: boolean, e: Float64Array, out: Float64Array): void {
+function cssResidualsInto(w: readonly number[], beta: readonly number[], p: number, q: number, withConst: boolean, e: Float64Array, out?: Float64Array): void {
   const off = withConst ? 1 : 0;
   const c = withConst ? beta[0]! : 0;
   for (let t = p; t < w.length; t += 1) {
@@ -173,7 +166,7 @@ function cssResidualsInto(w: readonly number[], beta: readonly number[], p: numb
     for (let i = 0; i < p; i += 1) v -= beta[off + i]! * w[t - 1 - i]!;
     for (let j = 0; j < q; j += 1) if (t - 1 - j >= 0) v -= beta[off + p + j]! * e[t - 1 - j]!;
     e[t] = v;
-    out[t - p] = v;
+    if (out) out[t - p] = v;
   }
 }
 
